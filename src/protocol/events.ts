@@ -1,0 +1,77 @@
+import type { ErrorBody } from './errors.js';
+import type { ChatMessage } from './messages.js';
+
+export interface SessionInitPayload {
+  siteKey: string;
+  sessionId?: string;
+  token?: string;
+  visitorId?: string;
+  url: string;
+  title: string;
+  /** Highest server sequence the client holds; the server replays what came after. */
+  lastSeq?: number;
+}
+
+export interface SessionInitOk {
+  ok: true;
+  sessionId: string;
+  token: string;
+  /** True when an existing session was bound, false when a new one was created. */
+  resumed: boolean;
+  /** Messages after the client's `lastSeq` (the whole history when it sent none). */
+  missed: ChatMessage[];
+}
+
+export interface VisitorMessagePayload {
+  id: string;
+  text: string;
+  url: string;
+  sentAt: number;
+}
+
+export interface VisitorMessageOk {
+  ok: true;
+  seq: number;
+  /** True when the server already had this id (a resend); nothing was stored twice. */
+  duplicate: boolean;
+}
+
+export interface ActionResultPayload {
+  taskId: string;
+  step: number;
+  ok: boolean;
+  detail?: string;
+}
+
+export type Failure = { ok: false } & ErrorBody;
+export type Ack<T> = (response: T | Failure) => void;
+
+export interface AgentMessagePayload {
+  id: string;
+  text: string;
+  at: number;
+  seq: number;
+}
+
+export interface ActionPayload {
+  taskId: string;
+  step: number;
+  type: string;
+  [detail: string]: unknown;
+}
+
+/** Events the widget emits. One typed map shared by client and server (socket.io generics). */
+export interface ClientToServerEvents {
+  session_init: (payload: SessionInitPayload, ack: Ack<SessionInitOk>) => void;
+  visitor_message: (payload: VisitorMessagePayload, ack: Ack<VisitorMessageOk>) => void;
+  action_result: (payload: ActionResultPayload) => void;
+}
+
+/** Events the server emits. */
+export interface ServerToClientEvents {
+  agent_message: (payload: AgentMessagePayload) => void;
+  action: (payload: ActionPayload) => void;
+  task_aborted: (payload: { taskId: string; message: string }) => void;
+  taken_over: (payload: Record<string, never>) => void;
+  session_evicted: (payload: Record<string, never>) => void;
+}
