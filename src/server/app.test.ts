@@ -1,0 +1,98 @@
+// @vitest-environment node
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { io as connect } from 'socket.io-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type LeFluxServer, startServer } from './app.js';
+import { silentLogger } from './logger.js';
+
+const servers: LeFluxServer[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((server) => server.close()));
+});
+
+async function start(overrides: Parameters<typeof startServer>[0] = {}) {
+  const server = await startServer(
+    { port: 0, dbPath: ':memory:', ...overrides },
+    { logger: silentLogger },
+  );
+  servers.push(server);
+  return server;
+}
+
+/** A GET over a keep-alive agent, leaving the connection open afterwards. */
+function keepAliveGet(url: string, agent: Agent): Promise<number> {
+  return new Promise((done, fail) => {
+    request(url, { agent }, (res) => {
+      res.resume();
+      res.on('end', () => done(res.statusCode ?? 0));
+    })
+      .on('error', fail)
+      .end();
+  });
+}
+
+describe('createLeFluxServer', () => {
+  it('lets socket.io answer long-polling itself (no route answers /socket.io/ twice)', async () => {
+    const server = await start();
+    const res = await fetch(`${server.url}/socket.io/?EIO=4&transport=polling`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toMatch(/^0\{"sid":/);
+    // And a whole session over polling only, as behind a proxy that blocks websockets.
+    const socket = connect(server.url, { transports: ['polling'], forceNew: true });
+    try {
+      const ack = await socket
+        .timeout(5_000)
+        .emitWithAck('session_init', { siteKey: 'acme', url: '/', title: '' });
+      expect(ack).toMatchObject({ ok: true, resumed: false });
+    } finally {
+      socket.disconnect();
+    }
+  });
+
+  it('closes fast with open sockets and keep-alive connections, and the port can be reused', async () => {
+    const first = await start();
+    const agent = new Agent({ keepAlive: true });
+    expect(await keepAliveGet(`${first.url}/healthz`, agent)).toBe(200);
+    const socket = connect(first.url, { transports: ['websocket'], reconnection: false });
+    await new Promise((done) => socket.once('connect', () => done(undefined)));
+    const disconnected = new Promise((done) => socket.once('disconnect', done));
+
+    const started = Date.now();
+    await first.close();
+    expect(Date.now() - started).toBeLessThan(1000);
+    await disconnected;
+    // close() is idempotent.
+    await first.close();
+
+    const second = await start({ port: first.port });
+    expect(second.port).toBe(first.port);
+    expect((await fetch(`${second.url}/healthz`)).status).toBe(200);
+    agent.destroy();
+  });
+
+  it('writes the message log to LEFLUX_DB, creating its directory', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'leflux-app-'));
+    try {
+      const dbPath = join(dir, 'data', 'leflux.sqlite');
+      await start({ dbPath });
+      expect(existsSync(dbPath)).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('opens no database with the message log off', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'leflux-app-'));
+    try {
+      const dbPath = join(dir, 'data', 'leflux.sqlite');
+      const server = await start({ dbPath, messageLog: false });
+      expect(existsSync(join(dir, 'data'))).toBe(false);
+      expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

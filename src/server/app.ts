@@ -1,0 +1,141 @@
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Server } from 'socket.io';
+import type { Agent } from './agent/agent.js';
+import { createDemoAgent } from './agent/demo-agent.js';
+import { defaultSweepInterval, loadConfig, type ServerConfig } from './config.js';
+import { attachGateway, type LeFluxIo } from './gateway/gateway.js';
+import { createRequestHandler } from './http/request-handler.js';
+import { createDisabledMessageLog, type MessageLog } from './log/message-log.js';
+import { openSqliteMessageLog } from './log/sqlite-log.js';
+import { consoleLogger, type Logger } from './logger.js';
+import { createMemorySessionStore } from './stores/memory-store.js';
+import type { SessionStore } from './stores/session-store.js';
+import { startSessionSweeper } from './stores/session-sweeper.js';
+
+/** Replaceable parts; each defaults to what the config asks for. */
+export interface LeFluxServerDeps {
+  store?: SessionStore;
+  log?: MessageLog;
+  agent?: Agent;
+  /** The clock for sessions and messages; tests fake it. Default `Date.now`. */
+  now?: () => number;
+  logger?: Logger;
+}
+
+export interface LeFluxServer {
+  /** Starts listening on `config.host:config.port`; resolves with the actual address. */
+  listen(): Promise<{ url: string; port: number }>;
+  /** Disconnects every socket, stops the sweeper, closes HTTP (keep-alive too), store and log. */
+  close(): Promise<void>;
+  httpServer: HttpServer;
+  io: LeFluxIo;
+}
+
+/**
+ * Builds the LeFlux server: HTTP routes, socket.io gateway, session store, message log,
+ * agent and the idle sweeper, all closed by `close()`.
+ *
+ * @example
+ * const server = createLeFluxServer(loadConfig());
+ * const { url } = await server.listen();
+ */
+export function createLeFluxServer(
+  config: ServerConfig,
+  deps: LeFluxServerDeps = {},
+): LeFluxServer {
+  const now = deps.now ?? Date.now;
+  const logger = deps.logger ?? consoleLogger;
+  if (!deps.store && config.store !== 'memory') {
+    throw new Error(`session store "${config.store}" is not implemented`);
+  }
+  const store = deps.store ?? createMemorySessionStore({ idleTtlMs: config.idleTtlMs, now });
+  const log =
+    deps.log ??
+    (config.messageLog ? openSqliteMessageLog(config.dbPath) : createDisabledMessageLog());
+  const agent = deps.agent ?? createDemoAgent();
+
+  const io: LeFluxIo = new Server({
+    // Any site may embed the widget; sessions are protected by their tokens, not by origin.
+    cors: { origin: true },
+    serveClient: false,
+  });
+  const gateway = attachGateway({ io, store, log, agent, now, logger });
+  const httpServer = createServer(
+    createRequestHandler({
+      store,
+      log,
+      gateway,
+      logger,
+      adminKey: config.adminKey,
+      widgetFile: config.widgetFile,
+      demoDir: config.demoDir,
+    }),
+  );
+  // Attach after our handler exists: engine.io wraps the server's existing 'request' listeners,
+  // so `/socket.io/` requests (long-polling) are answered by it alone and never reach our routes.
+  io.attach(httpServer);
+
+  let stopSweeper: (() => void) | undefined;
+  let closing: Promise<void> | undefined;
+
+  async function shutdown(): Promise<void> {
+    stopSweeper?.();
+    // Stop accepting first, then cut keep-alive and in-flight connections so close() is fast.
+    const httpClosed = new Promise<void>((done) => httpServer.close(() => done()));
+    httpServer.closeAllConnections();
+    // Closes every socket and engine.io (websockets are no longer tracked by httpServer).
+    await io.close();
+    await httpClosed;
+    await gateway.drain();
+    await store.close();
+    await log.close();
+  }
+
+  return {
+    httpServer,
+    io,
+    listen() {
+      return new Promise((done, fail) => {
+        httpServer.once('error', fail);
+        httpServer.listen(config.port, config.host, () => {
+          httpServer.off('error', fail);
+          stopSweeper ??= startSessionSweeper({
+            store,
+            intervalMs: config.sweepIntervalMs,
+            now,
+            onEvicted: (ids) => gateway.notifyEvicted(ids),
+            logger,
+          });
+          const { port } = httpServer.address() as AddressInfo;
+          const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+          done({ url: `http://${host}:${port}`, port });
+        });
+      });
+    },
+    close() {
+      closing ??= shutdown();
+      return closing;
+    },
+  };
+}
+
+/**
+ * Creates and starts a server from the defaults (not the environment) plus `overrides`;
+ * for tests and fixtures, e.g. `startServer({ port: 0, dbPath: ':memory:' })`.
+ */
+export async function startServer(
+  overrides: Partial<ServerConfig> = {},
+  deps: LeFluxServerDeps = {},
+): Promise<LeFluxServer & { url: string; port: number }> {
+  const defaults = loadConfig({});
+  const config: ServerConfig = {
+    ...defaults,
+    // A shorter idle TTL needs a proportionally shorter sweep unless one was given.
+    sweepIntervalMs: defaultSweepInterval(overrides.idleTtlMs ?? defaults.idleTtlMs),
+    ...overrides,
+  };
+  const server = createLeFluxServer(config, deps);
+  const address = await server.listen();
+  return Object.assign(server, address);
+}

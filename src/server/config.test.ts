@@ -1,0 +1,101 @@
+// @vitest-environment node
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error(`loadConfig(${JSON.stringify(env)}) did not throw`);
+}
+
+describe('loadConfig', () => {
+  it('uses the documented defaults for an empty environment', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 8787,
+      host: '127.0.0.1',
+      store: 'memory',
+      redisUrl: undefined,
+      dbPath: './data/leflux.sqlite',
+      idleTtlMs: 1_800_000,
+      taskHoldMs: 30_000,
+      adminKey: undefined,
+      messageLog: true,
+      sweepIntervalMs: 60_000,
+    });
+    expect(config.widgetFile).toMatch(/[/\\]dist[/\\]widget\.js$/);
+    expect(config.demoDir).toMatch(/[/\\]demo$/);
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      PORT: '0',
+      HOST: '0.0.0.0',
+      LEFLUX_DB: ':memory:',
+      LEFLUX_IDLE_TTL_MS: '4000',
+      LEFLUX_TASK_HOLD_MS: '500',
+      LEFLUX_ADMIN_KEY: 'k'.repeat(16),
+      LEFLUX_MESSAGE_LOG: 'off',
+    });
+    expect(config).toMatchObject({
+      port: 0,
+      host: '0.0.0.0',
+      dbPath: ':memory:',
+      idleTtlMs: 4000,
+      taskHoldMs: 500,
+      adminKey: 'k'.repeat(16),
+      messageLog: false,
+      sweepIntervalMs: 2000,
+    });
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadConfig({ PORT: '', LEFLUX_MESSAGE_LOG: ' ' })).toMatchObject({
+      port: 8787,
+      messageLog: true,
+    });
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '65536'],
+    ['PORT', '-1'],
+    ['PORT', '80.5'],
+    ['HOST', 'local host'],
+    ['LEFLUX_STORE', 'postgres'],
+    ['REDIS_URL', 'http://localhost:6379'],
+    ['LEFLUX_IDLE_TTL_MS', '0'],
+    ['LEFLUX_IDLE_TTL_MS', '30m'],
+    ['LEFLUX_TASK_HOLD_MS', '1e3'],
+    ['LEFLUX_MESSAGE_LOG', 'yes'],
+  ])('rejects %s=%s naming the variable and the value', (variable, value) => {
+    const error = configError({ [variable]: value });
+    expect(error.code).toBe('invalid_config');
+    expect(error.variable).toBe(variable);
+    expect(error.message).toContain(variable);
+    expect(error.message).toContain(JSON.stringify(value));
+  });
+
+  it('rejects a short admin key without printing it', () => {
+    const error = configError({ LEFLUX_ADMIN_KEY: 'hunter2' });
+    expect(error.variable).toBe('LEFLUX_ADMIN_KEY');
+    expect(error.message).toContain('LEFLUX_ADMIN_KEY');
+    expect(error.message).not.toContain('hunter2');
+  });
+
+  it('requires REDIS_URL with LEFLUX_STORE=redis', () => {
+    const error = configError({ LEFLUX_STORE: 'redis' });
+    expect(error.variable).toBe('REDIS_URL');
+    expect(error.message).toContain('LEFLUX_STORE=redis');
+  });
+
+  it('says clearly that the Redis store is not implemented yet', () => {
+    const error = configError({ LEFLUX_STORE: 'redis', REDIS_URL: 'redis://127.0.0.1:6379' });
+    expect(error.variable).toBe('LEFLUX_STORE');
+    expect(error.message).toMatch(/not implemented yet/);
+  });
+});

@@ -1,0 +1,153 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Everything the server reads from its environment, validated once at start. */
+export interface ServerConfig {
+  /** `PORT`; 0 picks a free port. Default 8787. */
+  port: number;
+  /** `HOST`. Default `127.0.0.1`. */
+  host: string;
+  /** `LEFLUX_STORE`: where live sessions live. Default `memory`. */
+  store: 'memory' | 'redis';
+  /** `REDIS_URL`; required with `store: 'redis'`. */
+  redisUrl?: string;
+  /** `LEFLUX_DB`: SQLite file of the message log, or `:memory:`. Default `./data/leflux.sqlite`. */
+  dbPath: string;
+  /** `LEFLUX_IDLE_TTL_MS`: a session without visitor activity this long is evicted. Default 30 min. */
+  idleTtlMs: number;
+  /** `LEFLUX_TASK_HOLD_MS`: how long a task waits for a reloaded page. Default 30 s. */
+  taskHoldMs: number;
+  /** `LEFLUX_ADMIN_KEY`: lets an operator purge any session. Unset: only session tokens can. */
+  adminKey?: string;
+  /** `LEFLUX_MESSAGE_LOG` (`on` | `off`): keep a message log for the dashboard. Default on. */
+  messageLog: boolean;
+  /** How often the sweeper looks for idle sessions. Default min(idleTtlMs / 2, 60 s). */
+  sweepIntervalMs: number;
+  /** The built embed bundle served at `/widget.js`. Default `<repo>/dist/widget.js`. */
+  widgetFile: string;
+  /** The demo site's root. Default `<repo>/demo`. */
+  demoDir: string;
+}
+
+/** Thrown for an invalid environment variable; `main` prints its message and exits 1. */
+export class ConfigError extends Error {
+  readonly code = 'invalid_config';
+  override readonly name = 'ConfigError';
+
+  constructor(
+    /** The environment variable at fault. */
+    readonly variable: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+export const CONFIG_DEFAULTS = {
+  port: 8787,
+  host: '127.0.0.1',
+  dbPath: './data/leflux.sqlite',
+  idleTtlMs: 30 * 60_000,
+  taskHoldMs: 30_000,
+  widgetFile: join(repoRoot, 'dist', 'widget.js'),
+  demoDir: join(repoRoot, 'demo'),
+} as const;
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Reads and validates the server's environment. An empty variable counts as unset.
+ *
+ * @example
+ * const config = loadConfig(); // process.env
+ * const test = loadConfig({ PORT: '0', LEFLUX_DB: ':memory:' });
+ * @throws {ConfigError} naming the variable and the bad value.
+ */
+export function loadConfig(env: Env = process.env): ServerConfig {
+  const read = (name: string): string | undefined => {
+    const v = env[name]?.trim();
+    return v === '' ? undefined : v;
+  };
+  const invalid = (name: string, value: string, expected: string) =>
+    new ConfigError(name, `Invalid ${name}=${JSON.stringify(value)}: expected ${expected}.`);
+
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = read(name);
+    if (raw === undefined) return fallback;
+    const n = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+    if (!Number.isSafeInteger(n) || n < min || n > max) {
+      throw invalid(name, raw, `an integer from ${min} to ${max}`);
+    }
+    return n;
+  };
+
+  const oneOf = <T extends string>(name: string, choices: readonly T[], fallback: T): T => {
+    const raw = read(name);
+    if (raw === undefined) return fallback;
+    if (!(choices as readonly string[]).includes(raw)) {
+      throw invalid(name, raw, choices.map((c) => `"${c}"`).join(' or '));
+    }
+    return raw as T;
+  };
+
+  const port = integer('PORT', CONFIG_DEFAULTS.port, 0, 65535);
+
+  const host = read('HOST') ?? CONFIG_DEFAULTS.host;
+  if (/\s/.test(host)) throw invalid('HOST', host, 'a host name or IP address');
+
+  const redisUrl = read('REDIS_URL');
+  if (redisUrl !== undefined && !/^rediss?:\/\/\S+$/.test(redisUrl)) {
+    throw invalid('REDIS_URL', redisUrl, 'a redis:// or rediss:// URL');
+  }
+
+  const store = oneOf('LEFLUX_STORE', ['memory', 'redis'], 'memory');
+  if (store === 'redis') {
+    if (redisUrl === undefined) {
+      throw new ConfigError('REDIS_URL', 'LEFLUX_STORE=redis requires REDIS_URL to be set.');
+    }
+    // Refuse at start rather than pretend: a silent fallback to memory would break multi-node setups.
+    throw new ConfigError(
+      'LEFLUX_STORE',
+      'LEFLUX_STORE=redis: the Redis session store is not implemented yet; use LEFLUX_STORE=memory.',
+    );
+  }
+
+  const dbPath = read('LEFLUX_DB') ?? CONFIG_DEFAULTS.dbPath;
+
+  // Upper bounds keep setTimeout-style arithmetic (2^31-1 ms) meaningful.
+  const idleTtlMs = integer('LEFLUX_IDLE_TTL_MS', CONFIG_DEFAULTS.idleTtlMs, 1000, 2_147_483_647);
+  const taskHoldMs = integer('LEFLUX_TASK_HOLD_MS', CONFIG_DEFAULTS.taskHoldMs, 0, 2_147_483_647);
+
+  const adminKey = read('LEFLUX_ADMIN_KEY');
+  if (adminKey !== undefined && adminKey.length < 16) {
+    // Do not echo the key itself into logs.
+    throw new ConfigError(
+      'LEFLUX_ADMIN_KEY',
+      `Invalid LEFLUX_ADMIN_KEY (${adminKey.length} characters): expected at least 16 characters.`,
+    );
+  }
+
+  const messageLog = oneOf('LEFLUX_MESSAGE_LOG', ['on', 'off'], 'on') === 'on';
+
+  return {
+    port,
+    host,
+    store,
+    redisUrl,
+    dbPath,
+    idleTtlMs,
+    taskHoldMs,
+    adminKey,
+    messageLog,
+    sweepIntervalMs: defaultSweepInterval(idleTtlMs),
+    widgetFile: CONFIG_DEFAULTS.widgetFile,
+    demoDir: CONFIG_DEFAULTS.demoDir,
+  };
+}
+
+/** Half the idle TTL keeps evictions at most ~1.5 TTL late; a minute caps the lag for long TTLs. */
+export function defaultSweepInterval(idleTtlMs: number): number {
+  return Math.min(Math.floor(idleTtlMs / 2), 60_000);
+}

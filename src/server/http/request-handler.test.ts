@@ -1,0 +1,333 @@
+// @vitest-environment node
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { LIMITS } from '../../protocol/index.js';
+import { type LeFluxServer, startServer } from '../app.js';
+import type { MessageLog } from '../log/message-log.js';
+import { openSqliteMessageLog } from '../log/sqlite-log.js';
+import { silentLogger } from '../logger.js';
+import { createMemorySessionStore } from '../stores/memory-store.js';
+import type { SessionRecord, SessionStore } from '../stores/session-store.js';
+
+const ADMIN_KEY = 'admin-key-0123456789';
+const TTL = 60_000;
+let dir: string;
+let clock: number;
+let store: SessionStore;
+let log: MessageLog;
+let server: LeFluxServer & { url: string };
+let session: SessionRecord;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'leflux-http-'));
+  mkdirSync(join(dir, 'demo', 'app'), { recursive: true });
+  writeFileSync(join(dir, 'demo', 'index.html'), '<h1>home</h1>');
+  writeFileSync(join(dir, 'demo', 'pricing.html'), '<h1>pricing</h1>');
+  writeFileSync(join(dir, 'demo', 'style.css'), 'body{}');
+  writeFileSync(join(dir, 'demo', '.env'), 'SECRET=1');
+  writeFileSync(join(dir, 'demo', 'app', 'index.html'), '<h1>spa</h1>');
+  writeFileSync(join(dir, 'demo', 'app', 'app.js'), 'console.log(1)');
+  writeFileSync(join(dir, 'secret.txt'), 'outside the demo root');
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+beforeEach(async () => {
+  clock = 1_000_000;
+  const now = () => clock;
+  store = createMemorySessionStore({ idleTtlMs: TTL, now });
+  log = openSqliteMessageLog(':memory:');
+  server = await startServer(
+    {
+      port: 0,
+      adminKey: ADMIN_KEY,
+      demoDir: join(dir, 'demo'),
+      widgetFile: join(dir, 'widget.js'),
+    },
+    { store, log, now, logger: silentLogger },
+  );
+  session = await store.create('acme');
+  await store.appendMessage(session.id, { id: 'm1', author: 'visitor', text: 'hello', at: clock });
+  await log.append({
+    sessionId: session.id,
+    siteKey: 'acme',
+    messageId: 'm1',
+    author: 'visitor',
+    text: 'hello',
+    at: clock,
+    seq: 1,
+  });
+});
+
+afterEach(async () => {
+  await server.close();
+  rmSync(join(dir, 'widget.js'), { force: true });
+  rmSync(join(dir, 'widget.js.map'), { force: true });
+});
+
+const restore = (id: string, body: string, headers: Record<string, string> = {}) =>
+  fetch(`${server.url}/api/session/${id}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  });
+
+const purge = (id: string, headers: Record<string, string> = {}, body?: string) =>
+  fetch(`${server.url}/api/session/${id}`, { method: 'DELETE', headers, body });
+
+/** A request with the path sent exactly as written (fetch would normalise `..`). */
+function rawGet(path: string): Promise<{ status: number; body: string }> {
+  const { port } = new URL(server.url);
+  return new Promise((done, fail) => {
+    const req = request({ host: '127.0.0.1', port, path, method: 'GET' }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      res.on('end', () => done({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', fail);
+    req.end();
+  });
+}
+
+describe('GET /healthz', () => {
+  it('answers 200 when store and log answer', async () => {
+    const res = await fetch(`${server.url}/healthz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ ok: true });
+  });
+
+  it('answers 503 when the log does not', async () => {
+    await log.close();
+    const res = await fetch(`${server.url}/healthz`);
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ error: { code: 'unavailable' } });
+  });
+});
+
+describe('POST /api/session/:id', () => {
+  it('returns the session and its history without counting as activity', async () => {
+    clock += 5000;
+    const res = await restore(session.id, JSON.stringify({ token: session.token, url: 'x' }));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(await res.json()).toEqual({
+      session: {
+        id: session.id,
+        siteKey: 'acme',
+        createdAt: 1_000_000,
+        lastActiveAt: 1_000_000,
+      },
+      history: [{ id: 'm1', author: 'visitor', text: 'hello', at: 1_000_000, seq: 1 }],
+      task: null,
+    });
+    expect((await store.get(session.id))?.lastActiveAt).toBe(1_000_000);
+  });
+
+  it('accepts text/plain bodies (sendBeacon)', async () => {
+    const body = JSON.stringify({ token: session.token });
+    const res = await restore(session.id, body, { 'content-type': 'text/plain' });
+    expect(res.status).toBe(200);
+  });
+
+  it('401 on a wrong token', async () => {
+    const res = await restore(session.id, JSON.stringify({ token: 'x'.repeat(32) }));
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ error: { code: 'unauthorized' } });
+  });
+
+  it('404 for an unknown or idle-evicted session', async () => {
+    const unknown = await restore('nope', JSON.stringify({ token: session.token }));
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toMatchObject({ error: { code: 'session_not_found' } });
+    clock += TTL;
+    const evicted = await restore(session.id, JSON.stringify({ token: session.token }));
+    expect(evicted.status).toBe(404);
+  });
+
+  it('400 on invalid JSON and on an invalid body', async () => {
+    const broken = await restore(session.id, '{"token":');
+    expect(broken.status).toBe(400);
+    expect(await broken.json()).toMatchObject({ error: { code: 'invalid_json' } });
+    const invalid = await restore(session.id, JSON.stringify({ url: 'x' }));
+    expect(invalid.status).toBe(400);
+    expect(await invalid.json()).toMatchObject({
+      error: { code: 'invalid_payload', message: expect.stringContaining('token') },
+    });
+  });
+
+  it('413 over the body limit', async () => {
+    const body = JSON.stringify({ token: session.token, url: 'x'.repeat(LIMITS.maxBodyBytes) });
+    const res = await restore(session.id, body);
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ error: { code: 'body_too_large' } });
+  });
+});
+
+describe('DELETE /api/session/:id', () => {
+  it('purges with the session token: live session and log rows', async () => {
+    const res = await purge(session.id, { authorization: `Bearer ${session.token}` });
+    expect(res.status).toBe(204);
+    expect(await store.get(session.id)).toBeUndefined();
+    expect(await log.listSession(session.id)).toEqual([]);
+  });
+
+  it('accepts the token in a JSON body', async () => {
+    const res = await purge(session.id, {}, JSON.stringify({ token: session.token }));
+    expect(res.status).toBe(204);
+    expect(await store.get(session.id)).toBeUndefined();
+  });
+
+  it('purges with the admin key, also the log of an evicted session', async () => {
+    expect((await purge(session.id, { 'x-leflux-admin-key': ADMIN_KEY })).status).toBe(204);
+    expect(await store.get(session.id)).toBeUndefined();
+
+    const other = await store.create('acme');
+    await log.append({
+      sessionId: other.id,
+      siteKey: 'acme',
+      messageId: 'x',
+      author: 'visitor',
+      text: 'bye',
+      at: clock,
+      seq: 1,
+    });
+    await store.delete(other.id);
+    expect((await purge(other.id, { 'x-leflux-admin-key': ADMIN_KEY })).status).toBe(204);
+    expect(await log.listSession(other.id)).toEqual([]);
+    expect((await purge(other.id, { 'x-leflux-admin-key': ADMIN_KEY })).status).toBe(404);
+  });
+
+  it('401 without or with wrong credentials, and keeps the session', async () => {
+    const attempts: Record<string, string>[] = [
+      {},
+      { authorization: `Bearer ${'x'.repeat(32)}` },
+      { 'x-leflux-admin-key': 'wrong-admin-key-000' },
+    ];
+    for (const headers of attempts) {
+      const res = await purge(session.id, headers);
+      expect(res.status).toBe(401);
+      expect(await res.json()).toMatchObject({ error: { code: 'unauthorized' } });
+    }
+    expect(await store.get(session.id)).toBeDefined();
+    expect(await log.listSession(session.id)).toHaveLength(1);
+  });
+
+  it('404 for an unknown session', async () => {
+    const res = await purge('nope', { authorization: `Bearer ${session.token}` });
+    expect(res.status).toBe(404);
+  });
+});
+
+describe('CORS', () => {
+  it('answers a preflight for /api/* reflecting the origin', async () => {
+    const res = await fetch(`${server.url}/api/session/${session.id}`, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://shop.example',
+        'access-control-request-method': 'DELETE',
+        'access-control-request-headers': 'authorization',
+      },
+    });
+    expect(res.status).toBe(204);
+    expect(res.headers.get('access-control-allow-origin')).toBe('https://shop.example');
+    expect(res.headers.get('vary')).toBe('Origin');
+    expect(res.headers.get('access-control-allow-methods')).toContain('DELETE');
+    expect(res.headers.get('access-control-allow-headers')).toContain('x-leflux-admin-key');
+  });
+
+  it('reflects the origin on API responses, errors included', async () => {
+    const res = await restore('nope', JSON.stringify({ token: 'x' }), {
+      origin: 'https://shop.example',
+    });
+    expect(res.status).toBe(404);
+    expect(res.headers.get('access-control-allow-origin')).toBe('https://shop.example');
+  });
+});
+
+describe('GET /widget.js', () => {
+  it('503 with a clear message when the bundle is not built', async () => {
+    const res = await fetch(`${server.url}/widget.js`);
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({
+      error: { code: 'unavailable', message: expect.stringContaining('npm run build') },
+    });
+  });
+
+  it('serves the bundle with ETag, CORS and revalidation, and notices a rebuild', async () => {
+    writeFileSync(join(dir, 'widget.js'), 'window.LeFlux = 1;');
+    const res = await fetch(`${server.url}/widget.js`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('window.LeFlux = 1;');
+    expect(res.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(res.headers.get('cache-control')).toBe('no-cache');
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    const etag = res.headers.get('etag') ?? '';
+    expect(etag).toMatch(/^".+"$/);
+
+    const cached = await fetch(`${server.url}/widget.js`, { headers: { 'if-none-match': etag } });
+    expect(cached.status).toBe(304);
+
+    writeFileSync(join(dir, 'widget.js'), 'window.LeFlux = 22;');
+    const rebuilt = await fetch(`${server.url}/widget.js`, { headers: { 'if-none-match': etag } });
+    expect(rebuilt.status).toBe(200);
+    expect(await rebuilt.text()).toBe('window.LeFlux = 22;');
+  });
+
+  it('serves the source map beside it', async () => {
+    writeFileSync(join(dir, 'widget.js.map'), '{"version":3}');
+    const res = await fetch(`${server.url}/widget.js.map`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(await res.json()).toEqual({ version: 3 });
+  });
+});
+
+describe('demo site', () => {
+  it.each([
+    ['/', '<h1>home</h1>', 'text/html; charset=utf-8'],
+    ['/pricing.html', '<h1>pricing</h1>', 'text/html; charset=utf-8'],
+    ['/style.css', 'body{}', 'text/css; charset=utf-8'],
+    ['/app/', '<h1>spa</h1>', 'text/html; charset=utf-8'],
+    ['/app/orders/42', '<h1>spa</h1>', 'text/html; charset=utf-8'],
+    ['/app/app.js', 'console.log(1)', 'text/javascript; charset=utf-8'],
+  ])('GET %s', async (path, body, type) => {
+    const res = await fetch(`${server.url}${path}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe(type);
+    expect(await res.text()).toBe(body);
+  });
+
+  it('redirects /app to /app/', async () => {
+    const res = await fetch(`${server.url}/app`, { redirect: 'manual' });
+    expect(res.status).toBe(308);
+    expect(res.headers.get('location')).toBe('/app/');
+  });
+
+  it.each([
+    '/missing.html',
+    '/.env',
+    '/../secret.txt',
+    '/..%2fsecret.txt',
+    '/%2e%2e/secret.txt',
+    '/%2e%2e%2fsecret.txt',
+    '/app/..%2f..%2fsecret.txt',
+    '/..%5csecret.txt',
+    '/%00',
+  ])('404 not_found for %s', async (path) => {
+    const res = await rawGet(path);
+    expect(res.status).toBe(404);
+    expect(JSON.parse(res.body)).toMatchObject({ error: { code: 'not_found' } });
+  });
+
+  it('404 for unknown API routes', async () => {
+    const res = await fetch(`${server.url}/api/nothing`, { method: 'POST' });
+    expect(res.status).toBe(404);
+    expect(await res.json()).toMatchObject({ error: { code: 'not_found' } });
+  });
+});

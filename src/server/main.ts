@@ -1,0 +1,36 @@
+import { createLeFluxServer } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const server = createLeFluxServer(config);
+  const { url } = await server.listen();
+  console.log(`LeFlux listening on ${url} (demo: ${url}/)`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    // A second signal means the operator does not want to wait.
+    if (stopping) process.exit(1);
+    stopping = true;
+    console.log(`LeFlux: ${signal} received, closing`);
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error('LeFlux: error while closing', error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    // A configuration mistake is the operator's to fix: the message is enough, no stack.
+    console.error(`LeFlux: ${error.message}`);
+  } else {
+    console.error('LeFlux failed to start:', error);
+  }
+  process.exit(1);
+});
