@@ -1,0 +1,273 @@
+import { describe, expect, it, vi } from 'vitest';
+import type {
+  ChatMessage,
+  Failure,
+  SessionInitOk,
+  SessionInitPayload,
+  VisitorMessageOk,
+  VisitorMessagePayload,
+} from '../protocol/index.js';
+import { type ClientOptions, createClient } from './session.js';
+import { memoryHistory } from './storage/history.js';
+import type { Connection, ConnectionEvents, ConnectionOptions } from './transport/connection.js';
+
+/** A Storage backed by a Map, shared between client instances like a real profile's localStorage. */
+function fakeLocalStorage(): Storage {
+  const map = new Map<string, string>();
+  return {
+    getItem: (k: string) => map.get(k) ?? null,
+    setItem: (k: string, v: string) => void map.set(k, String(v)),
+    removeItem: (k: string) => void map.delete(k),
+    clear: () => map.clear(),
+    key: (i: number) => [...map.keys()][i] ?? null,
+    get length() {
+      return map.size;
+    },
+  };
+}
+
+/** An in-memory stand-in for the server side of the socket, enough to drive the session. */
+class FakeServer {
+  sessions = new Map<string, { token: string; messages: ChatMessage[] }>();
+  inits: SessionInitPayload[] = [];
+  received: VisitorMessagePayload[] = [];
+  events?: ConnectionEvents;
+  holdAcks = false;
+  private nextId = 1;
+
+  connect = async (options: ConnectionOptions): Promise<Connection> => {
+    this.events = options.events;
+    const conn: Connection = {
+      connected: true,
+      init: async (payload) => this.init(payload),
+      sendMessage: async (payload) => this.message(payload),
+      close: () => {},
+    };
+    queueMicrotask(() => options.events.connected());
+    return conn;
+  };
+
+  private current?: string;
+
+  init(payload: SessionInitPayload): SessionInitOk | Failure {
+    this.inits.push(payload);
+    if (payload.sessionId) {
+      const s = this.sessions.get(payload.sessionId);
+      if (!s) return { ok: false, error: { code: 'session_not_found', message: 'gone' } };
+      this.current = payload.sessionId;
+      return {
+        ok: true,
+        sessionId: payload.sessionId,
+        token: s.token,
+        resumed: true,
+        missed: s.messages.filter((m) => (m.seq ?? 0) > (payload.lastSeq ?? 0)),
+      };
+    }
+    const id = `s${this.nextId++}`;
+    this.sessions.set(id, { token: `t${id}`, messages: [] });
+    this.current = id;
+    return { ok: true, sessionId: id, token: `t${id}`, resumed: false, missed: [] };
+  }
+
+  async message(payload: VisitorMessagePayload): Promise<VisitorMessageOk | Failure> {
+    if (this.holdAcks) return { ok: false, error: { code: 'internal', message: 'timeout' } };
+    const s = this.sessions.get(this.current!)!;
+    const existing = s.messages.find((m) => m.id === payload.id);
+    if (existing) return { ok: true, seq: existing.seq!, duplicate: true };
+    this.received.push(payload);
+    const seq = s.messages.length + 1;
+    s.messages.push({
+      id: payload.id,
+      author: 'visitor',
+      text: payload.text,
+      at: payload.sentAt,
+      seq,
+    });
+    return { ok: true, seq, duplicate: false };
+  }
+
+  reply(text: string) {
+    const s = this.sessions.get(this.current!)!;
+    const m = { id: `a${s.messages.length + 1}`, text, at: 5, seq: s.messages.length + 1 };
+    s.messages.push({ ...m, author: 'agent' });
+    this.events?.agentMessage(m);
+  }
+
+  /** POST /api/session/:id */
+  fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+    const id = decodeURIComponent(String(input).split('/').pop()!);
+    const s = this.sessions.get(id);
+    if (!s)
+      return new Response(JSON.stringify({ error: { code: 'session_not_found' } }), {
+        status: 404,
+      });
+    if (JSON.parse(String(init?.body)).token !== s.token)
+      return new Response('{}', { status: 401 });
+    return Response.json({ session: { id }, history: s.messages, task: null });
+  }) as typeof fetch;
+}
+
+function setup(server = new FakeServer(), local = fakeLocalStorage(), history = memoryHistory()) {
+  const clock = { t: 1_000 };
+  const make = (extra: Partial<ClientOptions> = {}) =>
+    createClient({
+      server: 'http://chat.test',
+      siteKey: 'acme',
+      now: () => clock.t,
+      localStorage: () => local,
+      history: async () => history,
+      fetch: server.fetch,
+      connect: server.connect,
+      page: () => ({ url: 'http://site.test/', title: 'Site' }),
+      ...extra,
+    });
+  return { server, local, history, clock, make };
+}
+
+const texts = (messages: readonly { text: string }[]) => messages.map((m) => m.text);
+
+describe('createClient', () => {
+  it('sends a message: shown at once as pending, then acked with a sequence and stored', async () => {
+    const { make, server, history, local } = setup();
+    const client = make();
+    await client.ready();
+    const sending = client.send('  hello  ');
+    const message = await sending;
+    expect(message?.text).toBe('hello');
+    await vi.waitFor(() => expect(client.getState().messages[0]?.status).toBe('sent'));
+    expect(client.getState().messages[0]?.seq).toBe(1);
+    expect(server.received.map((m) => m.text)).toEqual(['hello']);
+    expect((await history.load('acme'))[0]).toMatchObject({
+      text: 'hello',
+      status: 'sent',
+      sessionId: 's1',
+    });
+    expect(JSON.parse(local.getItem('leflux:sessionId')!).data).toMatchObject({
+      id: 's1',
+      token: 'ts1',
+    });
+    expect(client.getSession()).toEqual({ id: 's1', readOnly: false, connected: true });
+  });
+
+  it('shows agent replies and emits them', async () => {
+    const { make, server } = setup();
+    const client = make();
+    const seen: string[] = [];
+    client.on('message', (m) => seen.push(`${m.author}:${m.text}`));
+    await client.send('hi');
+    await vi.waitFor(() => expect(client.getState().messages[0]?.status).toBe('sent'));
+    server.reply('Hello!');
+    expect(texts(client.getState().messages)).toEqual(['hi', 'Hello!']);
+    expect(seen).toEqual(['visitor:hi', 'agent:Hello!']);
+  });
+
+  it('a second client on the same storage renders the cache, then restores through the server', async () => {
+    const { make, server } = setup();
+    const first = make();
+    await first.send('one');
+    await vi.waitFor(() => expect(first.getState().messages[0]?.status).toBe('sent'));
+    server.reply('two');
+    await vi.waitFor(async () => expect(first.getState().messages).toHaveLength(2));
+    first.destroy();
+
+    const second = make();
+    const restored = vi.fn();
+    second.on('restore', restored);
+    await second.ready();
+    expect(texts(second.getState().messages)).toEqual(['one', 'two']);
+    expect(restored).toHaveBeenCalledWith({ sessionId: 's1', messages: 2 });
+    await vi.waitFor(() =>
+      expect(server.inits.at(-1)).toMatchObject({ sessionId: 's1', lastSeq: 2 }),
+    );
+  });
+
+  it('on a 404 restore keeps the cached messages as an earlier conversation and starts fresh', async () => {
+    const { make, server } = setup();
+    const first = make();
+    await first.send('before restart');
+    await vi.waitFor(() => expect(first.getState().messages[0]?.status).toBe('sent'));
+    first.destroy();
+    server.sessions.clear(); // the server restarted with a memory store
+
+    const second = make();
+    await second.ready();
+    expect(second.getState().messages[0]).toMatchObject({ text: 'before restart' });
+    expect(second.getState().messages[0]?.archivedAt).toBeTypeOf('number');
+    await second.send('after restart');
+    await vi.waitFor(() => expect(second.getSession().id).toBe('s2'));
+    await vi.waitFor(() => expect(second.getState().messages[1]?.status).toBe('sent'));
+    expect(server.sessions.get('s2')?.messages.map((m) => m.text)).toEqual(['after restart']);
+  });
+
+  it('keeps unacknowledged messages across a reload and delivers them once', async () => {
+    const { make, server } = setup();
+    const first = make();
+    await first.send('one');
+    await vi.waitFor(() => expect(first.getState().messages[0]?.status).toBe('sent'));
+    server.holdAcks = true;
+    await first.send('lost in flight');
+    first.destroy();
+    server.holdAcks = false;
+
+    const second = make();
+    await vi.waitFor(() =>
+      expect(second.getState().messages.map((m) => m.status)).toEqual(['sent', 'sent']),
+    );
+    expect(server.received.map((m) => m.text)).toEqual(['one', 'lost in flight']);
+  });
+
+  it('drops the session, widget state and history after the TTL', async () => {
+    const { make, clock } = setup();
+    const first = make();
+    first.open();
+    await first.send('hello');
+    await vi.waitFor(() => expect(first.getState().messages[0]?.status).toBe('sent'));
+    first.destroy();
+    clock.t += 24 * 3_600_000 + 60_000;
+    const second = make();
+    await second.ready();
+    expect(second.getState()).toMatchObject({ open: false, sessionId: null, messages: [] });
+  });
+
+  it('goes read-only when another tab takes over, then lets the visitor type again', async () => {
+    vi.useFakeTimers();
+    try {
+      const { make, server } = setup();
+      const client = make({ takeoverHoldMs: 5_000 });
+      const takeover = vi.fn();
+      client.on('takeover', takeover);
+      await client.send('hi');
+      await vi.waitFor(() => expect(client.getState().messages[0]?.status).toBe('sent'));
+      server.events?.takenOver();
+      expect(client.getSession().readOnly).toBe(true);
+      expect(takeover).toHaveBeenCalledOnce();
+      vi.advanceTimersByTime(5_000);
+      expect(client.getSession().readOnly).toBe(false);
+      const inits = server.inits.length;
+      await client.send('back');
+      await vi.waitFor(() => expect(server.inits.length).toBe(inits + 1));
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('refuses an over-long message with an error event and stores nothing', async () => {
+    const { make } = setup();
+    const client = make();
+    const errors: string[] = [];
+    client.on('error', (e) => errors.push(e.code));
+    expect(await client.send('x'.repeat(4001))).toBeNull();
+    expect(await client.send('   ')).toBeNull();
+    expect(errors).toEqual(['invalid_message']);
+    expect(client.getState().messages).toEqual([]);
+  });
+
+  it('remembers the open state; defaultOpen applies only without a stored state', async () => {
+    const { make } = setup();
+    const first = make({ defaultOpen: true });
+    expect(first.getState().open).toBe(true);
+    first.close();
+    first.destroy();
+    expect(make({ defaultOpen: true }).getState().open).toBe(false);
+  });
+});

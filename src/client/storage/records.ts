@@ -1,0 +1,77 @@
+import type { RawStorage } from './raw-storage.js';
+
+/** What one record looks like in storage: versioned, with its own expiry. */
+interface Envelope {
+  v: number;
+  expiresAt: number;
+  data: unknown;
+}
+
+export interface RecordOptions<T> {
+  storage: RawStorage;
+  key: string;
+  /** Bump when `data`'s shape changes; older versions go through `migrate` or are dropped. */
+  version: number;
+  /** Lifetime counted from the last write. */
+  ttlMs: number;
+  /** Narrows untrusted data read back; return undefined to drop the record. */
+  parse: (data: unknown) => T | undefined;
+  migrate?: (data: unknown, fromVersion: number) => unknown;
+  now: () => number;
+}
+
+/** A typed localStorage record with a TTL. Expired, unreadable or invalid records read as absent. */
+export interface StoredRecord<T> {
+  readonly key: string;
+  read(): T | undefined;
+  write(data: T): void;
+  remove(): void;
+}
+
+/**
+ * @example
+ * const widget = createRecord({ storage, key: 'leflux:widget', version: 1, ttlMs: DAY,
+ *   parse: (d) => (isWidgetState(d) ? d : undefined), now: Date.now });
+ */
+export function createRecord<T>(options: RecordOptions<T>): StoredRecord<T> {
+  const { storage, key, version, ttlMs, parse, migrate, now } = options;
+
+  function read(): T | undefined {
+    const raw = storage.getItem(key);
+    if (raw === null) return undefined;
+    const data = decode(raw);
+    if (data === undefined) storage.removeItem(key);
+    return data;
+  }
+
+  function decode(raw: string): T | undefined {
+    let envelope: Partial<Envelope>;
+    try {
+      envelope = JSON.parse(raw);
+    } catch {
+      return undefined;
+    }
+    if (typeof envelope !== 'object' || envelope === null) return undefined;
+    const { v, expiresAt } = envelope;
+    if (typeof v !== 'number' || typeof expiresAt !== 'number' || expiresAt <= now())
+      return undefined;
+    let data = envelope.data;
+    if (v !== version) {
+      if (!migrate || v > version) return undefined;
+      data = migrate(data, v);
+    }
+    return parse(data);
+  }
+
+  return {
+    key,
+    read,
+    write(data) {
+      const envelope: Envelope = { v: version, expiresAt: now() + ttlMs, data };
+      storage.setItem(key, JSON.stringify(envelope));
+    },
+    remove() {
+      storage.removeItem(key);
+    },
+  };
+}

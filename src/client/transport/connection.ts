@@ -1,0 +1,85 @@
+import type { Socket } from 'socket.io-client';
+import type {
+  AgentMessagePayload,
+  ClientToServerEvents,
+  Failure,
+  ServerToClientEvents,
+  SessionInitOk,
+  SessionInitPayload,
+  VisitorMessageOk,
+  VisitorMessagePayload,
+} from '../../protocol/index.js';
+
+/** What the transport reports to the session. It holds no conversation state of its own. */
+export interface ConnectionEvents {
+  /** The socket is (re)connected and needs a `session_init` before anything else. */
+  connected(): void;
+  disconnected(reason: string): void;
+  agentMessage(payload: AgentMessagePayload): void;
+  takenOver(): void;
+  evicted(): void;
+}
+
+export interface Connection {
+  init(payload: SessionInitPayload): Promise<SessionInitOk | Failure>;
+  sendMessage(payload: VisitorMessagePayload): Promise<VisitorMessageOk | Failure>;
+  readonly connected: boolean;
+  close(): void;
+}
+
+type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+export interface ConnectionOptions {
+  server: string;
+  events: ConnectionEvents;
+  /** How long to wait for an ack before treating the request as lost (it is retried on reconnect). */
+  ackTimeoutMs?: number;
+}
+
+const timedOut = (): Failure => ({
+  ok: false,
+  error: { code: 'internal', message: 'no answer from the server in time' },
+});
+
+/**
+ * Opens the socket.io connection. socket.io-client is loaded on demand so that a page whose
+ * visitor never chats does not pay for it up front. Reconnection is socket.io's own.
+ */
+export async function openConnection(options: ConnectionOptions): Promise<Connection> {
+  const { io } = await import('socket.io-client');
+  const { events, ackTimeoutMs = 10_000 } = options;
+  const socket: ClientSocket = io(options.server, {
+    transports: ['websocket', 'polling'],
+    tryAllTransports: true,
+    reconnectionDelay: 300,
+    reconnectionDelayMax: 5_000,
+  });
+  socket.on('connect', () => events.connected());
+  socket.on('disconnect', (reason) => events.disconnected(reason));
+  socket.on('agent_message', (payload) => events.agentMessage(payload));
+  socket.on('taken_over', () => events.takenOver());
+  socket.on('session_evicted', () => events.evicted());
+
+  // emitWithAck rejects on timeout or disconnect; either way the caller retries after reconnect.
+  const request = async <T>(send: () => Promise<T | Failure>): Promise<T | Failure> => {
+    try {
+      return await send();
+    } catch {
+      return timedOut();
+    }
+  };
+
+  return {
+    get connected() {
+      return socket.connected;
+    },
+    init: (payload) =>
+      request(() => socket.timeout(ackTimeoutMs).emitWithAck('session_init', payload)),
+    sendMessage: (payload) =>
+      request(() => socket.timeout(ackTimeoutMs).emitWithAck('visitor_message', payload)),
+    close() {
+      socket.removeAllListeners();
+      socket.disconnect();
+    },
+  };
+}
