@@ -1,0 +1,123 @@
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { test as base, expect, type Locator, type Page } from '@playwright/test';
+import { startServer } from '../src/server/app.js';
+import type { ServerConfig } from '../src/server/config.js';
+
+/** A LeFlux server of this test's own, on a free loopback port, with an in-memory log. */
+export interface TestServer {
+  url: string;
+  port: number;
+  /** Stops the server and starts a fresh one on the same port: the memory store is lost. */
+  restart(): Promise<void>;
+}
+
+/** A second origin (another port) for pages that embed the widget from the LeFlux server. */
+export interface OtherOrigin {
+  url: string;
+  /** Serves `html` at `path` on this origin. */
+  page(path: string, html: string): void;
+}
+
+export const test = base.extend<{
+  server: TestServer;
+  otherOrigin: OtherOrigin;
+  serverConfig: Partial<ServerConfig>;
+}>({
+  serverConfig: [{}, { option: true }],
+  server: async ({ serverConfig }, use) => {
+    const config = { port: 0, dbPath: ':memory:', ...serverConfig };
+    let running = await startServer(config);
+    const port = running.port;
+    await use({
+      url: running.url,
+      port,
+      async restart() {
+        await running.close();
+        running = await startServer({ ...config, port });
+      },
+    });
+    await running.close();
+  },
+  // biome-ignore lint/correctness/noEmptyPattern: Playwright reads a fixture's dependencies from this pattern.
+  otherOrigin: async ({}, use) => {
+    const pages = new Map<string, string>();
+    const http: Server = createServer((req, res) => {
+      const html = pages.get(req.url ?? '');
+      res.writeHead(html ? 200 : 404, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(html ?? 'not found');
+    });
+    http.listen(0, '127.0.0.1');
+    await once(http, 'listening');
+    const { port } = http.address() as AddressInfo;
+    await use({
+      url: `http://127.0.0.1:${port}`,
+      page: (path, html) => void pages.set(path, html),
+    });
+    http.closeAllConnections();
+    http.close();
+  },
+});
+
+export { expect };
+
+/** The widget as a visitor finds it: by role and accessible name (Playwright pierces the open shadow root). */
+export function widget(page: Page, title = 'LeFlux help') {
+  const dialog = page.getByRole('dialog', { name: title });
+  const log = dialog.getByRole('log');
+  return {
+    launcher: page.getByRole('button', { name: 'Open chat' }),
+    dialog,
+    closeButton: dialog.getByRole('button', { name: 'Close chat' }),
+    log,
+    messages: log.locator('[data-message-id]'),
+    visitorMessages: log.locator('[data-author="visitor"]'),
+    agentMessages: log.locator('[data-author="agent"]'),
+    input: dialog.getByRole('textbox', { name: 'Message' }),
+    sendButton: dialog.getByRole('button', { name: 'Send' }),
+  };
+}
+
+/** Types a message and presses Enter, as a visitor would. */
+export async function say(page: Page, text: string, title?: string): Promise<void> {
+  const w = widget(page, title);
+  await w.input.fill(text);
+  await w.input.press('Enter');
+}
+
+/** Texts of the messages on screen, in order. */
+export async function shownTexts(messages: Locator): Promise<string[]> {
+  return messages.locator('.bubble').allInnerTexts();
+}
+
+/** The parsed `data` of a LeFlux localStorage record, or null. */
+export async function storedRecord<T = Record<string, unknown>>(
+  page: Page,
+  key: string,
+): Promise<T | null> {
+  const raw = await page.evaluate((k) => localStorage.getItem(k), key);
+  return raw ? (JSON.parse(raw).data as T) : null;
+}
+
+/** Every message stored in IndexedDB (`leflux` database, `messages` store). */
+export function storedMessages(
+  page: Page,
+): Promise<Array<{ id: string; text: string; status: string; archivedAt?: number }>> {
+  return page.evaluate(
+    () =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open('leflux');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const db = open.result;
+          const req = db.transaction('messages').objectStore('messages').getAll();
+          req.onsuccess = () => {
+            db.close();
+            resolve(req.result);
+          };
+          req.onerror = () => reject(req.error);
+        };
+      }),
+  );
+}
