@@ -14,6 +14,8 @@ async function widgetLooks(page: Page) {
       border: s.borderTopWidth,
       padding: s.paddingTop,
       display: s.display,
+      direction: s.direction,
+      align: s.textAlign,
       size: `${Math.round(r.width)}x${Math.round(r.height)}`,
     };
   };
@@ -28,6 +30,19 @@ async function widgetLooks(page: Page) {
     input: await w.input.evaluate(pick),
     agentBubble: await w.agentMessages.first().locator('.bubble').evaluate(pick),
     visitorBubble: await w.visitorMessages.first().locator('.bubble').evaluate(pick),
+    // Where things sit inside the window: visitor on the right, agent on the left.
+    layout: await w.dialog.evaluate((dialog) => {
+      const left = (selector: string) =>
+        Math.round(
+          (dialog.querySelector(selector)?.getBoundingClientRect().left ?? Number.NaN) -
+            dialog.getBoundingClientRect().left,
+        );
+      return {
+        visitor: left('[data-author="visitor"] .bubble'),
+        agent: left('[data-author="agent"] .bubble'),
+        close: left('[aria-label="Close chat"]'),
+      };
+    }),
   };
 }
 

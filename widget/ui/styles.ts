@@ -33,8 +33,11 @@ export const STYLES = `
   }
   :host([data-theme="auto"]) .root { color-scheme: dark; }
 }
-/* Typography sits on the root element, not :host, where \`all: initial !important\` would win. */
-.root { font: 400 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--lf-fg); color-scheme: light; }
+/*
+ * Typography sits on the root element, not :host, where \`all: initial !important\` would win.
+ * \`all\` leaves \`direction\` alone by spec, so the root sets it (our strings are all LTR).
+ */
+.root { direction: ltr; unicode-bidi: isolate; font: 400 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--lf-fg); color-scheme: light; }
 :host([data-theme="dark"]) .root { color-scheme: dark; }
 *, *::before, *::after { box-sizing: border-box; }
 button, textarea { font: inherit; color: inherit; margin: 0; }
