@@ -27,6 +27,8 @@ export interface LeFluxWidget {
   close(): void;
   toggle(): void;
   send(text: string): Promise<ChatMessage | null>;
+  /** Ends the conversation in every tab and on the server; the next message starts a new session. */
+  clear(): Promise<void>;
   getSession(): SessionSnapshot;
   on<K extends keyof ClientEvents>(event: K, handler: (payload: ClientEvents[K]) => void): void;
   off<K extends keyof ClientEvents>(event: K, handler: (payload: ClientEvents[K]) => void): void;
@@ -75,6 +77,7 @@ export function createWidget(options: WidgetOptions): LeFluxWidget {
     close: client.close,
     toggle: client.toggle,
     send: client.send,
+    clear: client.clear,
     getSession: client.getSession,
     on: (event, handler) => void client.on(event, handler),
     off: client.off,

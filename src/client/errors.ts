@@ -4,7 +4,8 @@ export type ClientErrorCode =
   | 'send_failed'
   | 'storage_failed'
   | 'restore_failed'
-  | 'connect_failed';
+  | 'connect_failed'
+  | 'purge_failed';
 
 /** An error the client emits (async failures are events, not throws). */
 export class LeFluxError extends Error {

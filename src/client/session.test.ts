@@ -9,7 +9,24 @@ import type {
 } from '../protocol/index.js';
 import { type ClientOptions, createClient } from './session.js';
 import { memoryHistory } from './storage/history.js';
+import type { TabMessage, TabSync } from './tabs/tab-sync.js';
 import type { Connection, ConnectionEvents, ConnectionOptions } from './transport/connection.js';
+
+/** Tabs of one browser in one test: what one posts, the others receive (asynchronously, like BroadcastChannel). */
+function fakeTabBus() {
+  const tabs = new Set<(m: TabMessage) => void>();
+  return (onMessage: (m: TabMessage) => void): TabSync => {
+    tabs.add(onMessage);
+    return {
+      transport: 'broadcast-channel',
+      post: (m) => {
+        const copy = structuredClone(m);
+        for (const tab of tabs) if (tab !== onMessage) queueMicrotask(() => tab(copy));
+      },
+      close: () => void tabs.delete(onMessage),
+    };
+  };
+}
 
 /** A Storage backed by a Map, shared between client instances like a real profile's localStorage. */
 function fakeLocalStorage(): Storage {
@@ -109,6 +126,7 @@ class FakeServer {
 
 function setup(server = new FakeServer(), local = fakeLocalStorage(), history = memoryHistory()) {
   const clock = { t: 1_000 };
+  const bus = fakeTabBus();
   const make = (extra: Partial<ClientOptions> = {}) =>
     createClient({
       server: 'http://chat.test',
@@ -119,9 +137,10 @@ function setup(server = new FakeServer(), local = fakeLocalStorage(), history = 
       fetch: server.fetch,
       connect: server.connect,
       page: () => ({ url: 'http://site.test/', title: 'Site' }),
+      tabs: bus,
       ...extra,
     });
-  return { server, local, history, clock, make };
+  return { server, local, history, clock, make, bus };
 }
 
 const texts = (messages: readonly { text: string }[]) => messages.map((m) => m.text);
@@ -269,5 +288,32 @@ describe('createClient', () => {
     first.close();
     first.destroy();
     expect(make({ defaultOpen: true }).getState().open).toBe(false);
+  });
+
+  it('mirrors messages, open state and clear between tabs', async () => {
+    const { make, server, local } = setup();
+    const a = make();
+    const b = make();
+    await Promise.all([a.ready(), b.ready()]);
+    a.open();
+    await vi.waitFor(() => expect(b.getState().open).toBe(true));
+
+    await a.send('from A');
+    await vi.waitFor(() =>
+      expect(b.getState().messages.map((m) => [m.text, m.status])).toEqual([['from A', 'sent']]),
+    );
+    server.reply('answer');
+    await vi.waitFor(() => expect(texts(b.getState().messages)).toEqual(['from A', 'answer']));
+
+    await b.send('from B');
+    await vi.waitFor(() =>
+      expect(texts(a.getState().messages)).toEqual(['from A', 'answer', 'from B']),
+    );
+    expect(server.received.map((m) => m.text)).toEqual(['from A', 'from B']);
+
+    await a.clear();
+    await vi.waitFor(() => expect(b.getState().messages).toEqual([]));
+    expect(b.getSession().id).toBeNull();
+    expect(local.getItem('leflux:sessionId')).toBeNull();
   });
 });

@@ -6,19 +6,16 @@ import {
   LIMITS,
   type SessionInitPayload,
 } from '../protocol/index.js';
+import { createConversation } from './conversation.js';
 import { createEmitter } from './emitter.js';
 import { type ClientErrorCode, LeFluxError } from './errors.js';
 import { createStateStore, type StateStore } from './state.js';
-import {
-  compareMessages,
-  type HistoryStore,
-  openHistory,
-  type StoredMessage,
-} from './storage/history.js';
+import { type HistoryStore, openHistory, type StoredMessage } from './storage/history.js';
 import { persistentStorage } from './storage/raw-storage.js';
 import { DAY, type SessionRecord, sessionRecords } from './storage/session-records.js';
+import { createTabSync, type TabMessage, type TabSync } from './tabs/tab-sync.js';
 import { type Connection, type ConnectionOptions, openConnection } from './transport/connection.js';
-import { restoreSession } from './transport/restore.js';
+import { purgeSession, restoreSession } from './transport/session-api.js';
 
 export interface ClientOptions {
   /** LeFlux server origin, e.g. `https://chat.example.com`. */
@@ -41,6 +38,10 @@ export interface ClientOptions {
   history?: () => Promise<HistoryStore>;
   /** The page the visitor is on, reported to the server. Default `location` and `document.title`. */
   page?: () => { url: string; title: string };
+  /** Whether this tab is the one the visitor is looking at. Default `document.visibilityState`. */
+  isVisible?: () => boolean;
+  /** Connects this tab to the site's other tabs. Default BroadcastChannel / storage events. */
+  tabs?: (onMessage: (message: TabMessage) => void) => TabSync;
   /** Opens the socket. Default socket.io-client; tests may pass a fake. */
   connect?: (options: ConnectionOptions) => Promise<Connection>;
 }
@@ -86,6 +87,8 @@ export interface LeFluxClient extends Pick<StateStore<ClientState>, 'getState' |
     handler: (payload: ClientEvents[K]) => void,
   ): () => void;
   off<K extends keyof ClientEvents>(event: K, handler: (payload: ClientEvents[K]) => void): void;
+  /** Ends the conversation everywhere: this tab, the site's other tabs, and the server. */
+  clear(): Promise<void>;
   /** Resolves once the cached conversation is loaded and the restore has been answered (or failed). */
   ready(): Promise<void>;
   destroy(): void;
@@ -93,7 +96,7 @@ export interface LeFluxClient extends Pick<StateStore<ClientState>, 'getState' |
 
 /**
  * Creates the headless client: reads the cached session, restores it through the server,
- * keeps the socket, the outbox and the history in step.
+ * keeps the socket, the outbox, the history and the other tabs in step.
  *
  * @example
  * const client = createClient({ server: 'https://chat.example.com', siteKey: 'acme' });
@@ -109,13 +112,16 @@ export function createClient(options: ClientOptions): LeFluxClient {
   const page =
     options.page ??
     (() => ({ url: location.href, title: document.title.slice(0, LIMITS.maxTitleLength) }));
+  const isVisible =
+    options.isVisible ??
+    (() => typeof document === 'undefined' || document.visibilityState === 'visible');
   const connect = options.connect ?? openConnection;
 
   const storage = persistentStorage(options.localStorage ?? (() => globalThis.localStorage));
   const records = sessionRecords({ storage, now, sessionTtlMs });
   const emitter = createEmitter<ClientEvents>();
   const cleanups: Array<() => void> = [];
-  const byId = new Map<string, StoredMessage>();
+  const conversation = createConversation();
 
   let session = readSession();
   const store = createStateStore<ClientState>({
@@ -134,8 +140,15 @@ export function createClient(options: ClientOptions): LeFluxClient {
   let binding: Promise<boolean> | undefined;
   /** Another tab took the session: do not take it back on a mere reconnect, only when the visitor acts. */
   let yielded = false;
+  let readOnlyTimer: ReturnType<typeof setTimeout> | undefined;
   let flushing: Promise<void> = Promise.resolve();
+  /** Keeps this tab's message times strictly increasing, so the outbox order is the typing order. */
+  let lastSentAt = 0;
   let destroyed = false;
+
+  const tabs = (options.tabs ?? ((onMessage) => createTabSync({ siteKey, onMessage })))(
+    onTabMessage,
+  );
 
   const fail = (code: ClientErrorCode, message: string, cause?: unknown) =>
     emitter.emit('error', new LeFluxError(code, message, { cause }));
@@ -145,53 +158,52 @@ export function createClient(options: ClientOptions): LeFluxClient {
     return record?.siteKey === siteKey ? record : undefined;
   }
 
-  /** Applies changes to messages: state first (the visitor sees it at once), then IndexedDB. */
-  function upsert(changes: StoredMessage[]): Promise<void> {
-    if (changes.length === 0) return Promise.resolve();
-    for (const m of changes) byId.set(m.id, m);
-    store.setState({ messages: [...byId.values()].sort(compareMessages) });
-    return (history?.put(changes) ?? Promise.resolve()).catch((cause) =>
+  function render(): void {
+    store.setState({ messages: conversation.list() });
+  }
+
+  /**
+   * Applies changes made in this tab: on screen first (the visitor sees it at once), then
+   * IndexedDB, then the other tabs. Resolves once stored.
+   */
+  function commit(copies: StoredMessage[]): Promise<void> {
+    const changed = conversation.apply(copies);
+    if (changed.length === 0) return Promise.resolve();
+    render();
+    tabs.post({ type: 'messages', messages: changed });
+    return (history?.put(changed) ?? Promise.resolve()).catch((cause) =>
       fail('storage_failed', 'could not store messages; they are kept for this page only', cause),
     );
   }
 
-  function toStored(message: ChatMessage, sessionId: string | undefined): StoredMessage {
-    return { ...message, siteKey, status: 'sent', ...(sessionId ? { sessionId } : {}) };
-  }
-
-  /** Server copies win field by field; local messages the server lacks (pending ones) stay. */
-  function mergeFromServer(messages: ChatMessage[], sessionId: string): Promise<void> {
-    const changes: StoredMessage[] = [];
-    for (const m of messages) {
-      const local = byId.get(m.id);
-      changes.push({ ...local, ...toStored(m, sessionId), archivedAt: undefined });
-    }
-    return upsert(changes.map(dropUndefined));
+  function toStored(message: ChatMessage, sessionId: string): StoredMessage {
+    return { ...message, siteKey, status: 'sent', sessionId };
   }
 
   /** The server no longer knows the session: keep its messages on screen as an earlier conversation. */
-  function archiveSession(): Promise<void> {
+  async function archiveSession(): Promise<void> {
+    forgetSession();
+    const changes = conversation.archive(now());
+    if (changes.length === 0) return;
+    render();
+    tabs.post({ type: 'messages', messages: changes });
+    await history?.put(changes).catch(() => undefined);
+  }
+
+  function forgetSession(): void {
     session = undefined;
-    records.session.remove();
     bound = false;
+    records.session.remove();
     store.setState({ sessionId: null });
-    const at = now();
-    const changes: StoredMessage[] = [];
-    for (const m of byId.values()) {
-      if (m.status === 'pending') {
-        const { sessionId: _old, ...rest } = m;
-        changes.push(rest);
-      } else if (m.archivedAt === undefined) {
-        changes.push({ ...m, archivedAt: at });
-      }
-    }
-    return upsert(changes);
+    tabs.post({ type: 'session', sessionId: null });
   }
 
   function saveSession(id: string, token: string): void {
+    const isNew = session?.id !== id;
     session = { id, token, siteKey, savedAt: now() };
     records.session.write(session);
     store.setState({ sessionId: id });
+    if (isNew) tabs.post({ type: 'session', sessionId: id });
   }
 
   function ensureConnection(): Promise<Connection | undefined> {
@@ -200,7 +212,7 @@ export function createClient(options: ClientOptions): LeFluxClient {
       events: {
         connected() {
           store.setState({ connected: true });
-          if (!yielded && (session || hasPending())) void bind();
+          if (!yielded && (session || conversation.pending().length > 0)) void bind();
         },
         disconnected() {
           bound = false;
@@ -220,14 +232,13 @@ export function createClient(options: ClientOptions): LeFluxClient {
     return connection;
   }
 
-  const hasPending = () => [...byId.values()].some((m) => m.status === 'pending');
-  const lastSeq = () => {
-    let max = 0;
-    for (const m of byId.values()) {
-      if (m.archivedAt === undefined && m.seq !== undefined && m.seq > max) max = m.seq;
-    }
-    return max;
-  };
+  function dropConnection(): void {
+    const current = connection;
+    connection = undefined;
+    bound = false;
+    store.setState({ connected: false });
+    void current?.then((conn) => conn?.close());
+  }
 
   /** Sends `session_init` on the current socket: resumes the stored session or starts one. */
   function bind(): Promise<boolean> {
@@ -235,9 +246,16 @@ export function createClient(options: ClientOptions): LeFluxClient {
       const conn = await ensureConnection();
       if (!conn?.connected) return false;
       const { url, title } = page();
+      // Another tab may have started or ended the session since we last looked.
+      session = readSession();
       const payload: SessionInitPayload = { siteKey, url, title };
-      if (session)
-        Object.assign(payload, { sessionId: session.id, token: session.token, lastSeq: lastSeq() });
+      if (session) {
+        Object.assign(payload, {
+          sessionId: session.id,
+          token: session.token,
+          lastSeq: conversation.lastSeq(),
+        });
+      }
       let result = await conn.init(payload);
       if (!result.ok && isGone(result)) {
         await archiveSession();
@@ -245,9 +263,9 @@ export function createClient(options: ClientOptions): LeFluxClient {
       }
       if (!result.ok) return false;
       yielded = false;
-      store.setState({ readOnly: false });
+      setReadOnly(false);
       saveSession(result.sessionId, result.token);
-      await mergeFromServer(result.missed, result.sessionId);
+      await commit(result.missed.map((m) => toStored(m, result.sessionId)));
       bound = true;
       void flush();
       return true;
@@ -260,15 +278,17 @@ export function createClient(options: ClientOptions): LeFluxClient {
   const isGone = (f: Failure) =>
     f.error.code === 'session_not_found' || f.error.code === 'unauthorized';
 
-  /** Delivers pending visitor messages in order, one at a time. Resent ids are deduped by the server. */
+  /**
+   * Delivers pending visitor messages — this tab's and other tabs' (the outbox is shared) — in
+   * order, one at a time. The server dedupes resent ids.
+   */
   function flush(): Promise<void> {
     flushing = flushing.then(async () => {
       const conn = await connection;
-      const pending = [...byId.values()]
-        .filter((m) => m.status === 'pending')
-        .sort(compareMessages);
-      for (const message of pending) {
+      for (const message of conversation.pending()) {
         if (!conn || !bound || !session) return;
+        // Another copy of this flush (or another tab) may have delivered it meanwhile.
+        if (conversation.get(message.id)?.status !== 'pending') continue;
         const result = await conn.sendMessage({
           id: message.id,
           text: message.text,
@@ -276,10 +296,12 @@ export function createClient(options: ClientOptions): LeFluxClient {
           sentAt: message.at,
         });
         if (result.ok) {
-          await upsert([{ ...message, status: 'sent', seq: result.seq, sessionId: session.id }]);
+          // Cleared while the ack was on its way: do not bring the message back.
+          if (!conversation.get(message.id)) return;
+          await commit([{ ...message, status: 'sent', seq: result.seq, sessionId: session.id }]);
           records.session.write({ ...session, savedAt: now() });
         } else if (result.error.code === 'invalid_payload') {
-          await upsert([{ ...message, status: 'failed' }]);
+          await commit([{ ...message, status: 'failed' }]);
           fail('send_failed', `message refused: ${result.error.message}`);
         } else {
           // Not bound any more, or no answer: the next bind flushes again.
@@ -300,23 +322,94 @@ export function createClient(options: ClientOptions): LeFluxClient {
       at: payload.at,
       seq: payload.seq,
     };
-    void upsert([toStored(message, session.id)]);
+    void commit([toStored(message, session.id)]);
     emitter.emit('message', message);
+  }
+
+  function setReadOnly(readOnly: boolean): void {
+    clearTimeout(readOnlyTimer);
+    store.setState({ readOnly });
+    if (readOnly)
+      readOnlyTimer = setTimeout(() => store.setState({ readOnly: false }), takeoverHoldMs);
   }
 
   function onTakenOver(): void {
     bound = false;
     yielded = true;
-    store.setState({ readOnly: true });
+    setReadOnly(true);
     emitter.emit('takeover', undefined);
-    const timer = setTimeout(() => store.setState({ readOnly: false }), takeoverHoldMs);
-    cleanups.push(() => clearTimeout(timer));
+  }
+
+  /** Another tab changed something it has already stored: mirror it here, store nothing. */
+  function onTabMessage(message: TabMessage): void {
+    if (destroyed) return;
+    switch (message.type) {
+      case 'messages': {
+        const changed = conversation.apply(message.messages);
+        if (changed.length === 0) return;
+        render();
+        // This tab may hold the socket: it delivers the shared outbox.
+        if (bound && changed.some((m) => m.status === 'pending')) void flush();
+        return;
+      }
+      case 'widget':
+        if (store.getState().open === message.open) return;
+        store.setState({ open: message.open });
+        emitter.emit(message.open ? 'open' : 'close', undefined);
+        return;
+      case 'session':
+        session = readSession();
+        if (session?.id !== message.sessionId) bound = false;
+        store.setState({ sessionId: session?.id ?? null });
+        return;
+      case 'clear':
+        resetConversation();
+        return;
+      case 'bye':
+        // The tab that held the socket may be gone: the one the visitor looks at takes over.
+        if (yielded && isVisible()) void bind();
+        return;
+    }
+  }
+
+  /** Local part of clearing, shared by the tab that cleared and the tabs that hear of it. */
+  function resetConversation(): void {
+    session = readSession();
+    yielded = false;
+    setReadOnly(false);
+    dropConnection();
+    conversation.clear();
+    store.setState({ sessionId: null, messages: [] });
+    emitter.emit('clear', undefined);
+  }
+
+  async function clear(): Promise<void> {
+    await started;
+    const ended = session;
+    records.session.remove();
+    records.widget.remove();
+    resetConversation();
+    tabs.post({ type: 'clear' });
+    await history
+      ?.clear(siteKey)
+      .catch((cause) => fail('storage_failed', 'could not delete the stored history', cause));
+    if (ended) {
+      const result = await purgeSession({
+        server,
+        sessionId: ended.id,
+        token: ended.token,
+        fetch: options.fetch,
+      });
+      if (!result.ok)
+        fail('purge_failed', 'could not drop the conversation on the server', result.error);
+    }
   }
 
   function setOpen(open: boolean): void {
     if (store.getState().open === open) return;
     store.setState({ open });
     records.widget.write({ open });
+    tabs.post({ type: 'widget', open });
     emitter.emit(open ? 'open' : 'close', undefined);
     // Opening is a strong hint the visitor will chat: warm the connection up now.
     if (open) void ensureConnection();
@@ -332,19 +425,16 @@ export function createClient(options: ClientOptions): LeFluxClient {
     const cached = (await history?.load(siteKey).catch(() => [])) ?? [];
     const expiredBefore = now() - sessionTtlMs;
     // History lives with the session: without one, only undelivered visitor messages are kept.
-    const stale = session
-      ? []
-      : cached.filter((m) => m.status !== 'pending' || m.at < expiredBefore);
-    if (stale.length > 0) {
+    const keep = session
+      ? cached
+      : cached.filter((m) => m.status === 'pending' && m.at >= expiredBefore);
+    if (keep.length < cached.length) {
       await history?.clear(siteKey).catch(() => undefined);
-      const keep = cached.filter((m) => !stale.includes(m));
       await history?.put(keep).catch(() => undefined);
     }
-    for (const m of cached) if (!stale.includes(m)) byId.set(m.id, m);
-    store.setState({
-      messages: [...byId.values()].sort(compareMessages),
-      phase: session ? 'restoring' : 'ready',
-    });
+    conversation.apply(keep);
+    render();
+    store.setState({ phase: session ? 'restoring' : 'ready' });
 
     if (session) {
       const { id, token } = session;
@@ -357,7 +447,7 @@ export function createClient(options: ClientOptions): LeFluxClient {
       });
       if (destroyed) return;
       if (result.kind === 'restored') {
-        await mergeFromServer(result.history, id);
+        await commit(result.history.map((m) => toStored(m, id)));
         emitter.emit('restore', { sessionId: id, messages: result.history.length });
       } else if (result.kind === 'gone') {
         await archiveSession();
@@ -370,13 +460,22 @@ export function createClient(options: ClientOptions): LeFluxClient {
       }
       store.setState({ phase: 'ready' });
     }
-    if (session || store.getState().open || hasPending()) void ensureConnection();
+    if (session || store.getState().open || conversation.pending().length > 0) {
+      void ensureConnection();
+    }
   }
 
   const started = start();
 
+  if (typeof addEventListener === 'function') {
+    const onPageHide = () => tabs.post({ type: 'bye' });
+    addEventListener('pagehide', onPageHide);
+    cleanups.push(() => removeEventListener('pagehide', onPageHide));
+  }
   cleanups.push(() => {
-    void connection?.then((conn) => conn?.close());
+    clearTimeout(readOnlyTimer);
+    dropConnection();
+    tabs.close();
     history?.close();
     emitter.clear();
   });
@@ -395,16 +494,23 @@ export function createClient(options: ClientOptions): LeFluxClient {
         return null;
       }
       await started;
-      const message: ChatMessage = { id: nanoid(), author: 'visitor', text: trimmed, at: now() };
-      await upsert([
-        { ...message, siteKey, status: 'pending', ...(session ? { sessionId: session.id } : {}) },
-      ]);
+      lastSentAt = Math.max(now(), lastSentAt + 1);
+      const message: ChatMessage = {
+        id: nanoid(),
+        author: 'visitor',
+        text: trimmed,
+        at: lastSentAt,
+      };
+      const stored: StoredMessage = { ...message, siteKey, status: 'pending' };
+      if (session) stored.sessionId = session.id;
+      await commit([stored]);
       emitter.emit('message', message);
       // Sending from a taken-over tab takes the session back.
       if (bound) void flush();
       else void bind();
       return message;
     },
+    clear,
     getSession: () => {
       const { sessionId, readOnly, connected } = store.getState();
       return { id: sessionId, readOnly, connected };
@@ -418,11 +524,4 @@ export function createClient(options: ClientOptions): LeFluxClient {
       for (const cleanup of cleanups.splice(0)) cleanup();
     },
   };
-}
-
-function dropUndefined<T extends object>(value: T): T {
-  for (const key of Object.keys(value) as Array<keyof T>) {
-    if (value[key] === undefined) delete value[key];
-  }
-  return value;
 }

@@ -64,3 +64,32 @@ export async function restoreSession(options: {
   }
   return { kind: 'restored', history, task: (body as RestoreResponse).task ?? null };
 }
+
+/**
+ * Drops the session on the server (live state, message log, open sockets). Authorised by the
+ * session's own token. `keepalive` lets it finish even if the page is closing.
+ */
+export async function purgeSession(options: {
+  server: string;
+  sessionId: string;
+  token: string;
+  fetch?: typeof fetch;
+}): Promise<{ ok: true } | { ok: false; error: Error }> {
+  const doFetch = options.fetch ?? fetch;
+  try {
+    const response = await doFetch(
+      `${options.server}/api/session/${encodeURIComponent(options.sessionId)}`,
+      {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${options.token}` },
+        keepalive: true,
+      },
+    );
+    await response.body?.cancel();
+    // 404: already gone on the server (evicted, restarted) — which is what we wanted.
+    if (response.ok || response.status === 404) return { ok: true };
+    return { ok: false, error: new Error(`purge answered ${response.status}`) };
+  } catch (cause) {
+    return { ok: false, error: new Error('purge request failed', { cause }) };
+  }
+}
