@@ -8,9 +8,9 @@ import {
 } from '../src/client/index.js';
 import type { ChatMessage } from '../src/protocol/index.js';
 import type { EmbedConfig } from './embed-config.js';
+import { createHost, type WidgetHost } from './host.js';
 import { STRINGS } from './strings.js';
 import { App } from './ui/app.js';
-import { STYLES } from './ui/styles.js';
 
 export interface WidgetOptions
   extends Partial<EmbedConfig>,
@@ -28,7 +28,9 @@ export interface LeFluxWidget {
   toggle(): void;
   send(text: string): Promise<ChatMessage | null>;
   /** Ends the conversation in every tab and on the server; the next message starts a new session. */
-  clear(): Promise<void>;
+  clear(options?: { forgetUser?: boolean }): Promise<void>;
+  identify: LeFluxClient['identify'];
+  activity: LeFluxClient['activity'];
   getSession(): SessionSnapshot;
   on<K extends keyof ClientEvents>(event: K, handler: (payload: ClientEvents[K]) => void): void;
   off<K extends keyof ClientEvents>(event: K, handler: (payload: ClientEvents[K]) => void): void;
@@ -45,31 +47,27 @@ export interface LeFluxWidget {
  * widget.open();
  */
 export function createWidget(options: WidgetOptions): LeFluxWidget {
-  const {
-    container = document.body,
-    position = 'right',
-    theme = 'auto',
-    title = 'Chat',
-    lang = 'en',
-  } = options;
+  const host = createHost({ ...options, label: STRINGS[options.lang ?? 'en'].openChat });
+  return startWidget(host, options);
+}
+
+/** Renders the chat UI into a host made earlier (by `createWidget`, or by the embed's launcher). */
+export function startWidget(host: WidgetHost, options: WidgetOptions): LeFluxWidget {
+  const { title = 'Chat', lang = 'en' } = options;
   const client = createClient({
     ...options,
     siteKey: options.siteKey ?? 'default',
     defaultOpen: options.defaultOpen ?? options.open ?? false,
+    visitorIdCookie: options.visitorIdCookie ?? !options.noVisitorId,
   });
-
-  const host = document.createElement('leflux-widget');
-  host.setAttribute('data-position', position);
-  host.setAttribute('data-theme', theme);
-  const root = host.attachShadow({ mode: 'open' });
-  const style = document.createElement('style');
-  style.textContent = STYLES;
-  root.appendChild(style);
-  const mount = document.createElement('div');
-  mount.className = 'root';
-  root.appendChild(mount);
-  container.appendChild(host);
-  render(h(App, { client, config: { title }, strings: STRINGS[lang] }), mount);
+  render(h(App, { client, config: { title }, strings: STRINGS[lang] }), host.mount);
+  const onLauncher = () => client.open();
+  host.launcher.addEventListener('click', onLauncher);
+  const showLauncher = (state: { open: boolean }) => {
+    host.launcher.hidden = state.open;
+  };
+  showLauncher(client.getState());
+  const unsubscribe = client.subscribe(showLauncher);
 
   return {
     client,
@@ -78,13 +76,24 @@ export function createWidget(options: WidgetOptions): LeFluxWidget {
     toggle: client.toggle,
     send: client.send,
     clear: client.clear,
+    identify: client.identify,
+    activity: client.activity,
     getSession: client.getSession,
     on: (event, handler) => void client.on(event, handler),
     off: client.off,
     destroy() {
-      render(null, mount);
-      host.remove();
+      unsubscribe();
+      host.launcher.removeEventListener('click', onLauncher);
+      render(null, host.mount);
+      host.element.remove();
       client.destroy();
     },
   };
+}
+
+declare global {
+  interface Window {
+    /** The contract's JavaScript API, put in place by `widget.js`. */
+    LeFlux?: LeFluxWidget;
+  }
 }

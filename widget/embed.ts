@@ -1,28 +1,57 @@
 /**
- * The `<script src=".../widget.js" data-site-key="…" async>` entry. Reads the tag's
- * data-attributes, mounts the widget and exposes the API as `window.LeFlux` — the only global
- * we touch.
+ * The embed module `widget.js` loads: reads the script tag's data-attributes, shows the launcher
+ * at once (plain DOM, no framework) and loads the chat itself — at once when a stored conversation
+ * or an open window needs it, otherwise on the visitor's first interaction or when the page is idle.
  */
-import { createWidget, type LeFluxWidget } from './create-widget.js';
+import { storedWidgetState } from '../src/client/boot-state.js';
 import { readEmbedConfig } from './embed-config.js';
+import { createHost } from './host.js';
+import type { Boot } from './loader.js';
+import { STRINGS } from './strings.js';
 
-declare global {
-  interface Window {
-    LeFlux?: LeFluxWidget;
-  }
-}
-
-// `currentScript` is only set while this file first runs, so read it before anything async.
-const script = document.currentScript ?? document.querySelector('script[src*="widget.js"]');
-
-function mount(): void {
-  if (window.LeFlux) {
-    console.warn('[leflux] widget.js was loaded twice; keeping the first widget.');
-    return;
-  }
+export function mount(script: HTMLScriptElement | null, boot: Boot): void {
   const config = readEmbedConfig(script, document);
-  window.LeFlux = createWidget(config);
-}
+  const stored = storedWidgetState(config.siteKey);
+  const opensNow = stored.open ?? config.open;
+  const host = createHost({
+    ...config,
+    label: STRINGS[config.lang].openChat,
+    hideLauncher: opensNow,
+  });
 
-if (document.body) mount();
-else document.addEventListener('DOMContentLoaded', mount, { once: true });
+  let loading: Promise<void> | undefined;
+  const load = (): Promise<void> =>
+    (loading ??= import('./create-widget.js').then(({ startWidget }) => {
+      const widget = startWidget(host, config);
+      Object.assign(boot.api, widget);
+      for (const [name, args, resolve, reject] of boot.calls.splice(0)) {
+        try {
+          resolve(
+            (widget as unknown as Record<string, (...a: unknown[]) => unknown>)[name]?.(...args),
+          );
+        } catch (error) {
+          reject(error);
+        }
+      }
+    }));
+
+  // Calls on `window.LeFlux` from now on load the chat UI too, then run on the real API.
+  for (const [name, queued] of Object.entries(boot.api)) {
+    if (name === 'getSession' || name === 'activity' || typeof queued !== 'function') continue;
+    boot.api[name] = (...args: unknown[]) =>
+      load().then(() => (boot.api[name] as (...a: unknown[]) => unknown)(...args));
+  }
+
+  // Until the chat UI is loaded, a click loads it and then opens the window; after that the UI
+  // handles the launcher itself.
+  const openOnLoad = () => void load().then(() => (boot.api.open as () => void)());
+  host.launcher.addEventListener('click', openOnLoad, { once: true });
+  // A pointer on its way or keyboard focus: start fetching before the click.
+  host.launcher.addEventListener('pointerenter', () => void load(), { once: true });
+  host.launcher.addEventListener('focus', () => void load(), { once: true });
+
+  if (opensNow || stored.hasSession || boot.calls.length > 0) void load();
+  else if ('requestIdleCallback' in window)
+    requestIdleCallback(() => void load(), { timeout: 4_000 });
+  else setTimeout(() => void load(), 2_000);
+}

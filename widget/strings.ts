@@ -3,6 +3,9 @@
  * The accessible names in CONTRACT.md (`Open chat`, `Send`, …) are the `en` ones.
  */
 const en = {
+  options: 'Conversation options',
+  clearConversation: 'Clear conversation',
+  clearAndForget: 'Clear and forget my details',
   openChat: 'Open chat',
   closeChat: 'Close chat',
   message: 'Message',
@@ -23,6 +26,9 @@ const en = {
 export type Strings = typeof en;
 
 const fr: Strings = {
+  options: 'Options de la conversation',
+  clearConversation: 'Effacer la conversation',
+  clearAndForget: 'Effacer et oublier mes coordonnées',
   openChat: 'Ouvrir le chat',
   closeChat: 'Fermer le chat',
   message: 'Message',
@@ -41,6 +47,9 @@ const fr: Strings = {
 };
 
 const de: Strings = {
+  options: 'Optionen der Unterhaltung',
+  clearConversation: 'Unterhaltung löschen',
+  clearAndForget: 'Löschen und meine Daten vergessen',
   openChat: 'Chat öffnen',
   closeChat: 'Chat schließen',
   message: 'Nachricht',

@@ -5,7 +5,8 @@ export type ClientErrorCode =
   | 'storage_failed'
   | 'restore_failed'
   | 'connect_failed'
-  | 'purge_failed';
+  | 'purge_failed'
+  | 'invalid_contact';
 
 /** An error the client emits (async failures are events, not throws). */
 export class LeFluxError extends Error {

@@ -1,4 +1,5 @@
 import { nanoid } from 'nanoid';
+import { type ContactDetails, validateContact } from '../protocol/contact.js';
 import {
   type AgentMessagePayload,
   type ChatMessage,
@@ -16,6 +17,7 @@ import { DAY, type SessionRecord, sessionRecords } from './storage/session-recor
 import { createTabSync, type TabMessage, type TabSync } from './tabs/tab-sync.js';
 import { type Connection, type ConnectionOptions, openConnection } from './transport/connection.js';
 import { purgeSession, restoreSession } from './transport/session-api.js';
+import { visitorId } from './visitor-id.js';
 
 export interface ClientOptions {
   /** LeFlux server origin, e.g. `https://chat.example.com`. */
@@ -24,6 +26,10 @@ export interface ClientOptions {
   siteKey?: string;
   /** Session and widget-state lifetime, counted from the last write. Default 24 h. */
   sessionTtlMs?: number;
+  /** Lifetime of `leflux:user` (contact details), counted from the last write. Default 30 days. */
+  userTtlMs?: number;
+  /** Write and send the anonymous `leflux:visitorId` cookie. Default true; false for `data-no-visitor-id`. */
+  visitorIdCookie?: boolean;
   /** Open the window when the visitor has no stored open/closed state (first visit). Default false. */
   defaultOpen?: boolean;
   /** How long a tab stays read-only after another tab took the session. Default 5 s. */
@@ -55,6 +61,17 @@ export interface ClientState {
   connected: boolean;
   /** True for a few seconds after another tab took the session over. */
   readOnly: boolean;
+  /** Contact details the visitor gave (kept 30 days). */
+  user: ContactDetails;
+}
+
+export interface Activity {
+  /** Ms the page was visible with the session alive, summed across page loads. */
+  activeTime: number;
+  /** Epoch ms of the visitor's last action, or null. */
+  lastActive: number | null;
+  /** Whether this browser had an earlier session (within the 30 days of `leflux:user`). */
+  isReturningUser: boolean;
 }
 
 export interface ClientEvents {
@@ -87,8 +104,17 @@ export interface LeFluxClient extends Pick<StateStore<ClientState>, 'getState' |
     handler: (payload: ClientEvents[K]) => void,
   ): () => void;
   off<K extends keyof ClientEvents>(event: K, handler: (payload: ClientEvents[K]) => void): void;
-  /** Ends the conversation everywhere: this tab, the site's other tabs, and the server. */
-  clear(): Promise<void>;
+  /**
+   * Ends the conversation everywhere: this tab, the site's other tabs, and the server. Contact
+   * details stay unless `forgetUser` is set.
+   */
+  clear(options?: { forgetUser?: boolean }): Promise<void>;
+  /**
+   * Stores the visitor's contact details for 30 days. Invalid values are a programmer error: it
+   * rejects with a `LeFluxError` (`invalid_contact`) naming the fields, and stores nothing.
+   */
+  identify(details: ContactDetails): Promise<void>;
+  activity(): Activity;
   /** Resolves once the cached conversation is loaded and the restore has been answered (or failed). */
   ready(): Promise<void>;
   destroy(): void;
@@ -108,6 +134,7 @@ export function createClient(options: ClientOptions): LeFluxClient {
   const server = options.server.replace(/\/+$/, '');
   const now = options.now ?? Date.now;
   const sessionTtlMs = options.sessionTtlMs ?? DAY;
+  const userTtlMs = options.userTtlMs ?? 30 * DAY;
   const takeoverHoldMs = options.takeoverHoldMs ?? 5_000;
   const page =
     options.page ??
@@ -118,7 +145,7 @@ export function createClient(options: ClientOptions): LeFluxClient {
   const connect = options.connect ?? openConnection;
 
   const storage = persistentStorage(options.localStorage ?? (() => globalThis.localStorage));
-  const records = sessionRecords({ storage, now, sessionTtlMs });
+  const records = sessionRecords({ storage, now, sessionTtlMs, userTtlMs });
   const emitter = createEmitter<ClientEvents>();
   const cleanups: Array<() => void> = [];
   const conversation = createConversation();
@@ -131,6 +158,7 @@ export function createClient(options: ClientOptions): LeFluxClient {
     sessionId: session?.id ?? null,
     connected: false,
     readOnly: false,
+    user: contactOf(records.user.read()),
   });
 
   let history: HistoryStore | undefined;
@@ -144,6 +172,10 @@ export function createClient(options: ClientOptions): LeFluxClient {
   let flushing: Promise<void> = Promise.resolve();
   /** Keeps this tab's message times strictly increasing, so the outbox order is the typing order. */
   let lastSentAt = 0;
+  /** Start of the current visible stretch of this page, while a session is alive. */
+  let visibleSince = session && isVisible() ? now() : undefined;
+  /** The visitor's last action in this tab; written to the session record once one exists. */
+  let lastAction: number | undefined;
   let destroyed = false;
 
   const tabs = (options.tabs ?? ((onMessage) => createTabSync({ siteKey, onMessage })))(
@@ -198,12 +230,48 @@ export function createClient(options: ClientOptions): LeFluxClient {
     tabs.post({ type: 'session', sessionId: null });
   }
 
-  function saveSession(id: string, token: string): void {
+  function saveSession(id: string, token: string, created: boolean): void {
     const isNew = session?.id !== id;
-    session = { id, token, siteKey, savedAt: now() };
+    const stored = readSession();
+    const previous = stored?.id === id ? stored : undefined;
+    const at = now();
+    session = { ...previous, id, token, siteKey, savedAt: at };
+    if (created) session.startedAt = at;
+    if (lastAction !== undefined)
+      session.lastActiveAt = Math.max(lastAction, session.lastActiveAt ?? 0);
     records.session.write(session);
     store.setState({ sessionId: id });
-    if (isNew) tabs.post({ type: 'session', sessionId: id });
+    if (isNew) {
+      visibleSince = isVisible() ? at : undefined;
+      tabs.post({ type: 'session', sessionId: id });
+    }
+    if (created) {
+      const user = records.user.read();
+      if (user?.firstSessionAt === undefined) records.user.write({ ...user, firstSessionAt: at });
+    }
+  }
+
+  /** Read-modify-write of the session record, so tabs writing at once do not undo each other. */
+  function updateSession(patch: (current: SessionRecord) => Partial<SessionRecord>): void {
+    const current = readSession();
+    if (!current) return;
+    session = { ...current, ...patch(current), savedAt: now() };
+    records.session.write(session);
+  }
+
+  /** Adds this page's visible time since the last call to the session's active time. */
+  function settleActiveTime(): void {
+    const at = now();
+    if (visibleSince !== undefined) {
+      const elapsed = Math.max(0, at - visibleSince);
+      updateSession((current) => ({ activeMs: (current.activeMs ?? 0) + elapsed }));
+    }
+    visibleSince = session && isVisible() ? at : undefined;
+  }
+
+  function touch(): void {
+    lastAction = now();
+    updateSession(() => ({ lastActiveAt: lastAction }));
   }
 
   function ensureConnection(): Promise<Connection | undefined> {
@@ -248,7 +316,7 @@ export function createClient(options: ClientOptions): LeFluxClient {
       const { url, title } = page();
       // Another tab may have started or ended the session since we last looked.
       session = readSession();
-      const payload: SessionInitPayload = { siteKey, url, title };
+      const payload: SessionInitPayload = { siteKey, url, title, ...visitor() };
       if (session) {
         Object.assign(payload, {
           sessionId: session.id,
@@ -259,12 +327,12 @@ export function createClient(options: ClientOptions): LeFluxClient {
       let result = await conn.init(payload);
       if (!result.ok && isGone(result)) {
         await archiveSession();
-        result = await conn.init({ siteKey, url, title });
+        result = await conn.init({ siteKey, url, title, ...visitor() });
       }
       if (!result.ok) return false;
       yielded = false;
       setReadOnly(false);
-      saveSession(result.sessionId, result.token);
+      saveSession(result.sessionId, result.token, !result.resumed);
       await commit(result.missed.map((m) => toStored(m, result.sessionId)));
       bound = true;
       void flush();
@@ -274,6 +342,13 @@ export function createClient(options: ClientOptions): LeFluxClient {
     });
     return binding;
   }
+
+  /** The visitor id to send, unless the site opted out (`data-no-visitor-id`). */
+  const visitor = (): { visitorId?: string } => {
+    if (options.visitorIdCookie === false) return {};
+    const id = visitorId();
+    return id ? { visitorId: id } : {};
+  };
 
   const isGone = (f: Failure) =>
     f.error.code === 'session_not_found' || f.error.code === 'unauthorized';
@@ -299,7 +374,7 @@ export function createClient(options: ClientOptions): LeFluxClient {
           // Cleared while the ack was on its way: do not bring the message back.
           if (!conversation.get(message.id)) return;
           await commit([{ ...message, status: 'sent', seq: result.seq, sessionId: session.id }]);
-          records.session.write({ ...session, savedAt: now() });
+          updateSession(() => ({}));
         } else if (result.error.code === 'invalid_payload') {
           await commit([{ ...message, status: 'failed' }]);
           fail('send_failed', `message refused: ${result.error.message}`);
@@ -365,6 +440,9 @@ export function createClient(options: ClientOptions): LeFluxClient {
       case 'clear':
         resetConversation();
         return;
+      case 'user':
+        store.setState({ user: contactOf(records.user.read()) });
+        return;
       case 'bye':
         // The tab that held the socket may be gone: the one the visitor looks at takes over.
         if (yielded && isVisible()) void bind();
@@ -383,11 +461,16 @@ export function createClient(options: ClientOptions): LeFluxClient {
     emitter.emit('clear', undefined);
   }
 
-  async function clear(): Promise<void> {
+  async function clear({ forgetUser = false } = {}): Promise<void> {
     await started;
     const ended = session;
     records.session.remove();
     records.widget.remove();
+    if (forgetUser) {
+      records.user.remove();
+      store.setState({ user: {} });
+      tabs.post({ type: 'user' });
+    }
     resetConversation();
     tabs.post({ type: 'clear' });
     await history
@@ -409,6 +492,7 @@ export function createClient(options: ClientOptions): LeFluxClient {
     if (store.getState().open === open) return;
     store.setState({ open });
     records.widget.write({ open });
+    touch();
     tabs.post({ type: 'widget', open });
     emitter.emit(open ? 'open' : 'close', undefined);
     // Opening is a strong hint the visitor will chat: warm the connection up now.
@@ -468,11 +552,19 @@ export function createClient(options: ClientOptions): LeFluxClient {
   const started = start();
 
   if (typeof addEventListener === 'function') {
-    const onPageHide = () => tabs.post({ type: 'bye' });
+    const onPageHide = () => {
+      settleActiveTime();
+      tabs.post({ type: 'bye' });
+    };
     addEventListener('pagehide', onPageHide);
     cleanups.push(() => removeEventListener('pagehide', onPageHide));
   }
+  if (typeof document !== 'undefined') {
+    document.addEventListener('visibilitychange', settleActiveTime);
+    cleanups.push(() => document.removeEventListener('visibilitychange', settleActiveTime));
+  }
   cleanups.push(() => {
+    settleActiveTime();
     clearTimeout(readOnlyTimer);
     dropConnection();
     tabs.close();
@@ -504,6 +596,7 @@ export function createClient(options: ClientOptions): LeFluxClient {
       const stored: StoredMessage = { ...message, siteKey, status: 'pending' };
       if (session) stored.sessionId = session.id;
       await commit([stored]);
+      touch();
       emitter.emit('message', message);
       // Sending from a taken-over tab takes the session back.
       if (bound) void flush();
@@ -511,6 +604,30 @@ export function createClient(options: ClientOptions): LeFluxClient {
       return message;
     },
     clear,
+    async identify(details) {
+      const checked = validateContact(details);
+      if (!checked.ok) {
+        const fields = Object.entries(checked.errors).map(([field, why]) => `${field} ${why}`);
+        throw new LeFluxError('invalid_contact', `invalid contact details: ${fields.join('; ')}`);
+      }
+      const user = { ...records.user.read(), ...checked.value };
+      records.user.write(user);
+      store.setState({ user: contactOf(user) });
+      tabs.post({ type: 'user' });
+      touch();
+    },
+    activity() {
+      const current = readSession();
+      const live = current && visibleSince !== undefined ? Math.max(0, now() - visibleSince) : 0;
+      const firstSessionAt = records.user.read()?.firstSessionAt;
+      return {
+        activeTime: (current?.activeMs ?? 0) + live,
+        lastActive: current?.lastActiveAt ?? null,
+        isReturningUser:
+          firstSessionAt !== undefined &&
+          (current?.startedAt === undefined || firstSessionAt < current.startedAt),
+      };
+    },
     getSession: () => {
       const { sessionId, readOnly, connected } = store.getState();
       return { id: sessionId, readOnly, connected };
@@ -524,4 +641,9 @@ export function createClient(options: ClientOptions): LeFluxClient {
       for (const cleanup of cleanups.splice(0)) cleanup();
     },
   };
+}
+
+function contactOf(user: ContactDetails | undefined): ContactDetails {
+  const { name, email, phone } = user ?? {};
+  return { ...(name ? { name } : {}), ...(email ? { email } : {}), ...(phone ? { phone } : {}) };
 }

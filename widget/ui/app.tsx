@@ -2,7 +2,6 @@ import type { LeFluxClient } from '../../src/client/index.js';
 import type { EmbedConfig } from '../embed-config.js';
 import type { Strings } from '../strings.js';
 import { ChatWindow } from './chat-window.js';
-import { ChatIcon } from './icons.js';
 import { useClientState } from './use-client-state.js';
 
 export interface AppProps {
@@ -11,15 +10,9 @@ export interface AppProps {
   strings: Strings;
 }
 
-/** Root of the widget: the launcher while closed, the chat window while open. */
+/** Root of the chat UI: the window while open (the launcher is plain DOM, see `host.ts`). */
 export function App({ client, config, strings }: AppProps) {
   const state = useClientState(client);
-  if (!state.open) {
-    return (
-      <button type="button" class="launcher" aria-label={strings.openChat} onClick={client.open}>
-        <ChatIcon />
-      </button>
-    );
-  }
+  if (!state.open) return null;
   return <ChatWindow client={client} state={state} title={config.title} strings={strings} />;
 }

@@ -1,15 +1,4 @@
 /** Inline icons: a couple of paths are cheaper than an icon font or image requests. */
-export function ChatIcon() {
-  return (
-    <svg viewBox="0 0 24 24" width="26" height="26" aria-hidden="true">
-      <path
-        fill="currentColor"
-        d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z"
-      />
-    </svg>
-  );
-}
-
 export function CloseIcon() {
   return (
     <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
@@ -27,6 +16,16 @@ export function SendIcon() {
   return (
     <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
       <path fill="currentColor" d="M3 20l18-8L3 4v6l12 2-12 2z" />
+    </svg>
+  );
+}
+
+export function MoreIcon() {
+  return (
+    <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
+      <circle fill="currentColor" cx="5" cy="12" r="2" />
+      <circle fill="currentColor" cx="12" cy="12" r="2" />
+      <circle fill="currentColor" cx="19" cy="12" r="2" />
     </svg>
   );
 }

@@ -40,6 +40,7 @@ export const STYLES = `
 .root { direction: ltr; unicode-bidi: isolate; font: 400 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--lf-fg); color-scheme: light; }
 :host([data-theme="dark"]) .root { color-scheme: dark; }
 *, *::before, *::after { box-sizing: border-box; }
+[hidden] { display: none !important; }
 button, textarea { font: inherit; color: inherit; margin: 0; }
 button { cursor: pointer; }
 button:disabled { cursor: default; }
@@ -59,7 +60,7 @@ button:disabled { cursor: default; }
 .header {
   display: flex; align-items: center; gap: 8px; padding: 12px 12px 12px 16px;
   background: var(--lf-accent); color: var(--lf-accent-text);
-  user-select: none; -webkit-user-select: none; touch-action: manipulation;
+  user-select: none; -webkit-user-select: none; -webkit-touch-callout: none; touch-action: none;
 }
 .title { flex: 1; margin: 0; font-size: 16px; font-weight: 600; }
 .connection { font-size: 12px; opacity: 0.85; }
@@ -68,6 +69,16 @@ button:disabled { cursor: default; }
   border: 0; border-radius: 8px; background: transparent; color: inherit;
 }
 .icon-button:hover { background: rgb(255 255 255 / 0.15); }
+.window { position: relative; }
+.menu {
+  position: absolute; top: 56px; right: 10px; z-index: 1; display: flex; flex-direction: column;
+  min-width: 220px; padding: 6px; border-radius: 10px;
+  background: var(--lf-bg); border: 1px solid var(--lf-border); box-shadow: 0 8px 24px rgb(0 0 0 / 0.18);
+}
+.menu button {
+  text-align: left; padding: 9px 12px; border: 0; border-radius: 6px; background: transparent;
+}
+.menu button:hover, .menu button:focus-visible { background: var(--lf-agent-bg); }
 .notice {
   padding: 8px 14px; font-size: 13px;
   background: var(--lf-notice-bg); color: var(--lf-notice-fg);

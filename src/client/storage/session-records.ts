@@ -1,3 +1,4 @@
+import { CONTACT_FIELDS, type ContactDetails, validateContact } from '../../protocol/contact.js';
 import { ID_PATTERN } from '../../protocol/index.js';
 import type { RawStorage } from './raw-storage.js';
 import { createRecord, type StoredRecord } from './records.js';
@@ -17,6 +18,18 @@ export interface SessionRecord {
   token: string;
   siteKey: string;
   savedAt: number;
+  /** When this browser started the session. */
+  startedAt?: number;
+  /** Time the page was visible with this session alive, summed across page loads. */
+  activeMs?: number;
+  /** The visitor's last action (message, open, close, contact details). */
+  lastActiveAt?: number;
+}
+
+/** `leflux:user`: what the visitor told us about themselves, and whether they had a session before. */
+export interface UserRecord extends ContactDetails {
+  /** When this browser first had a session (within the record's 30 days). */
+  firstSessionAt?: number;
 }
 
 /** `leflux:widget`: how the visitor left the window. */
@@ -33,7 +46,24 @@ function parseSession(data: unknown): SessionRecord | undefined {
   if (typeof id !== 'string' || !ID_PATTERN.test(id)) return undefined;
   if (typeof token !== 'string' || !ID_PATTERN.test(token)) return undefined;
   if (typeof siteKey !== 'string' || typeof savedAt !== 'number') return undefined;
-  return { id, token, siteKey, savedAt };
+  const record: SessionRecord = { id, token, siteKey, savedAt };
+  for (const key of ['startedAt', 'activeMs', 'lastActiveAt'] as const) {
+    const value = data[key];
+    if (typeof value === 'number' && Number.isFinite(value) && value >= 0) record[key] = value;
+  }
+  return record;
+}
+
+function parseUser(data: unknown): UserRecord | undefined {
+  if (!isObj(data)) return undefined;
+  const record: UserRecord = {};
+  // Field by field: one field that no longer validates must not cost the visitor the others.
+  for (const field of CONTACT_FIELDS) {
+    const checked = validateContact({ [field]: data[field] });
+    if (checked.ok) Object.assign(record, checked.value);
+  }
+  if (typeof data.firstSessionAt === 'number') record.firstSessionAt = data.firstSessionAt;
+  return record;
 }
 
 function parseWidget(data: unknown): WidgetRecord | undefined {
@@ -43,14 +73,16 @@ function parseWidget(data: unknown): WidgetRecord | undefined {
 export interface SessionRecords {
   session: StoredRecord<SessionRecord>;
   widget: StoredRecord<WidgetRecord>;
+  user: StoredRecord<UserRecord>;
 }
 
 export function sessionRecords(options: {
   storage: RawStorage;
   now: () => number;
   sessionTtlMs: number;
+  userTtlMs: number;
 }): SessionRecords {
-  const { storage, now, sessionTtlMs } = options;
+  const { storage, now, sessionTtlMs, userTtlMs } = options;
   return {
     session: createRecord({
       storage,
@@ -67,6 +99,14 @@ export function sessionRecords(options: {
       version: 1,
       ttlMs: sessionTtlMs,
       parse: parseWidget,
+    }),
+    user: createRecord({
+      storage,
+      now,
+      key: STORAGE_KEYS.user,
+      version: 1,
+      ttlMs: userTtlMs,
+      parse: parseUser,
     }),
   };
 }

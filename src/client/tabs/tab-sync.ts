@@ -6,6 +6,8 @@ export type TabMessage =
   | { type: 'widget'; open: boolean }
   | { type: 'session'; sessionId: string | null }
   | { type: 'clear' }
+  /** The contact details in `leflux:user` changed: read them again. */
+  | { type: 'user' }
   /** The tab is going away (closed, navigated): a tab that yielded the socket may take it back. */
   | { type: 'bye' };
 
@@ -42,6 +44,7 @@ export function parseTabMessage(input: unknown): TabMessage | undefined {
         ? { type: 'session', sessionId: m.sessionId }
         : undefined;
     case 'clear':
+    case 'user':
     case 'bye':
       return { type: m.type };
     default:

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { dirname, join } from 'node:path';
 import type { Gateway } from '../gateway/gateway.js';
 import type { MessageLog } from '../log/message-log.js';
 import type { Logger } from '../logger.js';
@@ -9,7 +10,7 @@ import { sendJson } from './json-response.js';
 import { Router } from './router.js';
 import { purgeSessionRoute, restoreSessionRoute } from './session-routes.js';
 import { staticSiteRoute } from './static-site.js';
-import { widgetBundleRoute } from './widget-route.js';
+import { widgetAssetsRoute, widgetBundleRoute } from './widget-route.js';
 
 export interface RequestHandlerOptions {
   store: SessionStore;
@@ -46,6 +47,7 @@ export function createRequestHandler(
     .add('POST', '/api/session/:id', restoreSessionRoute(options))
     .add('DELETE', '/api/session/:id', purgeSessionRoute(options))
     .add('GET', '/widget.js', widgetBundleRoute(options.widgetFile))
+    .add('GET', '/leflux/*', widgetAssetsRoute(join(dirname(options.widgetFile), 'leflux')))
     .add(
       'GET',
       '/widget.js.map',

@@ -1,0 +1,50 @@
+/**
+ * `widget.js`: the one file a site embeds (a classic `<script async>`). It stays tiny: it keeps
+ * the script tag, puts a queueing `window.LeFlux` in place (calls made before the widget is ready
+ * run once it is) and imports the embed module next to it. No imports here, so it stays one file.
+ */
+
+type Call = [
+  name: string,
+  args: unknown[],
+  resolve: (value: unknown) => void,
+  reject: (e: unknown) => void,
+];
+
+/** Handed to the embed module: the placeholder API and the calls queued on it. */
+export interface Boot {
+  api: Record<string, unknown>;
+  calls: Call[];
+}
+
+const QUEUED = ['open', 'close', 'toggle', 'send', 'clear', 'identify', 'on', 'off', 'destroy'];
+
+(() => {
+  const w = window as unknown as { LeFlux?: unknown };
+  // `currentScript` only exists while this file first runs.
+  const script = (document.currentScript ??
+    document.querySelector('script[src*="widget.js"]')) as HTMLScriptElement | null;
+  if (w.LeFlux) {
+    console.warn('[leflux] widget.js was loaded twice; keeping the first widget.');
+    return;
+  }
+  const calls: Call[] = [];
+  const api: Record<string, unknown> = {
+    getSession: () => ({ id: null, readOnly: false, connected: false }),
+    activity: () => ({ activeTime: 0, lastActive: null, isReturningUser: false }),
+  };
+  for (const name of QUEUED) {
+    api[name] = (...args: unknown[]) =>
+      new Promise((resolve, reject) => calls.push([name, args, resolve, reject]));
+  }
+  w.LeFlux = api;
+  const base = script?.src || location.href;
+  import(/* @vite-ignore */ new URL('leflux/embed.js', base).href).then(
+    (embed: { mount: (script: HTMLScriptElement | null, boot: Boot) => void }) => {
+      const start = () => embed.mount(script, { api, calls });
+      if (document.body) start();
+      else document.addEventListener('DOMContentLoaded', start, { once: true });
+    },
+    (error: unknown) => console.error('[leflux] could not load the widget', error),
+  );
+})();
