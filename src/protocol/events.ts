@@ -1,5 +1,7 @@
+import type { ContactDetails } from './contact.js';
 import type { ErrorBody } from './errors.js';
-import type { ChatMessage } from './messages.js';
+import type { ChatMessage, TaskInfo } from './messages.js';
+import type { ActionPayload, TaskAbortedPayload, TaskDonePayload } from './tasks.js';
 
 export interface SessionInitPayload {
   siteKey: string;
@@ -10,6 +12,11 @@ export interface SessionInitPayload {
   title: string;
   /** Highest server sequence the client holds; the server replays what came after. */
   lastSeq?: number;
+  /**
+   * Contact details the browser already holds (`leflux:user`, `identify()`). The server keeps
+   * them with the session, so the agent does not ask again and `fill` steps can use them.
+   */
+  contact?: ContactDetails;
 }
 
 export interface SessionInitOk {
@@ -20,6 +27,12 @@ export interface SessionInitOk {
   resumed: boolean;
   /** Messages after the client's `lastSeq` (the whole history when it sent none). */
   missed: ChatMessage[];
+  /**
+   * The agent task in flight after the server compared `url` with where the task expected
+   * the visitor to be: `null` when none (an aborted task's message is in `missed`). A
+   * `running` task's next `action` follows this ack.
+   */
+  task?: TaskInfo | null;
 }
 
 export interface VisitorMessagePayload {
@@ -53,13 +66,6 @@ export interface AgentMessagePayload {
   seq: number;
 }
 
-export interface ActionPayload {
-  taskId: string;
-  step: number;
-  type: string;
-  [detail: string]: unknown;
-}
-
 /** Events the widget emits. One typed map shared by client and server (socket.io generics). */
 export interface ClientToServerEvents {
   session_init: (payload: SessionInitPayload, ack: Ack<SessionInitOk>) => void;
@@ -71,7 +77,8 @@ export interface ClientToServerEvents {
 export interface ServerToClientEvents {
   agent_message: (payload: AgentMessagePayload) => void;
   action: (payload: ActionPayload) => void;
-  task_aborted: (payload: { taskId: string; message: string }) => void;
+  task_aborted: (payload: TaskAbortedPayload) => void;
+  task_done: (payload: TaskDonePayload) => void;
   taken_over: (payload: Record<string, never>) => void;
   session_evicted: (payload: Record<string, never>) => void;
 }

@@ -12,9 +12,17 @@ export const LIMITS = {
   maxBodyBytes: 16 * 1024,
   /** Messages a server session keeps for restore and replay. */
   maxHistory: 10_000,
+  /** Steps in one agent task. */
+  maxTaskSteps: 50,
+  /** Longest CSS selector in a task step. */
+  maxSelectorLength: 500,
+  /** Longest task or step label. */
+  maxLabelLength: 200,
 } as const;
 
 /** Ids we accept from the outside: nanoid's alphabet, bounded. */
 export const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 /** Site keys: lower-case slug. */
 export const SITE_KEY_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+/** Wait scopes and session value keys (an `ask` step's `scope` and `key`). */
+export const KEY_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;

@@ -21,11 +21,24 @@ export interface SessionInfo {
   lastActiveAt: number;
 }
 
-/** An agent task in flight, as restore reports it (steps come with the tasks issue). */
+/**
+ * An agent task in flight, as restore and `session_init` report it, enough for a re-mounted
+ * widget to show what the agent is doing.
+ * - `running`: step `step` is being executed (or about to be sent);
+ * - `held`: the page went away mid-task; the server waits for it (`LEFLUX_TASK_HOLD_MS`);
+ * - `waiting`: an `ask` step waits for the visitor's answer in the chat.
+ */
 export interface TaskInfo {
   id: string;
+  /** Index of the current step, from 0. */
   step: number;
-  status: 'running' | 'held';
+  status: 'running' | 'held' | 'waiting';
+  /** What the task is for, e.g. "Showing you our pricing". */
+  label: string;
+  /** What the current step does, e.g. "Highlighting the Pro plan". */
+  stepLabel: string;
+  /** Number of steps in the task. */
+  steps: number;
 }
 
 /** `POST /api/session/:id` response body. */

@@ -1,6 +1,8 @@
+import { CONTACT_FIELDS, type ContactField, validateContact } from './contact.js';
 import type { ActionResultPayload, SessionInitPayload, VisitorMessagePayload } from './events.js';
-import { ID_PATTERN, LIMITS, SITE_KEY_PATTERN } from './limits.js';
-import type { Author, ChatMessage, RestoreRequest } from './messages.js';
+import { ID_PATTERN, KEY_PATTERN, LIMITS, SITE_KEY_PATTERN } from './limits.js';
+import type { Author, ChatMessage, RestoreRequest, TaskInfo } from './messages.js';
+import { type ActionPayload, PAGE_STEP_TYPES, type PageStep, type TaskStep } from './tasks.js';
 
 /** Result of validating untrusted input: the typed value, or why it was refused. */
 export type Validated<T> = { ok: true; value: T } | { ok: false; message: string };
@@ -46,8 +48,28 @@ function reader(input: Obj) {
       const v = input[key];
       return typeof v === 'boolean' ? v : bad(key, 'a boolean');
     },
+    /** A string matching `pattern` (described by `what` in the problem). */
+    match(key: string, pattern: RegExp, what: string, optional = false): string | undefined {
+      const v = input[key];
+      if (v === undefined && optional) return undefined;
+      return typeof v === 'string' && pattern.test(v) ? v : bad(key, what);
+    },
+    oneOf<T extends string>(key: string, choices: readonly T[], optional = false): T | undefined {
+      const v = input[key];
+      if (v === undefined && optional) return undefined;
+      return choices.includes(v as T) ? (v as T) : bad(key, `one of ${choices.join(', ')}`);
+    },
   };
 }
+
+/** Drops keys whose value is undefined, so validated objects carry only what was sent. */
+function compact<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** A path on the current site (`/pricing.html`, not `//host`) or an http(s) URL. */
+const STEP_URL = /^(\/(?!\/)|https?:\/\/)\S*$/i;
+const STEP_URL_WHAT = 'a path starting with / or an http(s) URL, without spaces';
 
 export function isSiteKey(v: unknown): v is string {
   return typeof v === 'string' && SITE_KEY_PATTERN.test(v);
@@ -69,6 +91,15 @@ export function validateSessionInit(input: unknown): Validated<SessionInitPayloa
   };
   if (r.problem) return fail(r.problem);
   if (value.sessionId && !value.token) return fail('token is required with sessionId');
+  if (input.contact !== undefined) {
+    if (!isObject(input.contact)) return fail('contact must be an object');
+    const contact = validateContact(input.contact);
+    if (!contact.ok) {
+      const [field, problem] = Object.entries(contact.errors)[0] ?? ['contact', 'is invalid'];
+      return fail(`contact.${field} ${problem}`);
+    }
+    value.contact = contact.value;
+  }
   return { ok: true, value };
 }
 
@@ -123,4 +154,113 @@ export function validateChatMessage(input: unknown): Validated<ChatMessage> {
   };
   if (r.problem) return fail(r.problem);
   return { ok: true, value: value as ChatMessage };
+}
+
+const STEP_TYPES: readonly TaskStep['type'][] = [...PAGE_STEP_TYPES, 'say', 'ask'];
+
+/**
+ * Validates one task step (what an agent plans, or what the widget receives inside an
+ * `action`). Unknown keys are dropped.
+ *
+ * @example
+ * const checked = validateTaskStep({ type: 'highlight', selector: '#plan-pro' });
+ * if (checked.ok) steps.push(checked.value);
+ */
+export function validateTaskStep(input: unknown): Validated<TaskStep> {
+  if (!isObject(input)) return fail('step must be an object');
+  const r = reader(input);
+  const type = r.oneOf('type', STEP_TYPES);
+  const label = r.text('label', LIMITS.maxLabelLength, true);
+  const selector = () => r.text('selector', LIMITS.maxSelectorLength, false, false);
+  const url = (key: string, optional = false) =>
+    r.text(key, LIMITS.maxUrlLength, optional) === undefined
+      ? undefined
+      : r.match(key, STEP_URL, STEP_URL_WHAT, optional);
+  let step: Partial<Record<string, unknown>>;
+  switch (type) {
+    case 'navigate':
+      step = { type, url: url('url'), expectUrl: url('expectUrl', true) };
+      break;
+    case 'highlight':
+    case 'scroll':
+      step = { type, selector: selector() };
+      break;
+    case 'click':
+      step = { type, selector: selector(), expectUrl: url('expectUrl', true) };
+      break;
+    case 'fill':
+      step = {
+        type,
+        selector: selector(),
+        value: r.text('value', LIMITS.maxTextLength, true),
+        field: r.oneOf<ContactField>('field', CONTACT_FIELDS, true),
+      };
+      if (!r.problem && step.value === undefined && step.field === undefined) {
+        return fail('a fill step needs a value or a field');
+      }
+      break;
+    case 'say':
+      step = { type, text: r.text('text', LIMITS.maxTextLength, false, false) };
+      break;
+    case 'ask':
+      step = {
+        type,
+        question: r.text('question', LIMITS.maxTextLength, false, false),
+        scope: r.match('scope', KEY_PATTERN, 'a key (1-64 chars of A-Z a-z 0-9 _ . : -)'),
+        field: r.oneOf<ContactField>('field', CONTACT_FIELDS, true),
+        key: r.match('key', KEY_PATTERN, 'a key (1-64 chars of A-Z a-z 0-9 _ . : -)', true),
+      };
+      if (!r.problem && step.field !== undefined && step.key !== undefined) {
+        return fail('an ask step stores its answer in a field or a key, not both');
+      }
+      break;
+    default:
+      step = {};
+  }
+  if (r.problem) return fail(r.problem);
+  return { ok: true, value: compact({ ...step, label }) as unknown as TaskStep };
+}
+
+/**
+ * Validates an `action` the widget received: a page step plus `taskId`, `step` and `label`.
+ *
+ * @example
+ * socket.on('action', (raw) => {
+ *   const checked = validateActionPayload(raw);
+ *   if (!checked.ok) return; // nothing to execute, nothing to answer
+ * });
+ */
+export function validateActionPayload(input: unknown): Validated<ActionPayload> {
+  if (!isObject(input)) return fail('action payload must be an object');
+  if (!PAGE_STEP_TYPES.includes(input.type as PageStep['type'])) {
+    return fail(`type must be one of ${PAGE_STEP_TYPES.join(', ')}`);
+  }
+  const r = reader(input);
+  const head = {
+    taskId: r.id('taskId'),
+    step: r.int('step'),
+    label: r.text('label', LIMITS.maxLabelLength),
+  };
+  if (r.problem) return fail(r.problem);
+  const step = validateTaskStep(input);
+  if (!step.ok) return step;
+  return { ok: true, value: { ...(step.value as PageStep), ...head } as ActionPayload };
+}
+
+const TASK_STATUSES: readonly TaskInfo['status'][] = ['running', 'held', 'waiting'];
+
+/** Validates a task as restore or `session_init` reports it. */
+export function validateTaskInfo(input: unknown): Validated<TaskInfo> {
+  if (!isObject(input)) return fail('task must be an object');
+  const r = reader(input);
+  const value = {
+    id: r.id('id'),
+    step: r.int('step'),
+    status: r.oneOf('status', TASK_STATUSES),
+    label: r.text('label', LIMITS.maxLabelLength),
+    stepLabel: r.text('stepLabel', LIMITS.maxLabelLength),
+    steps: r.int('steps'),
+  };
+  if (r.problem) return fail(r.problem);
+  return { ok: true, value: value as TaskInfo };
 }
