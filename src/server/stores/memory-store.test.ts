@@ -141,3 +141,178 @@ describe('memory session store', () => {
     expect(await store.get(id)).toBeUndefined();
   });
 });
+
+describe('memory session store: session and site values', () => {
+  it('gets, saves, evicts, fetches all and clears with a retain list', async () => {
+    const { id } = await store.create('acme');
+    expect(await store.getValue(id, 'plan')).toBeUndefined();
+    await store.saveValue(id, 'plan', 'pro');
+    await store.saveValue(id, 'cart', { items: [1, 2], total: 58 });
+    await store.saveValue(id, 'step', 3);
+    expect(await store.getValue(id, 'cart')).toEqual({ items: [1, 2], total: 58 });
+    expect(await store.fetchValues(id)).toEqual({
+      plan: 'pro',
+      cart: { items: [1, 2], total: 58 },
+      step: 3,
+    });
+    expect(await store.evictValue(id, 'step')).toBe(true);
+    expect(await store.evictValue(id, 'step')).toBe(false);
+    await store.clearValues(id, ['plan']);
+    expect(await store.fetchValues(id)).toEqual({ plan: 'pro' });
+    await store.clearValues(id);
+    expect(await store.fetchValues(id)).toEqual({});
+  });
+
+  it('keeps values per session, copied in and out', async () => {
+    const a = await store.create('acme');
+    const b = await store.create('acme');
+    const value = { n: 1 };
+    await store.saveValue(a.id, 'k', value);
+    value.n = 2;
+    const read = (await store.getValue(a.id, 'k')) as { n: number };
+    read.n = 3;
+    expect(await store.getValue(a.id, 'k')).toEqual({ n: 1 });
+    expect(await store.getValue(b.id, 'k')).toBeUndefined();
+  });
+
+  it('drops values with their session, and refuses an unknown session', async () => {
+    const { id } = await store.create('acme');
+    await store.saveValue(id, 'k', 1);
+    clock += TTL;
+    await expect(store.getValue(id, 'k')).rejects.toBeInstanceOf(SessionNotFoundError);
+    await expect(store.saveValue('nope', 'k', 1)).rejects.toBeInstanceOf(SessionNotFoundError);
+  });
+
+  it('keeps site values per site, beyond any session', async () => {
+    await store.saveSiteValue('acme', 'banner', 'Sale!');
+    await store.saveSiteValue('other', 'banner', 'Hello');
+    expect(await store.getSiteValue('acme', 'banner')).toBe('Sale!');
+    expect(await store.fetchSiteValues('other')).toEqual({ banner: 'Hello' });
+    clock += TTL * 10;
+    expect(await store.getSiteValue('acme', 'banner')).toBe('Sale!');
+    expect(await store.evictSiteValue('acme', 'banner')).toBe(true);
+    expect(await store.fetchSiteValues('acme')).toEqual({});
+  });
+
+  it('merges visitor details, ignoring empty ones', async () => {
+    const { id } = await store.create('acme');
+    expect(await store.getVisitor(id)).toEqual({});
+    expect(await store.saveVisitor(id, { name: ' Ada ', email: '' })).toEqual({ name: 'Ada' });
+    expect(await store.saveVisitor(id, { email: 'ada@example.com' })).toEqual({
+      name: 'Ada',
+      email: 'ada@example.com',
+    });
+    expect(await store.getVisitor(id)).toEqual({ name: 'Ada', email: 'ada@example.com' });
+  });
+});
+
+describe('memory session store: waits', () => {
+  const WAIT_TTL = 10_000;
+  const wait = (scope: string, step = 1) => ({
+    id: `w-${scope}-${step}`,
+    scope,
+    question: `what about ${scope}?`,
+    taskId: 't1',
+    step,
+    createdAt: clock,
+    expiresAt: clock + WAIT_TTL,
+  });
+
+  it('registers a wait with the session, site and visitor filled in', async () => {
+    const { id } = await store.create('acme', 'visitor-1');
+    expect(await store.addWait(id, wait('contact'))).toEqual({
+      ...wait('contact'),
+      sessionId: id,
+      siteKey: 'acme',
+      visitorId: 'visitor-1',
+    });
+    expect((await store.listWaits({ sessionId: id })).map((w) => w.scope)).toEqual(['contact']);
+  });
+
+  it('the next message takes the oldest wait, once', async () => {
+    const { id } = await store.create('acme');
+    await store.addWait(id, wait('contact', 1));
+    await store.addWait(id, wait('survey', 2));
+    expect((await store.takeWait(id))?.scope).toBe('contact');
+    expect((await store.takeWait(id))?.scope).toBe('survey');
+    expect(await store.takeWait(id)).toBeUndefined();
+  });
+
+  it('expires a wait at its TTL, on access and in the sweep', async () => {
+    const { id } = await store.create('acme');
+    await store.addWait(id, wait('contact'));
+    clock += WAIT_TTL - 1;
+    expect(await store.listWaits({ sessionId: id })).toHaveLength(1);
+    clock += 1;
+    expect(await store.listWaits({ sessionId: id })).toEqual([]);
+    expect(await store.takeWait(id)).toBeUndefined();
+
+    await store.addWait(id, wait('later'));
+    clock += WAIT_TTL;
+    await store.touch(id, clock);
+    await store.sweep(clock);
+    clock -= WAIT_TTL; // Swept, not hidden: turning the clock back does not revive it.
+    expect(await store.listWaits({ sessionId: id })).toEqual([]);
+  });
+
+  it('lists a visitor’s waits across sessions of one site only', async () => {
+    const a = await store.create('acme', 'v1');
+    const b = await store.create('acme', 'v1');
+    const other = await store.create('other', 'v1');
+    const stranger = await store.create('acme', 'v2');
+    for (const { id } of [a, b, other, stranger]) await store.addWait(id, wait('contact'));
+    const listed = await store.listWaits({ siteKey: 'acme', visitorId: 'v1' });
+    expect(listed.map((w) => w.sessionId).sort()).toEqual([a.id, b.id].sort());
+  });
+
+  it('clears waits of a session, of one scope or all, and of a visitor', async () => {
+    const a = await store.create('acme', 'v1');
+    const b = await store.create('acme', 'v1');
+    await store.addWait(a.id, wait('contact', 1));
+    await store.addWait(a.id, wait('survey', 2));
+    await store.addWait(b.id, wait('contact', 1));
+    expect(await store.clearWaits({ sessionId: a.id }, 'survey')).toBe(1);
+    expect((await store.listWaits({ sessionId: a.id })).map((w) => w.scope)).toEqual(['contact']);
+    expect(await store.clearWaits({ siteKey: 'acme', visitorId: 'v1' })).toBe(2);
+    expect(await store.listWaits({ siteKey: 'acme', visitorId: 'v1' })).toEqual([]);
+    expect(await store.clearWaits({ sessionId: a.id })).toBe(0);
+  });
+});
+
+describe('memory session store: tasks', () => {
+  const task = (id: string, deadline?: number) => ({
+    id,
+    label: 'Showing pricing',
+    steps: [{ type: 'say' as const, text: 'hi' }],
+    step: 0,
+    status: 'held' as const,
+    deadline,
+    createdAt: clock,
+    updatedAt: clock,
+  });
+
+  it('saves, reads (a copy) and deletes only the named task', async () => {
+    const { id } = await store.create('acme');
+    expect(await store.getTask(id)).toBeUndefined();
+    await store.saveTask(id, task('t1'));
+    const read = await store.getTask(id);
+    expect(read).toEqual(task('t1'));
+    read!.step = 5;
+    expect((await store.getTask(id))?.step).toBe(0);
+    expect(await store.deleteTask(id, 't2')).toBe(false);
+    expect(await store.deleteTask(id, 't1')).toBe(true);
+    expect(await store.getTask(id)).toBeUndefined();
+  });
+
+  it('reports sessions whose task deadline passed', async () => {
+    const due = await store.create('acme');
+    const later = await store.create('acme');
+    const none = await store.create('acme');
+    await store.saveTask(due.id, task('t1', clock + 100));
+    await store.saveTask(later.id, task('t2', clock + 200));
+    await store.saveTask(none.id, task('t3'));
+    expect(await store.tasksDue(clock + 99)).toEqual([]);
+    expect(await store.tasksDue(clock + 100)).toEqual([due.id]);
+    expect((await store.tasksDue(clock + 200)).sort()).toEqual([due.id, later.id].sort());
+  });
+});

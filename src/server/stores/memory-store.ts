@@ -1,11 +1,15 @@
 import { nanoid } from 'nanoid';
-import { LIMITS } from '../../protocol/index.js';
+import { CONTACT_FIELDS, type ContactDetails, LIMITS } from '../../protocol/index.js';
 import {
   type AppendResult,
+  type JsonValue,
   SessionNotFoundError,
   type SessionRecord,
   type SessionStore,
   type StoredSession,
+  type TaskState,
+  type WaitFilter,
+  type WaitRecord,
 } from './session-store.js';
 
 export interface MemorySessionStoreOptions {
@@ -21,6 +25,11 @@ interface Entry {
   session: StoredSession;
   /** message id -> seq, for dedupe of resends. Mirrors `session.messages`. */
   seqById: Map<string, number>;
+  values: Map<string, JsonValue>;
+  visitor: ContactDetails;
+  task?: TaskState;
+  /** Oldest first. */
+  waits: WaitRecord[];
 }
 
 /**
@@ -54,6 +63,34 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions): Se
 
   // Copies keep callers from mutating stored state, as a networked store would.
   const record = ({ messages: _messages, ...rest }: StoredSession): SessionRecord => ({ ...rest });
+  const copy = <T>(value: T): T => structuredClone(value);
+  const siteValues = new Map<string, Map<string, JsonValue>>();
+  const siteMap = (siteKey: string) => {
+    const values = siteValues.get(siteKey) ?? new Map<string, JsonValue>();
+    siteValues.set(siteKey, values);
+    return values;
+  };
+
+  /** Live waits of the entry; expired ones are dropped here, so no caller ever sees them. */
+  const liveWaits = (entry: Entry, at = now()): WaitRecord[] => {
+    entry.waits = entry.waits.filter((w) => w.expiresAt > at);
+    return entry.waits;
+  };
+
+  /** Entries a wait filter selects (live sessions only). */
+  const selected = (filter: WaitFilter): Entry[] => {
+    if ('sessionId' in filter) {
+      const entry = live(filter.sessionId);
+      return entry ? [entry] : [];
+    }
+    const at = now();
+    return [...entries.values()].filter(
+      ({ session }) =>
+        session.siteKey === filter.siteKey &&
+        session.visitorId === filter.visitorId &&
+        !isIdle(session, at),
+    );
+  };
 
   return {
     async create(siteKey, visitorId) {
@@ -68,7 +105,13 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions): Se
         nextSeq: 1,
         messages: [],
       };
-      entries.set(session.id, { session, seqById: new Map() });
+      entries.set(session.id, {
+        session,
+        seqById: new Map(),
+        values: new Map(),
+        visitor: {},
+        waits: [],
+      });
       return record(session);
     },
 
@@ -127,19 +170,124 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions): Se
 
     async sweep(at) {
       const evicted: string[] = [];
-      for (const [id, { session }] of entries) {
-        if (isIdle(session, at)) {
+      for (const [id, entry] of entries) {
+        if (isIdle(entry.session, at)) {
           entries.delete(id);
           evicted.push(id);
+        } else {
+          liveWaits(entry, at);
         }
       }
       return evicted;
+    },
+
+    async getValue(sessionId, key) {
+      return copy(need(sessionId).values.get(key));
+    },
+
+    async saveValue(sessionId, key, value) {
+      need(sessionId).values.set(key, copy(value));
+    },
+
+    async evictValue(sessionId, key) {
+      return need(sessionId).values.delete(key);
+    },
+
+    async fetchValues(sessionId) {
+      return copy(Object.fromEntries(need(sessionId).values));
+    },
+
+    async clearValues(sessionId, retain = []) {
+      const { values } = need(sessionId);
+      for (const key of [...values.keys()]) if (!retain.includes(key)) values.delete(key);
+    },
+
+    async getSiteValue(siteKey, key) {
+      return copy(siteValues.get(siteKey)?.get(key));
+    },
+
+    async saveSiteValue(siteKey, key, value) {
+      siteMap(siteKey).set(key, copy(value));
+    },
+
+    async evictSiteValue(siteKey, key) {
+      return siteValues.get(siteKey)?.delete(key) ?? false;
+    },
+
+    async fetchSiteValues(siteKey) {
+      return copy(Object.fromEntries(siteValues.get(siteKey) ?? []));
+    },
+
+    async getVisitor(sessionId) {
+      return { ...need(sessionId).visitor };
+    },
+
+    async saveVisitor(sessionId, props) {
+      const entry = need(sessionId);
+      for (const field of CONTACT_FIELDS) {
+        const value = props[field]?.trim();
+        if (value) entry.visitor[field] = value;
+      }
+      return { ...entry.visitor };
+    },
+
+    async getTask(sessionId) {
+      return copy(need(sessionId).task);
+    },
+
+    async saveTask(sessionId, task) {
+      need(sessionId).task = copy(task);
+    },
+
+    async deleteTask(sessionId, taskId) {
+      const entry = live(sessionId);
+      if (entry?.task?.id !== taskId) return false;
+      entry.task = undefined;
+      return true;
+    },
+
+    async tasksDue(at) {
+      const due: string[] = [];
+      for (const [id, { session, task }] of entries) {
+        if (task?.deadline !== undefined && task.deadline <= at && !isIdle(session, at)) {
+          due.push(id);
+        }
+      }
+      return due;
+    },
+
+    async addWait(sessionId, wait) {
+      const entry = need(sessionId);
+      const { id, siteKey, visitorId } = entry.session;
+      const stored: WaitRecord = { ...copy(wait), sessionId: id, siteKey, visitorId };
+      liveWaits(entry).push(stored);
+      return copy(stored);
+    },
+
+    async listWaits(filter) {
+      return copy(selected(filter).flatMap((entry) => liveWaits(entry)));
+    },
+
+    async takeWait(sessionId) {
+      const entry = need(sessionId);
+      return liveWaits(entry).shift();
+    },
+
+    async clearWaits(filter, scope) {
+      let cleared = 0;
+      for (const entry of selected(filter)) {
+        const kept = liveWaits(entry).filter((w) => scope !== undefined && w.scope !== scope);
+        cleared += entry.waits.length - kept.length;
+        entry.waits = kept;
+      }
+      return cleared;
     },
 
     async ping() {},
 
     async close() {
       entries.clear();
+      siteValues.clear();
     },
   };
 }
