@@ -23,6 +23,8 @@ describe('loadConfig', () => {
       dbPath: './data/leflux.sqlite',
       idleTtlMs: 1_800_000,
       taskHoldMs: 30_000,
+      waitTtlMs: 600_000,
+      crawl: true,
       adminKey: undefined,
       messageLog: true,
       sweepIntervalMs: 60_000,
@@ -38,6 +40,8 @@ describe('loadConfig', () => {
       LEFLUX_DB: ':memory:',
       LEFLUX_IDLE_TTL_MS: '4000',
       LEFLUX_TASK_HOLD_MS: '500',
+      LEFLUX_WAIT_TTL_MS: '60000',
+      LEFLUX_CRAWL: 'off',
       LEFLUX_ADMIN_KEY: 'k'.repeat(16),
       LEFLUX_MESSAGE_LOG: 'off',
     });
@@ -47,6 +51,8 @@ describe('loadConfig', () => {
       dbPath: ':memory:',
       idleTtlMs: 4000,
       taskHoldMs: 500,
+      waitTtlMs: 60_000,
+      crawl: false,
       adminKey: 'k'.repeat(16),
       messageLog: false,
       sweepIntervalMs: 2000,
@@ -72,6 +78,8 @@ describe('loadConfig', () => {
     ['LEFLUX_IDLE_TTL_MS', '30m'],
     ['LEFLUX_TASK_HOLD_MS', '1e3'],
     ['LEFLUX_MESSAGE_LOG', 'yes'],
+    ['LEFLUX_WAIT_TTL_MS', '999'],
+    ['LEFLUX_CRAWL', 'true'],
   ])('rejects %s=%s naming the variable and the value', (variable, value) => {
     const error = configError({ [variable]: value });
     expect(error.code).toBe('invalid_config');

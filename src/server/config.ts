@@ -17,6 +17,13 @@ export interface ServerConfig {
   idleTtlMs: number;
   /** `LEFLUX_TASK_HOLD_MS`: how long a task waits for a reloaded page. Default 30 s. */
   taskHoldMs: number;
+  /** `LEFLUX_WAIT_TTL_MS`: how long an agent's question (`ask` step) waits for an answer. Default 10 min. */
+  waitTtlMs: number;
+  /**
+   * `LEFLUX_CRAWL` (`on` | `off`): after listening, crawl the site served by this server
+   * (over loopback) for the agent's context. Default on.
+   */
+  crawl: boolean;
   /** `LEFLUX_ADMIN_KEY`: lets an operator purge any session. Unset: only session tokens can. */
   adminKey?: string;
   /** `LEFLUX_MESSAGE_LOG` (`on` | `off`): keep a message log for the dashboard. Default on. */
@@ -51,6 +58,7 @@ export const CONFIG_DEFAULTS = {
   dbPath: './data/leflux.sqlite',
   idleTtlMs: 30 * 60_000,
   taskHoldMs: 30_000,
+  waitTtlMs: 10 * 60_000,
   widgetFile: join(repoRoot, 'dist', 'widget.js'),
   demoDir: join(repoRoot, 'demo'),
 } as const;
@@ -119,6 +127,7 @@ export function loadConfig(env: Env = process.env): ServerConfig {
   // Upper bounds keep setTimeout-style arithmetic (2^31-1 ms) meaningful.
   const idleTtlMs = integer('LEFLUX_IDLE_TTL_MS', CONFIG_DEFAULTS.idleTtlMs, 1000, 2_147_483_647);
   const taskHoldMs = integer('LEFLUX_TASK_HOLD_MS', CONFIG_DEFAULTS.taskHoldMs, 0, 2_147_483_647);
+  const waitTtlMs = integer('LEFLUX_WAIT_TTL_MS', CONFIG_DEFAULTS.waitTtlMs, 1000, 2_147_483_647);
 
   const adminKey = read('LEFLUX_ADMIN_KEY');
   if (adminKey !== undefined && adminKey.length < 16) {
@@ -130,6 +139,7 @@ export function loadConfig(env: Env = process.env): ServerConfig {
   }
 
   const messageLog = oneOf('LEFLUX_MESSAGE_LOG', ['on', 'off'], 'on') === 'on';
+  const crawl = oneOf('LEFLUX_CRAWL', ['on', 'off'], 'on') === 'on';
 
   return {
     port,
@@ -139,6 +149,8 @@ export function loadConfig(env: Env = process.env): ServerConfig {
     dbPath,
     idleTtlMs,
     taskHoldMs,
+    waitTtlMs,
+    crawl,
     adminKey,
     messageLog,
     sweepIntervalMs: defaultSweepInterval(idleTtlMs),
