@@ -96,3 +96,26 @@ describe('createLeFluxServer', () => {
     }
   });
 });
+
+describe('crawled context', () => {
+  it('crawls its own demo site after listening, without holding up listen()', async () => {
+    const server = await start();
+    // listen() resolved before the crawl could finish: it needs HTTP round trips to itself.
+    expect(server.site.pages()).toEqual([]);
+    const { pages } = await server.crawled;
+    expect(pages.map((p) => p.url)).toEqual(
+      expect.arrayContaining(['/', '/pricing.html', '/contact.html', '/app/']),
+    );
+    expect(server.site.search('pro plan')[0]).toMatchObject({
+      url: '/pricing.html',
+      title: 'Pricing',
+      snippet: expect.stringContaining('$29 per month'),
+    });
+  });
+
+  it('crawls nothing with crawl off', async () => {
+    const server = await start({ crawl: false });
+    expect(await server.crawled).toEqual({ pages: [], failed: [] });
+    expect(server.site.pages()).toEqual([]);
+  });
+});

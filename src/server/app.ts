@@ -9,6 +9,8 @@ import { createRequestHandler } from './http/request-handler.js';
 import { createDisabledMessageLog, type MessageLog } from './log/message-log.js';
 import { openSqliteMessageLog } from './log/sqlite-log.js';
 import { consoleLogger, type Logger } from './logger.js';
+import { type CrawlResult, crawlSite } from './site/site-crawler.js';
+import { createSiteContext, type SiteContext } from './site/site-search.js';
 import { createMemorySessionStore } from './stores/memory-store.js';
 import type { SessionStore } from './stores/session-store.js';
 import { startSessionSweeper } from './stores/session-sweeper.js';
@@ -18,7 +20,12 @@ export interface LeFluxServerDeps {
   store?: SessionStore;
   log?: MessageLog;
   agent?: Agent;
-  /** The clock for sessions and messages; tests fake it. Default `Date.now`. */
+  /**
+   * The site's context for the agent. Given: used as is, nothing is crawled. Default: filled
+   * by crawling this server's own site after `listen()` (unless `config.crawl` is off).
+   */
+  site?: SiteContext;
+  /** The clock for sessions, messages and tasks; tests fake it. Default `Date.now`. */
   now?: () => number;
   logger?: Logger;
 }
@@ -28,8 +35,25 @@ export interface LeFluxServer {
   listen(): Promise<{ url: string; port: number }>;
   /** Disconnects every socket, stops the sweeper, closes HTTP (keep-alive too), store and log. */
   close(): Promise<void>;
+  /** Resolves when queued messages, agent replies and task work have settled; for tests. */
+  drain(): Promise<void>;
   httpServer: HttpServer;
   io: LeFluxIo;
+  /** The agent's view of the site; empty until the crawl is done. */
+  site: SiteContext;
+  /**
+   * Settles once the crawl started by `listen()` is done (at once when crawling is off or a
+   * `site` was given); never rejects. Startup does not wait for it.
+   */
+  crawled: Promise<CrawlResult>;
+}
+
+/** This server's own origin on loopback, for the crawl: a wildcard bind is reached via 127.0.0.1 / ::1. */
+function loopbackOrigin({ address, family, port }: AddressInfo): string {
+  const host = address === '0.0.0.0' ? '127.0.0.1' : address === '::' ? '::1' : address;
+  return family === 'IPv6' || host.includes(':')
+    ? `http://[${host}]:${port}`
+    : `http://${host}:${port}`;
 }
 
 /**
@@ -54,13 +78,31 @@ export function createLeFluxServer(
     deps.log ??
     (config.messageLog ? openSqliteMessageLog(config.dbPath) : createDisabledMessageLog());
   const agent = deps.agent ?? createDemoAgent();
+  const ownSite = createSiteContext();
+  const site = deps.site ?? ownSite;
+  const crawlOn = config.crawl && deps.site === undefined;
+  const stopCrawl = new AbortController();
+  let crawlDone: (result: CrawlResult) => void = () => {};
+  const crawled = new Promise<CrawlResult>((done) => {
+    crawlDone = done;
+  });
 
   const io: LeFluxIo = new Server({
     // Any site may embed the widget; sessions are protected by their tokens, not by origin.
     cors: { origin: true },
     serveClient: false,
   });
-  const gateway = attachGateway({ io, store, log, agent, now, logger });
+  const gateway = attachGateway({
+    io,
+    store,
+    log,
+    agent,
+    site,
+    taskHoldMs: config.taskHoldMs,
+    waitTtlMs: config.waitTtlMs,
+    now,
+    logger,
+  });
   const httpServer = createServer(
     createRequestHandler({
       store,
@@ -78,8 +120,33 @@ export function createLeFluxServer(
 
   let stopSweeper: (() => void) | undefined;
   let closing: Promise<void> | undefined;
+  let crawlStarted = false;
+
+  /** Crawls our own site in the background: never delays listen(), never throws. */
+  function startCrawl(address: AddressInfo) {
+    if (crawlStarted) return;
+    crawlStarted = true;
+    if (!crawlOn) {
+      crawlDone({ pages: [], failed: [] });
+      return;
+    }
+    crawlSite({ origin: loopbackOrigin(address), signal: stopCrawl.signal })
+      .then((result) => {
+        if (stopCrawl.signal.aborted) return result;
+        ownSite.replace(result.pages);
+        logger.info(`crawled ${result.pages.length} page(s) of the site for the agent`);
+        for (const { url, reason } of result.failed) logger.warn(`crawl skipped ${url}: ${reason}`);
+        return result;
+      })
+      .catch((error: unknown) => {
+        logger.warn('site crawl failed; the agent answers without it', error);
+        return { pages: [], failed: [] };
+      })
+      .then(crawlDone);
+  }
 
   async function shutdown(): Promise<void> {
+    stopCrawl.abort();
     stopSweeper?.();
     // Stop accepting first, then cut keep-alive and in-flight connections so close() is fast.
     const httpClosed = new Promise<void>((done) => httpServer.close(() => done()));
@@ -95,6 +162,8 @@ export function createLeFluxServer(
   return {
     httpServer,
     io,
+    site,
+    crawled,
     listen() {
       return new Promise((done, fail) => {
         httpServer.once('error', fail);
@@ -105,9 +174,12 @@ export function createLeFluxServer(
             intervalMs: config.sweepIntervalMs,
             now,
             onEvicted: (ids) => gateway.notifyEvicted(ids),
+            alsoSweep: (at) => gateway.sweepTasks(at),
             logger,
           });
-          const { port } = httpServer.address() as AddressInfo;
+          const address = httpServer.address() as AddressInfo;
+          const { port } = address;
+          startCrawl(address);
           const host = config.host.includes(':') ? `[${config.host}]` : config.host;
           done({ url: `http://${host}:${port}`, port });
         });
@@ -116,6 +188,9 @@ export function createLeFluxServer(
     close() {
       closing ??= shutdown();
       return closing;
+    },
+    drain() {
+      return gateway.drain();
     },
   };
 }

@@ -1,4 +1,3 @@
-import { nanoid } from 'nanoid';
 import type { Server, Socket } from 'socket.io';
 import {
   type ChatMessage,
@@ -6,24 +5,28 @@ import {
   type ErrorCode,
   errorBody,
   type Failure,
-  LIMITS,
   type ServerToClientEvents,
   type SessionInitOk,
   type SessionInitPayload,
+  type TaskInfo,
   type VisitorMessageOk,
   validateActionResult,
   validateSessionInit,
   validateVisitorMessage,
 } from '../../protocol/index.js';
-import type { Agent } from '../agent/agent.js';
+import type { Agent, AgentReply } from '../agent/agent.js';
+import { sessionData } from '../agent/session-data.js';
 import type { MessageLog } from '../log/message-log.js';
 import type { Logger } from '../logger.js';
 import { secretsEqual } from '../secret.js';
+import type { SiteContext } from '../site/site-search.js';
 import {
   SessionNotFoundError,
   type SessionRecord,
   type SessionStore,
 } from '../stores/session-store.js';
+import { createTaskRunner } from '../tasks/task-runner.js';
+import { createConversation } from './conversation.js';
 import { createSessionQueue } from './session-queue.js';
 
 /** Per-socket state socket.io keeps for us (and would share across nodes with an adapter). */
@@ -51,6 +54,12 @@ export interface GatewayOptions {
   store: SessionStore;
   log: MessageLog;
   agent: Agent;
+  /** The site's crawled context, handed to the agent. */
+  site: SiteContext;
+  /** How long a task waits for its page to come back (`LEFLUX_TASK_HOLD_MS`). */
+  taskHoldMs: number;
+  /** How long an `ask` step waits for the visitor's answer (`LEFLUX_WAIT_TTL_MS`). */
+  waitTtlMs: number;
   now: () => number;
   logger: Logger;
 }
@@ -71,8 +80,20 @@ export interface Gateway {
    * nothing in flight writes it back. Rejects, leaving the live session, if the log fails.
    */
   purge(sessionId: string): Promise<PurgeResult>;
-  /** Resolves when queued messages and agent replies have settled. */
+  /** The session's agent task for restore, after ending it if its time ran out. */
+  task(sessionId: string): Promise<TaskInfo | null>;
+  /** Ends tasks whose hold, step or wait ran out at `now`; the sweeper calls it. */
+  sweepTasks(now: number): Promise<void>;
+  /** Resolves when queued messages, agent replies and task work have settled. */
   drain(): Promise<void>;
+}
+
+/** A handler's response plus work to do once the client holds it (the next task `action`). */
+class AckThen<T> {
+  constructor(
+    readonly response: T,
+    readonly after: () => void,
+  ) {}
 }
 
 const failure = (code: ErrorCode, message: string): Failure => ({
@@ -86,38 +107,31 @@ const failure = (code: ErrorCode, message: string): Failure => ({
  * has a room named by its id, so emits reach the holder wherever it is connected.
  */
 export function attachGateway(options: GatewayOptions): Gateway {
-  const { io, store, log, agent, now, logger } = options;
+  const { io, store, log, agent, site, now, logger } = options;
   // Acks depend only on intake; replies get their own chain so a slow agent never delays acks.
+  // Task changes have a third chain; intake and replies may wait on it, never the reverse.
   const intake = createSessionQueue();
   const replies = createSessionQueue();
-
-  async function record(session: SessionRecord, message: ChatMessage, url: string | undefined) {
-    try {
-      await log.append({
-        sessionId: session.id,
-        siteKey: session.siteKey,
-        messageId: message.id,
-        author: message.author,
-        text: message.text,
-        at: message.at,
-        seq: message.seq ?? 0,
-        url,
-      });
-    } catch (error) {
-      // Logging must never break chat.
-      logger.error(`message log append failed (session ${session.id})`, error);
-    }
-  }
+  const conversation = createConversation({ io, store, log, now, logger });
+  const tasks = createTaskRunner({
+    io,
+    store,
+    conversation,
+    now,
+    logger,
+    holdMs: options.taskHoldMs,
+    waitTtlMs: options.waitTtlMs,
+  });
 
   async function attach(
     socket: LeFluxSocket,
     session: SessionRecord,
     init: SessionInitPayload,
     resumed: boolean,
-  ): Promise<SessionInitOk> {
+  ): Promise<AckThen<SessionInitOk>> {
     const before = socket.data.sessionId;
     if (before !== undefined && before !== session.id) {
-      await store.unbind(before, socket.id);
+      if (await store.unbind(before, socket.id)) await tasks.socketLost(before);
       await socket.leave(before);
     }
     const previous = await store.bind(session.id, socket.id);
@@ -130,8 +144,19 @@ export function attachGateway(options: GatewayOptions): Gateway {
     socket.data.sessionId = session.id;
     if (socket.disconnected) await store.unbind(session.id, socket.id);
     await store.setPage(session.id, { url: init.url, title: init.title });
+    if (init.contact) await store.saveVisitor(session.id, init.contact);
+    // Before `missed`: an aborted task's message must be in this ack.
+    const bound = await tasks.sessionBound(session.id, init.url);
     const missed = await store.messagesAfter(session.id, init.lastSeq ?? 0);
-    return { ok: true, sessionId: session.id, token: session.token, resumed, missed };
+    const ack: SessionInitOk = {
+      ok: true,
+      sessionId: session.id,
+      token: session.token,
+      resumed,
+      missed,
+      task: bound.task,
+    };
+    return new AckThen(ack, bound.after);
   }
 
   async function sessionInit(socket: LeFluxSocket, raw: unknown) {
@@ -156,31 +181,21 @@ export function attachGateway(options: GatewayOptions): Gateway {
   }
 
   async function answer(session: SessionRecord, message: ChatMessage, url: string) {
-    let reply: { text: string } | null;
+    let reply: AgentReply | null;
     try {
-      reply = await agent.reply({ session, message, url, title: session.title ?? '' });
+      reply = await agent.reply({
+        session,
+        message,
+        page: { url, title: session.title ?? '' },
+        site,
+        data: sessionData(store, session),
+      });
     } catch (error) {
       logger.error(`agent failed to answer (session ${session.id})`, error);
       return;
     }
-    const text = reply?.text.slice(0, LIMITS.maxTextLength) ?? '';
-    if (text.trim() === '') return;
-    const agentMessage: ChatMessage = { id: nanoid(), author: 'agent', text, at: now() };
-    try {
-      const { seq } = await store.appendMessage(session.id, agentMessage);
-      agentMessage.seq = seq;
-    } catch (error) {
-      // Purged or evicted while the agent was thinking: nobody to answer.
-      if (error instanceof SessionNotFoundError) return;
-      throw error;
-    }
-    io.to(session.id).emit('agent_message', {
-      id: agentMessage.id,
-      text,
-      at: agentMessage.at,
-      seq: agentMessage.seq,
-    });
-    await record(session, agentMessage, url);
+    if (reply?.text) await conversation.postAgentMessage(session.id, reply.text, { url });
+    if (reply?.task) await tasks.start(session.id, reply.task);
   }
 
   async function visitorMessage(
@@ -209,12 +224,16 @@ export function attachGateway(options: GatewayOptions): Gateway {
         message.seq = seq;
         await store.touch(sessionId, now());
         if (url !== '') await store.setPage(sessionId, { url });
-        await record(session, message, url);
-        void replies.run(sessionId, () =>
-          answer(session, message, url).catch((error) =>
-            logger.error(`agent reply failed (session ${sessionId})`, error),
-          ),
-        );
+        await conversation.record(session, message, url);
+        void replies.run(sessionId, async () => {
+          try {
+            // An answer to an open `ask` resumes its task; the agent never sees it.
+            if (await tasks.answer(sessionId, message)) return;
+            await answer(session, message, url);
+          } catch (error) {
+            logger.error(`agent reply failed (session ${sessionId})`, error);
+          }
+        });
       }
       return { ok: true, seq, duplicate };
     });
@@ -224,10 +243,12 @@ export function attachGateway(options: GatewayOptions): Gateway {
     const sessionId = socket.data.sessionId;
     const checked = validateActionResult(raw);
     if (sessionId === undefined || !checked.ok) return;
-    // Tasks arrive later; for now a result only proves the visitor is active.
     await intake.run(sessionId, async () => {
       const session = await store.get(sessionId);
-      if (session?.boundSocket === socket.id) await store.touch(sessionId, now());
+      // Only the holder speaks for the session; an older tab's late result is ignored.
+      if (session?.boundSocket !== socket.id) return;
+      await store.touch(sessionId, now());
+      await tasks.result(sessionId, socket.id, checked.value);
     });
   }
 
@@ -243,7 +264,14 @@ export function attachGateway(options: GatewayOptions): Gateway {
       if (typeof payload === 'function' && ack === undefined) [payload, ack] = [undefined, payload];
       const respond = typeof ack === 'function' ? (ack as (response: unknown) => void) : undefined;
       work(socket, payload).then(
-        (response) => respond?.(response),
+        (response) => {
+          if (response instanceof AckThen) {
+            respond?.(response.response);
+            response.after();
+          } else {
+            respond?.(response);
+          }
+        },
         (error: unknown) => {
           if (error instanceof SessionNotFoundError) {
             respond?.(failure('session_not_found', error.message));
@@ -264,7 +292,10 @@ export function attachGateway(options: GatewayOptions): Gateway {
       const sessionId = socket.data.sessionId;
       if (sessionId === undefined) return;
       intake
-        .run(sessionId, () => store.unbind(sessionId, socket.id))
+        .run(sessionId, async () => {
+          // Only the holder leaving holds the task; an older tab closing changes nothing.
+          if (await store.unbind(sessionId, socket.id)) await tasks.socketLost(sessionId);
+        })
         .catch((error) => logger.error(`unbind failed (session ${sessionId})`, error));
     });
   });
@@ -278,22 +309,33 @@ export function attachGateway(options: GatewayOptions): Gateway {
     },
 
     purge(sessionId) {
-      // Behind both chains: no queued message or reply can log or store after the purge.
+      // Behind every chain: no queued message, reply or task step can log or store after it.
       return intake.run(sessionId, () =>
-        replies.run(sessionId, async () => {
-          const logRows = await log.purgeSession(sessionId);
-          const live = await store.delete(sessionId);
-          io.to(sessionId).emit('session_evicted', {});
-          io.in(sessionId).disconnectSockets();
-          return { live, logRows };
-        }),
+        replies.run(sessionId, () =>
+          tasks.exclusive(sessionId, async () => {
+            const logRows = await log.purgeSession(sessionId);
+            const live = await store.delete(sessionId);
+            io.to(sessionId).emit('session_evicted', {});
+            io.in(sessionId).disconnectSockets();
+            return { live, logRows };
+          }),
+        ),
       );
     },
 
+    task(sessionId) {
+      return tasks.current(sessionId);
+    },
+
+    sweepTasks(at) {
+      return tasks.sweep(at);
+    },
+
     async drain() {
-      // Intake enqueues replies, never the other way round.
+      // Intake enqueues replies and task work, replies enqueue task work; never the reverse.
       await intake.idle();
       await replies.idle();
+      await tasks.idle();
     },
   };
 }

@@ -33,15 +33,17 @@ async function liveSession(store: SessionStore, id: string | undefined): Promise
 }
 
 /**
- * `POST /api/session/:id` with `{ token, url? }`: the session's history for a re-mounted
- * widget. Reading is not activity: a restore never postpones idle eviction.
+ * `POST /api/session/:id` with `{ token, url? }`: the session's history and agent task for a
+ * re-mounted widget. Reading is not activity: a restore never postpones idle eviction.
  */
-export function restoreSessionRoute({ store }: SessionRoutesOptions): RouteHandler {
+export function restoreSessionRoute({ store, gateway }: SessionRoutesOptions): RouteHandler {
   return async ({ req, res, params }) => {
     const checked = validateRestoreRequest(await readJsonBody(req, LIMITS.maxBodyBytes));
     if (!checked.ok) throw new HttpError(400, 'invalid_payload', checked.message);
     const session = await liveSession(store, params.id);
     if (!secretsEqual(session.token, checked.value.token)) throw wrongToken();
+    // First: a task whose hold ran out ends now, and its message is in this history.
+    const task = await gateway.task(session.id);
     const body: RestoreResponse = {
       session: {
         id: session.id,
@@ -50,7 +52,7 @@ export function restoreSessionRoute({ store }: SessionRoutesOptions): RouteHandl
         lastActiveAt: session.lastActiveAt,
       },
       history: await store.messagesAfter(session.id, 0),
-      task: null,
+      task,
     };
     sendJson(res, 200, body);
   };

@@ -7,6 +7,8 @@ export interface SessionSweeperOptions {
   now: () => number;
   /** Told about every sweep's evictions, so open sockets can be notified. */
   onEvicted: (sessionIds: string[]) => void;
+  /** More to sweep on every round after the evictions (agent tasks past their deadline). */
+  alsoSweep?: (now: number) => Promise<void>;
   logger: Logger;
 }
 
@@ -16,15 +18,17 @@ export interface SessionSweeperOptions {
  * Returns a stop function.
  */
 export function startSessionSweeper(options: SessionSweeperOptions): () => void {
-  const { store, intervalMs, now, onEvicted, logger } = options;
+  const { store, intervalMs, now, onEvicted, alsoSweep, logger } = options;
   let running = false;
   const timer = setInterval(async () => {
     // A slow store must not stack sweeps on top of each other.
     if (running) return;
     running = true;
     try {
-      const evicted = await store.sweep(now());
+      const at = now();
+      const evicted = await store.sweep(at);
       if (evicted.length > 0) onEvicted(evicted);
+      await alsoSweep?.(at);
     } catch (error) {
       logger.error('session sweep failed', error);
     } finally {
