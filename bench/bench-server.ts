@@ -1,0 +1,169 @@
+/**
+ * Child-process entry of a bench server (see server-process.ts). argv[2] is the JSON options.
+ * - `leflux`: the real server (`startServer`) with a memory store the parent can seed.
+ * - `echo`: a bare socket.io 4.8 server that acks every `echo` with its payload.
+ * - `http-floor`: a bare node:http server answering every POST with a restore-sized JSON body.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Server } from 'socket.io';
+import type { RestoreResponse } from '../src/protocol/index.js';
+import { startServer } from '../src/server/app.js';
+import type { Logger } from '../src/server/logger.js';
+import { createMemorySessionStore } from '../src/server/stores/memory-store.js';
+import { seedConversation } from './seed-history.js';
+import type {
+  BenchReply,
+  BenchRequest,
+  BenchServerOptions,
+  SeededSession,
+  SeedRequest,
+} from './server-process.js';
+
+const options = JSON.parse(process.argv[2] ?? '{}') as BenchServerOptions;
+const send = (message: BenchReply) => process.send?.(message);
+
+/** Errors go to stderr: a bench run with server errors is not a clean run. */
+const logger: Logger = {
+  info: () => {},
+  warn: (message, error) => console.warn(`[bench-server] ${message}`, error ?? ''),
+  error: (message, error) => console.error(`[bench-server] ${message}`, error ?? ''),
+};
+
+const listenUrl = (address: AddressInfo) => `http://127.0.0.1:${address.port}`;
+
+interface Running {
+  url: string;
+  seed?: (request: SeedRequest) => Promise<SeededSession[]>;
+  close(): Promise<void>;
+}
+
+async function startLeFlux(): Promise<Running> {
+  const store = createMemorySessionStore({ idleTtlMs: 30 * 60_000 });
+  const server = await startServer(
+    {
+      port: 0,
+      host: '127.0.0.1',
+      dbPath: options.dbPath ?? ':memory:',
+      messageLog: true,
+      ...(options.demoDir ? { demoDir: options.demoDir } : {}),
+    },
+    { store, logger },
+  );
+  return {
+    url: server.url,
+    async seed({ siteKey, sessions, messages, prefix }) {
+      const seeded: SeededSession[] = [];
+      for (let s = 0; s < sessions; s++) {
+        const session = await store.create(siteKey);
+        const history = seedConversation(`${prefix}${s}`, messages);
+        for (const message of history) await store.appendMessage(session.id, message);
+        seeded.push({
+          id: session.id,
+          token: session.token,
+          lastMessageId: history[history.length - 1]?.id ?? '',
+        });
+      }
+      return seeded;
+    },
+    close: () => server.close(),
+  };
+}
+
+async function startEcho(): Promise<Running> {
+  const http = createServer();
+  const io = new Server(http, { serveClient: false, cors: { origin: true } });
+  io.on('connection', (socket) => {
+    socket.on('echo', (payload: unknown, ack: unknown) => {
+      if (typeof ack === 'function') ack(payload);
+    });
+  });
+  await new Promise<void>((done) => http.listen(0, '127.0.0.1', done));
+  return {
+    url: listenUrl(http.address() as AddressInfo),
+    close: () => io.close(),
+  };
+}
+
+async function startHttpFloor(): Promise<Running> {
+  const count = options.floorMessages ?? 200;
+  const body: RestoreResponse = {
+    session: { id: 'floor', siteKey: 'bench', createdAt: Date.now(), lastActiveAt: Date.now() },
+    history: seedConversation('floor', count).map((m, i) => ({ ...m, seq: i + 1 })),
+    task: null,
+  };
+  const answer = (req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      // The same work shape as the real route: parse the request, serialise the history.
+      const request = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as {
+        token?: unknown;
+      };
+      const json = JSON.stringify(typeof request.token === 'string' ? body : { error: {} });
+      res.writeHead(200, {
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': String(Buffer.byteLength(json)),
+        'cache-control': 'no-store',
+      });
+      res.end(json);
+    });
+  };
+  const http = createServer(answer);
+  await new Promise<void>((done) => http.listen(0, '127.0.0.1', done));
+  return {
+    url: listenUrl(http.address() as AddressInfo),
+    async close() {
+      const closed = new Promise<void>((done) => http.close(() => done()));
+      http.closeAllConnections();
+      await closed;
+    },
+  };
+}
+
+const gc = (globalThis as { gc?: () => void }).gc;
+
+async function main(): Promise<void> {
+  const running =
+    options.kind === 'leflux'
+      ? await startLeFlux()
+      : options.kind === 'echo'
+        ? await startEcho()
+        : await startHttpFloor();
+
+  process.on('message', async (raw) => {
+    const request = raw as BenchRequest;
+    try {
+      let value: unknown = null;
+      if (request.type === 'usage') {
+        if (request.gc && gc) {
+          gc();
+          gc();
+        }
+        const cpu = process.cpuUsage();
+        const memory = process.memoryUsage();
+        value = { cpuMicros: cpu.user + cpu.system, rss: memory.rss, heapUsed: memory.heapUsed };
+      } else if (request.type === 'seed') {
+        if (!running.seed) throw new Error(`a ${options.kind} server cannot be seeded`);
+        value = await running.seed(request);
+      } else if (request.type === 'close') {
+        await running.close();
+        process.send?.({ type: 'reply', id: request.id, ok: true, value: null }, () =>
+          process.exit(0),
+        );
+        return;
+      }
+      send({ type: 'reply', id: request.id, ok: true, value });
+    } catch (error) {
+      send({ type: 'reply', id: request.id, ok: false, message: String(error) });
+    }
+  });
+  // The parent went away: do not linger.
+  process.on('disconnect', () => process.exit(0));
+  send({ type: 'ready', url: running.url });
+}
+
+main().catch((error: unknown) => {
+  console.error('[bench-server] failed to start', error);
+  process.exit(1);
+});
