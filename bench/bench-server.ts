@@ -46,7 +46,8 @@ async function startLeFlux(): Promise<Running> {
       host: '127.0.0.1',
       dbPath: options.dbPath ?? ':memory:',
       messageLog: true,
-      ...(options.demoDir ? { demoDir: options.demoDir } : {}),
+      // The bench pages are not the demo site: nothing there for the agent's crawl to read.
+      ...(options.demoDir ? { demoDir: options.demoDir, crawl: false } : {}),
     },
     { store, logger },
   );
