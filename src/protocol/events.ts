@@ -1,4 +1,4 @@
-import type { ContactDetails } from './contact.js';
+import type { ContactDetails, ContactField } from './contact.js';
 import type { ErrorBody } from './errors.js';
 import type { ChatMessage, TaskInfo } from './messages.js';
 import type { ActionPayload, TaskAbortedPayload, TaskDonePayload } from './tasks.js';
@@ -64,6 +64,8 @@ export interface AgentMessagePayload {
   text: string;
   at: number;
   seq: number;
+  /** See `ChatMessage.asks`. */
+  asks?: ContactField;
 }
 
 /** Events the widget emits. One typed map shared by client and server (socket.io generics). */

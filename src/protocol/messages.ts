@@ -1,3 +1,5 @@
+import type { ContactField } from './contact.js';
+
 export type Author = 'visitor' | 'agent' | 'system';
 
 /**
@@ -11,6 +13,11 @@ export interface ChatMessage {
   /** Epoch ms: the client's send time for visitor messages, the server's for the others. */
   at: number;
   seq?: number;
+  /**
+   * An agent question for one contact detail (an `ask` step with `field`): the widget offers a
+   * matching input, checked with the same rules as `identify()`, under this message.
+   */
+  asks?: ContactField;
 }
 
 /** The session as the server reports it to its owner. */

@@ -153,6 +153,11 @@ export function validateChatMessage(input: unknown): Validated<ChatMessage> {
     seq: r.int('seq', true),
   };
   if (r.problem) return fail(r.problem);
+  if (input.asks !== undefined) {
+    if (!CONTACT_FIELDS.includes(input.asks as ContactField))
+      return fail('asks must be name, email or phone');
+    return { ok: true, value: { ...(value as ChatMessage), asks: input.asks as ContactField } };
+  }
   return { ok: true, value: value as ChatMessage };
 }
 

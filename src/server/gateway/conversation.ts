@@ -1,5 +1,5 @@
 import { nanoid } from 'nanoid';
-import { type ChatMessage, LIMITS } from '../../protocol/index.js';
+import { type ChatMessage, type ContactField, LIMITS } from '../../protocol/index.js';
 import type { MessageLog } from '../log/message-log.js';
 import type { Logger } from '../logger.js';
 import {
@@ -29,7 +29,7 @@ export interface Conversation {
   postAgentMessage(
     sessionId: string,
     text: string,
-    options?: { url?: string; emit?: boolean },
+    options?: { url?: string; emit?: boolean; asks?: ContactField },
   ): Promise<ChatMessage | undefined>;
 }
 
@@ -64,12 +64,13 @@ export function createConversation(options: ConversationOptions): Conversation {
   return {
     record,
 
-    async postAgentMessage(sessionId, rawText, { url, emit = true } = {}) {
+    async postAgentMessage(sessionId, rawText, { url, emit = true, asks } = {}) {
       const text = rawText.slice(0, LIMITS.maxTextLength);
       if (text.trim() === '') return undefined;
       const session = await store.get(sessionId);
       if (!session) return undefined;
       const message: ChatMessage = { id: nanoid(), author: 'agent', text, at: now() };
+      if (asks) message.asks = asks;
       try {
         message.seq = (await store.appendMessage(sessionId, message)).seq;
       } catch (error) {
@@ -83,6 +84,7 @@ export function createConversation(options: ConversationOptions): Conversation {
           text,
           at: message.at,
           seq: message.seq,
+          ...(asks ? { asks } : {}),
         });
       }
       await record(session, message, url ?? session.url);

@@ -295,7 +295,7 @@ export function createTaskRunner(options: TaskRunnerOptions): TaskRunner {
           await save(sessionId, task, { step: task.step + 1 });
           continue;
         }
-        await conversation.postAgentMessage(sessionId, step.question);
+        await conversation.postAgentMessage(sessionId, step.question, { asks: step.field });
         const expiresAt = at + waitTtlMs;
         await store.addWait(sessionId, {
           id: nanoid(),

@@ -437,7 +437,11 @@ describe('ask steps', () => {
     const session = await visitor('/contact.html');
     await session.w.send('m1', 'contact me');
     expect((await session.w.next('agent_message')).text).toMatch(/fill in the contact form/);
-    expect((await session.w.next('agent_message')).text).toBe('What is your name?');
+    // The question names the detail it wants, so the widget can offer a matching input.
+    expect(await session.w.next('agent_message')).toMatchObject({
+      text: 'What is your name?',
+      asks: 'name',
+    });
     expect((await restore(session)).task).toMatchObject({ status: 'waiting', step: 0 });
     expect(await store.listWaits({ sessionId: session.sessionId })).toMatchObject([
       { scope: 'contact', question: 'What is your name?' },
