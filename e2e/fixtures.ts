@@ -2,8 +2,9 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test as base, expect, type Locator, type Page } from '@playwright/test';
-import { startServer } from '../src/server/app.js';
+import { type LeFluxServerDeps, startServer } from '../src/server/app.js';
 import type { ServerConfig } from '../src/server/config.js';
+import { silentLogger } from '../src/server/logger.js';
 
 /** A LeFlux server of this test's own, on a free loopback port, with an in-memory log. */
 export interface TestServer {
@@ -20,6 +21,34 @@ export interface OtherOrigin {
   page(path: string, html: string): void;
 }
 
+/**
+ * Starts a LeFlux server for one test on a free loopback port, with an in-memory message log and
+ * without crawling (tests that need the crawl turn it on through `serverConfig`).
+ */
+export async function createTestServer(
+  overrides: Partial<ServerConfig> = {},
+  deps: LeFluxServerDeps = {},
+): Promise<TestServer & { close(): Promise<void> }> {
+  const config = { port: 0, dbPath: ':memory:', ...overrides };
+  const start = async (c: Partial<ServerConfig>) => {
+    const started = await startServer(c, { logger: silentLogger, ...deps });
+    // The demo agent answers from the crawled site: let the crawl (4 local pages) finish first.
+    await started.crawled;
+    return started;
+  };
+  let running = await start(config);
+  const port = running.port;
+  return {
+    url: running.url,
+    port,
+    async restart() {
+      await running.close();
+      running = await start({ ...config, port });
+    },
+    close: () => running.close(),
+  };
+}
+
 export const test = base.extend<{
   server: TestServer;
   otherOrigin: OtherOrigin;
@@ -27,18 +56,9 @@ export const test = base.extend<{
 }>({
   serverConfig: [{}, { option: true }],
   server: async ({ serverConfig }, use) => {
-    const config = { port: 0, dbPath: ':memory:', ...serverConfig };
-    let running = await startServer(config);
-    const port = running.port;
-    await use({
-      url: running.url,
-      port,
-      async restart() {
-        await running.close();
-        running = await startServer({ ...config, port });
-      },
-    });
-    await running.close();
+    const server = await createTestServer(serverConfig);
+    await use(server);
+    await server.close();
   },
   // biome-ignore lint/correctness/noEmptyPattern: Playwright reads a fixture's dependencies from this pattern.
   otherOrigin: async ({}, use) => {

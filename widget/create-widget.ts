@@ -2,6 +2,7 @@ import { h, render } from 'preact';
 import {
   type ClientEvents,
   type ClientOptions,
+  type ClientState,
   createClient,
   type LeFluxClient,
   type SessionSnapshot,
@@ -9,6 +10,7 @@ import {
 import type { ChatMessage } from '../src/protocol/index.js';
 import type { EmbedConfig } from './embed-config.js';
 import { createHost, type WidgetHost } from './host.js';
+import { clearHighlights, runPageStep } from './page-steps.js';
 import { STRINGS } from './strings.js';
 import { App } from './ui/app.js';
 
@@ -59,13 +61,16 @@ export function startWidget(host: WidgetHost, options: WidgetOptions): LeFluxWid
     siteKey: options.siteKey ?? 'default',
     defaultOpen: options.defaultOpen ?? options.open ?? false,
     visitorIdCookie: options.visitorIdCookie ?? !options.noVisitorId,
+    runStep: options.runStep ?? runPageStep,
   });
   render(h(App, { client, config: { title }, strings: STRINGS[lang] }), host.mount);
   const onLauncher = () => client.open();
   host.launcher.addEventListener('click', onLauncher);
-  const showLauncher = (state: { open: boolean }) => {
+  const showLauncher = (state: ClientState) => {
     host.launcher.hidden = state.open;
   };
+  // The agent's marks stay after its task (it talks about them); they go with the conversation.
+  const offClear = client.on('clear', clearHighlights);
   showLauncher(client.getState());
   const unsubscribe = client.subscribe(showLauncher);
 
@@ -83,6 +88,8 @@ export function startWidget(host: WidgetHost, options: WidgetOptions): LeFluxWid
     off: client.off,
     destroy() {
       unsubscribe();
+      offClear();
+      clearHighlights();
       host.launcher.removeEventListener('click', onLauncher);
       render(null, host.mount);
       host.element.remove();

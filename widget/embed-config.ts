@@ -1,4 +1,4 @@
-import { isSiteKey } from '../src/protocol/index.js';
+import { SITE_KEY_PATTERN } from '../src/protocol/limits.js';
 import { isLang, type Lang } from './strings.js';
 
 export type Position = 'right' | 'left';
@@ -53,7 +53,7 @@ export function readEmbedConfig(
   const siteKey =
     rawSiteKey === null
       ? 'default'
-      : isSiteKey(rawSiteKey)
+      : SITE_KEY_PATTERN.test(rawSiteKey)
         ? rawSiteKey
         : invalid('site-key', rawSiteKey, 'default', 'expected a lower-case slug');
 

@@ -3,6 +3,10 @@
  * The accessible names in CONTRACT.md (`Open chat`, `Send`, …) are the `en` ones.
  */
 const en = {
+  save: 'Save',
+  fieldName: 'Your name',
+  fieldEmail: 'Your email',
+  fieldPhone: 'Your phone',
   options: 'Conversation options',
   clearConversation: 'Clear conversation',
   clearAndForget: 'Clear and forget my details',
@@ -26,6 +30,10 @@ const en = {
 export type Strings = typeof en;
 
 const fr: Strings = {
+  save: 'Enregistrer',
+  fieldName: 'Votre nom',
+  fieldEmail: 'Votre e-mail',
+  fieldPhone: 'Votre téléphone',
   options: 'Options de la conversation',
   clearConversation: 'Effacer la conversation',
   clearAndForget: 'Effacer et oublier mes coordonnées',
@@ -47,6 +55,10 @@ const fr: Strings = {
 };
 
 const de: Strings = {
+  save: 'Speichern',
+  fieldName: 'Ihr Name',
+  fieldEmail: 'Ihre E-Mail',
+  fieldPhone: 'Ihre Telefonnummer',
   options: 'Optionen der Unterhaltung',
   clearConversation: 'Unterhaltung löschen',
   clearAndForget: 'Löschen und meine Daten vergessen',

@@ -7,6 +7,7 @@ export {
   createClient,
   type LeFluxClient,
   type SessionSnapshot,
+  type StepResult,
 } from './session.js';
 export type { DeliveryStatus, StoredMessage } from './storage/history.js';
 export { STORAGE_KEYS } from './storage/session-records.js';

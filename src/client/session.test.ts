@@ -50,6 +50,7 @@ class FakeServer {
   received: VisitorMessagePayload[] = [];
   events?: ConnectionEvents;
   holdAcks = false;
+  actionResults: unknown[] = [];
   private nextId = 1;
 
   connect = async (options: ConnectionOptions): Promise<Connection> => {
@@ -58,6 +59,7 @@ class FakeServer {
       connected: true,
       init: async (payload) => this.init(payload),
       sendMessage: async (payload) => this.message(payload),
+      reportAction: (result) => void this.actionResults.push(result),
       close: () => {},
     };
     queueMicrotask(() => options.events.connected());
@@ -315,5 +317,77 @@ describe('createClient', () => {
     await vi.waitFor(() => expect(b.getState().messages).toEqual([]));
     expect(b.getSession().id).toBeNull();
     expect(local.getItem('leflux:sessionId')).toBeNull();
+  });
+
+  it('runs the steps the agent sends, answers each once, and shows what the agent is doing', async () => {
+    const { make, server } = setup();
+    const runs: string[] = [];
+    const client = make({
+      runStep: async (action) => {
+        runs.push(`${action.type}:${action.step}`);
+        return action.type === 'highlight'
+          ? { ok: true }
+          : { ok: false, detail: 'no element matches #x' };
+      },
+    });
+    const events: string[] = [];
+    client.on('task', (t) => events.push(`${t.taskId}:${t.status}`));
+    await client.send('show me pricing');
+    await vi.waitFor(() => expect(client.getState().messages[0]?.status).toBe('sent'));
+
+    const highlight = {
+      taskId: 't1',
+      step: 1,
+      type: 'highlight',
+      selector: '#plan-pro',
+      label: 'Highlighting the Pro plan',
+    };
+    server.events?.action(highlight);
+    await vi.waitFor(() => expect(server.actionResults).toHaveLength(1));
+    expect(client.getState().task).toMatchObject({
+      id: 't1',
+      step: 1,
+      stepLabel: 'Highlighting the Pro plan',
+    });
+    // The server re-sends a step whose answer it lost: answered again, not run again.
+    server.events?.action(highlight);
+    await vi.waitFor(() => expect(server.actionResults).toHaveLength(2));
+    server.events?.action({
+      taskId: 't1',
+      step: 2,
+      type: 'click',
+      selector: '#x',
+      label: 'Clicking',
+    });
+    await vi.waitFor(() => expect(server.actionResults).toHaveLength(3));
+    expect(runs).toEqual(['highlight:1', 'click:2']);
+    expect(server.actionResults).toEqual([
+      { taskId: 't1', step: 1, ok: true },
+      { taskId: 't1', step: 1, ok: true },
+      { taskId: 't1', step: 2, ok: false, detail: 'no element matches #x' },
+    ]);
+    // Malformed actions are ignored: nothing run, nothing answered.
+    server.events?.action({ taskId: 't1', step: 3, type: 'rm -rf', selector: '*' });
+    server.events?.taskDone({ taskId: 't1' });
+    expect(client.getState().task).toBeNull();
+    expect(runs).toHaveLength(2);
+    expect(events).toEqual(['t1:running', 't1:running', 't1:running', 't1:done']);
+  });
+
+  it('keeps the agent’s contact question and sends stored contact details with session_init', async () => {
+    const { make, server } = setup();
+    const client = make();
+    await client.identify({ email: 'ada@example.com' });
+    await client.send('contact me');
+    await vi.waitFor(() => expect(server.inits).toHaveLength(1));
+    expect(server.inits[0]?.contact).toEqual({ email: 'ada@example.com' });
+    server.events?.agentMessage({
+      id: 'q1',
+      text: 'What is your name?',
+      at: 9,
+      seq: 2,
+      asks: 'name',
+    });
+    expect(client.getState().messages.at(-1)).toMatchObject({ id: 'q1', asks: 'name' });
   });
 });

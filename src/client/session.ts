@@ -1,11 +1,15 @@
 import { nanoid } from 'nanoid';
 import { type ContactDetails, validateContact } from '../protocol/contact.js';
 import {
+  type ActionPayload,
   type AgentMessagePayload,
   type ChatMessage,
   type Failure,
   LIMITS,
   type SessionInitPayload,
+  type TaskInfo,
+  validateActionPayload,
+  validateTaskInfo,
 } from '../protocol/index.js';
 import { createConversation } from './conversation.js';
 import { createEmitter } from './emitter.js';
@@ -48,6 +52,11 @@ export interface ClientOptions {
   isVisible?: () => boolean;
   /** Connects this tab to the site's other tabs. Default BroadcastChannel / storage events. */
   tabs?: (onMessage: (message: TabMessage) => void) => TabSync;
+  /**
+   * Runs one agent task step on the page (the widget passes its DOM executor). Without it, steps
+   * are answered as failed: a headless client has no page to act on.
+   */
+  runStep?: (action: ActionPayload, context: { user: ContactDetails }) => Promise<StepResult>;
   /** Opens the socket. Default socket.io-client; tests may pass a fake. */
   connect?: (options: ConnectionOptions) => Promise<Connection>;
 }
@@ -63,6 +72,14 @@ export interface ClientState {
   readOnly: boolean;
   /** Contact details the visitor gave (kept 30 days). */
   user: ContactDetails;
+  /** The agent task in flight, for the "agent is doing…" line; null when none. */
+  task: TaskInfo | null;
+}
+
+export interface StepResult {
+  ok: boolean;
+  /** Why it failed, in words the agent can repeat ("no element matches #plan-x"). */
+  detail?: string;
 }
 
 export interface Activity {
@@ -81,7 +98,11 @@ export interface ClientEvents {
   restore: { sessionId: string; messages: number };
   takeover: undefined;
   clear: undefined;
-  task: { taskId: string; status: string };
+  task: {
+    taskId: string;
+    status: 'running' | 'held' | 'waiting' | 'done' | 'aborted';
+    label?: string;
+  };
   error: LeFluxError;
 }
 
@@ -110,10 +131,12 @@ export interface LeFluxClient extends Pick<StateStore<ClientState>, 'getState' |
    */
   clear(options?: { forgetUser?: boolean }): Promise<void>;
   /**
-   * Stores the visitor's contact details for 30 days. Invalid values are a programmer error: it
-   * rejects with a `LeFluxError` (`invalid_contact`) naming the fields, and stores nothing.
+   * Stores the visitor's contact details for 30 days and tells the server (unless `tellServer` is
+   * false: the in-chat form's answer reaches the server as the message itself). Invalid values
+   * are a programmer error: it rejects with a `LeFluxError` (`invalid_contact`) naming the
+   * fields, and stores nothing.
    */
-  identify(details: ContactDetails): Promise<void>;
+  identify(details: ContactDetails, options?: { tellServer?: boolean }): Promise<void>;
   activity(): Activity;
   /** Resolves once the cached conversation is loaded and the restore has been answered (or failed). */
   ready(): Promise<void>;
@@ -159,6 +182,7 @@ export function createClient(options: ClientOptions): LeFluxClient {
     connected: false,
     readOnly: false,
     user: contactOf(records.user.read()),
+    task: null,
   });
 
   let history: HistoryStore | undefined;
@@ -176,6 +200,8 @@ export function createClient(options: ClientOptions): LeFluxClient {
   let visibleSince = session && isVisible() ? now() : undefined;
   /** The visitor's last action in this tab; written to the session record once one exists. */
   let lastAction: number | undefined;
+  /** The last step run on this page and its result: a step the server re-sends is answered, not re-run. */
+  let lastStep: { key: string; result: Promise<StepResult> } | undefined;
   let destroyed = false;
 
   const tabs = (options.tabs ?? ((onMessage) => createTabSync({ siteKey, onMessage })))(
@@ -291,6 +317,9 @@ export function createClient(options: ClientOptions): LeFluxClient {
         evicted() {
           void archiveSession();
         },
+        action: onAction,
+        taskAborted: ({ taskId }) => endTask(taskId, 'aborted'),
+        taskDone: ({ taskId }) => endTask(taskId, 'done'),
       },
     }).catch((cause) => {
       connection = undefined;
@@ -316,7 +345,7 @@ export function createClient(options: ClientOptions): LeFluxClient {
       const { url, title } = page();
       // Another tab may have started or ended the session since we last looked.
       session = readSession();
-      const payload: SessionInitPayload = { siteKey, url, title, ...visitor() };
+      const payload: SessionInitPayload = { siteKey, url, title, ...visitor(), ...contact() };
       if (session) {
         Object.assign(payload, {
           sessionId: session.id,
@@ -327,13 +356,14 @@ export function createClient(options: ClientOptions): LeFluxClient {
       let result = await conn.init(payload);
       if (!result.ok && isGone(result)) {
         await archiveSession();
-        result = await conn.init({ siteKey, url, title, ...visitor() });
+        result = await conn.init({ siteKey, url, title, ...visitor(), ...contact() });
       }
       if (!result.ok) return false;
       yielded = false;
       setReadOnly(false);
       saveSession(result.sessionId, result.token, !result.resumed);
       await commit(result.missed.map((m) => toStored(m, result.sessionId)));
+      if (result.task !== undefined) showTask(result.task);
       bound = true;
       void flush();
       return true;
@@ -342,6 +372,12 @@ export function createClient(options: ClientOptions): LeFluxClient {
     });
     return binding;
   }
+
+  /** Contact details the server should know, so the agent does not ask again. */
+  const contact = (): { contact?: ContactDetails } => {
+    const user = contactOf(records.user.read());
+    return Object.keys(user).length > 0 ? { contact: user } : {};
+  };
 
   /** The visitor id to send, unless the site opted out (`data-no-visitor-id`). */
   const visitor = (): { visitorId?: string } => {
@@ -397,8 +433,52 @@ export function createClient(options: ClientOptions): LeFluxClient {
       at: payload.at,
       seq: payload.seq,
     };
+    if (payload.asks) message.asks = payload.asks;
     void commit([toStored(message, session.id)]);
     emitter.emit('message', message);
+  }
+
+  function showTask(task: TaskInfo | null): void {
+    const checked = task ? validateTaskInfo(task) : undefined;
+    const next = checked?.ok ? checked.value : null;
+    store.setState({ task: next });
+    if (next) emitter.emit('task', { taskId: next.id, status: next.status, label: next.label });
+  }
+
+  function endTask(taskId: string, status: 'done' | 'aborted'): void {
+    if (store.getState().task?.id === taskId) store.setState({ task: null });
+    emitter.emit('task', { taskId, status });
+  }
+
+  /** Runs a step the agent sent and answers it; a repeat of the last step gets the same answer. */
+  async function onAction(raw: unknown): Promise<void> {
+    const checked = validateActionPayload(raw);
+    if (!checked.ok) return;
+    const action = checked.value;
+    const current = store.getState().task;
+    store.setState({
+      task: {
+        id: action.taskId,
+        step: action.step,
+        status: 'running',
+        label: current?.id === action.taskId ? current.label : action.label,
+        stepLabel: action.label,
+        steps: current?.id === action.taskId ? current.steps : action.step + 1,
+      },
+    });
+    emitter.emit('task', { taskId: action.taskId, status: 'running', label: action.label });
+    const key = `${action.taskId}:${action.step}`;
+    if (lastStep?.key !== key) {
+      const run = options.runStep
+        ? options
+            .runStep(action, { user: store.getState().user })
+            .catch((error: unknown): StepResult => ({ ok: false, detail: String(error) }))
+        : Promise.resolve<StepResult>({ ok: false, detail: 'this page cannot run agent steps' });
+      lastStep = { key, result: run };
+    }
+    const result = await lastStep.result;
+    const conn = await connection;
+    conn?.reportAction({ taskId: action.taskId, step: action.step, ...result });
   }
 
   function setReadOnly(readOnly: boolean): void {
@@ -532,6 +612,7 @@ export function createClient(options: ClientOptions): LeFluxClient {
       if (destroyed) return;
       if (result.kind === 'restored') {
         await commit(result.history.map((m) => toStored(m, id)));
+        showTask(result.task);
         emitter.emit('restore', { sessionId: id, messages: result.history.length });
       } else if (result.kind === 'gone') {
         await archiveSession();
@@ -604,7 +685,7 @@ export function createClient(options: ClientOptions): LeFluxClient {
       return message;
     },
     clear,
-    async identify(details) {
+    async identify(details, { tellServer = true } = {}) {
       const checked = validateContact(details);
       if (!checked.ok) {
         const fields = Object.entries(checked.errors).map(([field, why]) => `${field} ${why}`);
@@ -615,6 +696,12 @@ export function createClient(options: ClientOptions): LeFluxClient {
       store.setState({ user: contactOf(user) });
       tabs.post({ type: 'user' });
       touch();
+      // The server learns contact details with `session_init`: say it again now, unless a task
+      // is in flight (a re-init is also where the server checks a task's page).
+      if (tellServer && bound && !store.getState().task) {
+        bound = false;
+        await bind();
+      }
     },
     activity() {
       const current = readSession();

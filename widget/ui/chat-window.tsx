@@ -25,7 +25,17 @@ export function ChatWindow({ client, state, title, strings }: ChatWindowProps) {
         messages={state.messages}
         loading={state.phase === 'loading'}
         strings={strings}
+        onAnswer={(field, value) => {
+          // The answer goes to the agent's question as a message; the detail is kept 30 days.
+          void client.send(value);
+          void client.identify({ [field]: value }, { tellServer: false }).catch(() => undefined);
+        }}
       />
+      {state.task && (
+        <p class="activity" aria-live="polite">
+          {state.task.stepLabel}…
+        </p>
+      )}
       <Composer disabled={state.readOnly} strings={strings} onSend={client.send} />
     </section>
   );

@@ -1,18 +1,22 @@
 import { Fragment } from 'preact';
 import { useLayoutEffect, useRef } from 'preact/hooks';
 import type { StoredMessage } from '../../src/client/index.js';
+import type { ContactField } from '../../src/protocol/index.js';
 import type { Strings } from '../strings.js';
+import { ContactAnswer } from './contact-answer.js';
 
 export interface MessageListProps {
   messages: readonly StoredMessage[];
   loading: boolean;
   strings: Strings;
+  /** The visitor answered the agent's question for a contact detail. */
+  onAnswer: (field: ContactField, value: string) => void;
 }
 
 /** How close to the bottom (px) still counts as "reading the latest": keep following new messages. */
 const FOLLOW_SLACK = 80;
 
-export function MessageList({ messages, loading, strings }: MessageListProps) {
+export function MessageList({ messages, loading, strings, onAnswer }: MessageListProps) {
   const log = useRef<HTMLDivElement>(null);
   const following = useRef(true);
 
@@ -44,6 +48,9 @@ export function MessageList({ messages, loading, strings }: MessageListProps) {
             {startsArchive && <p class="divider">{strings.earlier}</p>}
             {endsArchive && <p class="divider">{strings.newConversation}</p>}
             <Message message={message} strings={strings} />
+            {message.asks && index === messages.length - 1 && message.archivedAt === undefined && (
+              <ContactAnswer field={message.asks} strings={strings} onAnswer={onAnswer} />
+            )}
           </Fragment>
         );
       })}

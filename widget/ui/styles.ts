@@ -105,6 +105,20 @@ button:disabled { cursor: default; }
 .message[data-author="system"] .bubble { font-size: 13px; color: var(--lf-muted); }
 .status { font-size: 11px; color: var(--lf-muted); margin-top: 2px; }
 .message[data-status="failed"] .status { color: #c0262d; }
+.activity {
+  margin: 0; padding: 6px 14px; font-size: 13px; color: var(--lf-muted);
+  border-top: 1px solid var(--lf-border);
+}
+.contact-answer { display: flex; flex-wrap: wrap; gap: 6px; align-self: flex-start; max-width: 82%; }
+.contact-answer input {
+  flex: 1; min-width: 0; padding: 7px 10px; font: inherit; color: inherit; background: var(--lf-bg);
+  border: 1px solid var(--lf-border); border-radius: 8px;
+}
+.contact-answer input[aria-invalid] { border-color: #c0262d; }
+.contact-answer button {
+  padding: 7px 12px; border: 0; border-radius: 8px; background: var(--lf-accent); color: var(--lf-accent-text);
+}
+.field-error { flex-basis: 100%; margin: 0; font-size: 12px; color: #c0262d; }
 .composer { display: flex; gap: 8px; padding: 10px; border-top: 1px solid var(--lf-border); }
 .input {
   flex: 1; resize: none; min-height: 40px; max-height: 120px; padding: 9px 12px;

@@ -1,5 +1,5 @@
 import { CONTACT_FIELDS, type ContactDetails, validateContact } from '../../protocol/contact.js';
-import { ID_PATTERN } from '../../protocol/index.js';
+import { ID_PATTERN } from '../../protocol/limits.js';
 import type { RawStorage } from './raw-storage.js';
 import { createRecord, type StoredRecord } from './records.js';
 

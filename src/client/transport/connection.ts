@@ -1,11 +1,15 @@
 import type { Socket } from 'socket.io-client';
 import type {
+  ActionPayload,
+  ActionResultPayload,
   AgentMessagePayload,
   ClientToServerEvents,
   Failure,
   ServerToClientEvents,
   SessionInitOk,
   SessionInitPayload,
+  TaskAbortedPayload,
+  TaskDonePayload,
   VisitorMessageOk,
   VisitorMessagePayload,
 } from '../../protocol/index.js';
@@ -18,11 +22,16 @@ export interface ConnectionEvents {
   agentMessage(payload: AgentMessagePayload): void;
   takenOver(): void;
   evicted(): void;
+  /** The agent asks this page to run a task step. */
+  action(payload: unknown): void;
+  taskAborted(payload: TaskAbortedPayload): void;
+  taskDone(payload: TaskDonePayload): void;
 }
 
 export interface Connection {
   init(payload: SessionInitPayload): Promise<SessionInitOk | Failure>;
   sendMessage(payload: VisitorMessagePayload): Promise<VisitorMessageOk | Failure>;
+  reportAction(result: ActionResultPayload): void;
   readonly connected: boolean;
   close(): void;
 }
@@ -59,6 +68,10 @@ export async function openConnection(options: ConnectionOptions): Promise<Connec
   socket.on('agent_message', (payload) => events.agentMessage(payload));
   socket.on('taken_over', () => events.takenOver());
   socket.on('session_evicted', () => events.evicted());
+  // Validated by the session: the type says what the server means to send, not what arrives.
+  socket.on('action', (payload: ActionPayload) => events.action(payload));
+  socket.on('task_aborted', (payload) => events.taskAborted(payload));
+  socket.on('task_done', (payload) => events.taskDone(payload));
 
   // emitWithAck rejects on timeout or disconnect; either way the caller retries after reconnect.
   const request = async <T>(send: () => Promise<T | Failure>): Promise<T | Failure> => {
@@ -77,6 +90,9 @@ export async function openConnection(options: ConnectionOptions): Promise<Connec
       request(() => socket.timeout(ackTimeoutMs).emitWithAck('session_init', payload)),
     sendMessage: (payload) =>
       request(() => socket.timeout(ackTimeoutMs).emitWithAck('visitor_message', payload)),
+    reportAction(result) {
+      socket.emit('action_result', result);
+    },
     close() {
       socket.removeAllListeners();
       socket.disconnect();
