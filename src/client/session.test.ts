@@ -51,6 +51,7 @@ class FakeServer {
   events?: ConnectionEvents;
   holdAcks = false;
   actionResults: unknown[] = [];
+  retention?: unknown;
   private nextId = 1;
 
   connect = async (options: ConnectionOptions): Promise<Connection> => {
@@ -85,7 +86,14 @@ class FakeServer {
     const id = `s${this.nextId++}`;
     this.sessions.set(id, { token: `t${id}`, messages: [] });
     this.current = id;
-    return { ok: true, sessionId: id, token: `t${id}`, resumed: false, missed: [] };
+    return {
+      ok: true,
+      sessionId: id,
+      token: `t${id}`,
+      resumed: false,
+      missed: [],
+      ...(this.retention ? { retention: this.retention as never } : {}),
+    };
   }
 
   async message(payload: VisitorMessagePayload): Promise<VisitorMessageOk | Failure> {
@@ -389,5 +397,18 @@ describe('createClient', () => {
       asks: 'name',
     });
     expect(client.getState().messages.at(-1)).toMatchObject({ id: 'q1', asks: 'name' });
+  });
+
+  it('follows a site’s shorter retention, and never a longer one', async () => {
+    const { make, server, local, clock } = setup();
+    server.retention = { sessionTtlMs: 3_600_000, userTtlMs: 90 * 24 * 3_600_000 };
+    const client = make();
+    await client.identify({ name: 'Ada' });
+    await client.send('hi');
+    await vi.waitFor(() => expect(client.getState().messages[0]?.status).toBe('sent'));
+    const expiry = (key: string) => JSON.parse(local.getItem(key)!).expiresAt - clock.t;
+    expect(expiry('leflux:sessionId')).toBe(3_600_000);
+    // 90 days asked, 30 days kept: a site can only shorten what the browser keeps.
+    expect(expiry('leflux:user')).toBe(30 * 24 * 3_600_000);
   });
 });

@@ -9,6 +9,7 @@ import {
   type SessionInitPayload,
   type TaskInfo,
   validateActionPayload,
+  validateRetention,
   validateTaskInfo,
 } from '../protocol/index.js';
 import { createConversation } from './conversation.js';
@@ -156,8 +157,12 @@ export function createClient(options: ClientOptions): LeFluxClient {
   const siteKey = options.siteKey ?? 'default';
   const server = options.server.replace(/\/+$/, '');
   const now = options.now ?? Date.now;
-  const sessionTtlMs = options.sessionTtlMs ?? DAY;
-  const userTtlMs = options.userTtlMs ?? 30 * DAY;
+  /** The browser's record lifetimes; the site's settings (from the server) may shorten them. */
+  const defaults = {
+    sessionTtlMs: options.sessionTtlMs ?? DAY,
+    userTtlMs: options.userTtlMs ?? 30 * DAY,
+  };
+  let retention = defaults;
   const takeoverHoldMs = options.takeoverHoldMs ?? 5_000;
   const page =
     options.page ??
@@ -168,7 +173,12 @@ export function createClient(options: ClientOptions): LeFluxClient {
   const connect = options.connect ?? openConnection;
 
   const storage = persistentStorage(options.localStorage ?? (() => globalThis.localStorage));
-  const records = sessionRecords({ storage, now, sessionTtlMs, userTtlMs });
+  const records = sessionRecords({
+    storage,
+    now,
+    sessionTtlMs: () => retention.sessionTtlMs,
+    userTtlMs: () => retention.userTtlMs,
+  });
   const emitter = createEmitter<ClientEvents>();
   const cleanups: Array<() => void> = [];
   const conversation = createConversation();
@@ -364,6 +374,7 @@ export function createClient(options: ClientOptions): LeFluxClient {
       saveSession(result.sessionId, result.token, !result.resumed);
       await commit(result.missed.map((m) => toStored(m, result.sessionId)));
       if (result.task !== undefined) showTask(result.task);
+      applyRetention(result.retention);
       bound = true;
       void flush();
       return true;
@@ -436,6 +447,22 @@ export function createClient(options: ClientOptions): LeFluxClient {
     if (payload.asks) message.asks = payload.asks;
     void commit([toStored(message, session.id)]);
     emitter.emit('message', message);
+  }
+
+  /** Takes the site's retention; records written from now on, and the current ones, follow it. */
+  function applyRetention(raw: unknown): void {
+    if (raw === undefined) return;
+    const checked = validateRetention(raw, defaults);
+    if (!checked.ok) return;
+    const next = checked.value;
+    if (next.sessionTtlMs === retention.sessionTtlMs && next.userTtlMs === retention.userTtlMs)
+      return;
+    retention = next;
+    // Rewrite with the new expiry, so a shorter lifetime holds on the next page load too.
+    for (const record of [records.session, records.widget, records.user] as const) {
+      const data = record.read();
+      if (data) (record.write as (d: typeof data) => void)(data);
+    }
   }
 
   function showTask(task: TaskInfo | null): void {
@@ -587,7 +614,7 @@ export function createClient(options: ClientOptions): LeFluxClient {
     }
     if (destroyed) return;
     const cached = (await history?.load(siteKey).catch(() => [])) ?? [];
-    const expiredBefore = now() - sessionTtlMs;
+    const expiredBefore = now() - retention.sessionTtlMs;
     // History lives with the session: without one, only undelivered visitor messages are kept.
     const keep = session
       ? cached
@@ -613,6 +640,7 @@ export function createClient(options: ClientOptions): LeFluxClient {
       if (result.kind === 'restored') {
         await commit(result.history.map((m) => toStored(m, id)));
         showTask(result.task);
+        applyRetention(result.retention);
         emitter.emit('restore', { sessionId: id, messages: result.history.length });
       } else if (result.kind === 'gone') {
         await archiveSession();

@@ -1,6 +1,6 @@
 import type { ContactDetails, ContactField } from './contact.js';
 import type { ErrorBody } from './errors.js';
-import type { ChatMessage, TaskInfo } from './messages.js';
+import type { ChatMessage, ClientRetention, TaskInfo } from './messages.js';
 import type { ActionPayload, TaskAbortedPayload, TaskDonePayload } from './tasks.js';
 
 export interface SessionInitPayload {
@@ -33,6 +33,8 @@ export interface SessionInitOk {
    * `running` task's next `action` follows this ack.
    */
   task?: TaskInfo | null;
+  /** See `RestoreResponse.retention`. */
+  retention?: ClientRetention;
 }
 
 export interface VisitorMessagePayload {

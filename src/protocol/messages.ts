@@ -53,6 +53,17 @@ export interface RestoreResponse {
   session: SessionInfo;
   history: ChatMessage[];
   task: TaskInfo | null;
+  /** The site's retention for browser records, when it differs from the defaults. */
+  retention?: ClientRetention;
+}
+
+/**
+ * How long the browser keeps its records for this site (site settings, server side). A site
+ * can shorten the defaults (24 h session and window state, 30 days contact details), not extend them.
+ */
+export interface ClientRetention {
+  sessionTtlMs: number;
+  userTtlMs: number;
 }
 
 /** `POST /api/session/:id` request body. */

@@ -1,7 +1,7 @@
 import { CONTACT_FIELDS, type ContactField, validateContact } from './contact.js';
 import type { ActionResultPayload, SessionInitPayload, VisitorMessagePayload } from './events.js';
 import { ID_PATTERN, KEY_PATTERN, LIMITS, SITE_KEY_PATTERN } from './limits.js';
-import type { Author, ChatMessage, RestoreRequest, TaskInfo } from './messages.js';
+import type { Author, ChatMessage, ClientRetention, RestoreRequest, TaskInfo } from './messages.js';
 import { type ActionPayload, PAGE_STEP_TYPES, type PageStep, type TaskStep } from './tasks.js';
 
 /** Result of validating untrusted input: the typed value, or why it was refused. */
@@ -268,4 +268,30 @@ export function validateTaskInfo(input: unknown): Validated<TaskInfo> {
   };
   if (r.problem) return fail(r.problem);
   return { ok: true, value: value as TaskInfo };
+}
+
+const MINUTE = 60_000;
+
+/**
+ * Narrows a site's retention as the server sends it. A site may only shorten the browser's
+ * defaults, so values are clamped to them; anything under a minute is refused.
+ */
+export function validateRetention(
+  input: unknown,
+  defaults: ClientRetention,
+): Validated<ClientRetention> {
+  if (!isObject(input)) return fail('retention must be an object');
+  const r = reader(input);
+  const sessionTtlMs = r.int('sessionTtlMs');
+  const userTtlMs = r.int('userTtlMs');
+  if (r.problem) return fail(r.problem);
+  if ((sessionTtlMs ?? 0) < MINUTE || (userTtlMs ?? 0) < MINUTE)
+    return fail('retention is at least a minute');
+  return {
+    ok: true,
+    value: {
+      sessionTtlMs: Math.min(sessionTtlMs!, defaults.sessionTtlMs),
+      userTtlMs: Math.min(userTtlMs!, defaults.userTtlMs),
+    },
+  };
 }

@@ -12,8 +12,8 @@ export interface RecordOptions<T> {
   key: string;
   /** Bump when `data`'s shape changes; older versions go through `migrate` or are dropped. */
   version: number;
-  /** Lifetime counted from the last write. */
-  ttlMs: number;
+  /** Lifetime counted from the last write (a function when the site's settings may change it). */
+  ttlMs: number | (() => number);
   /** Narrows untrusted data read back; return undefined to drop the record. */
   parse: (data: unknown) => T | undefined;
   migrate?: (data: unknown, fromVersion: number) => unknown;
@@ -67,7 +67,8 @@ export function createRecord<T>(options: RecordOptions<T>): StoredRecord<T> {
     key,
     read,
     write(data) {
-      const envelope: Envelope = { v: version, expiresAt: now() + ttlMs, data };
+      const ttl = typeof ttlMs === 'function' ? ttlMs() : ttlMs;
+      const envelope: Envelope = { v: version, expiresAt: now() + ttl, data };
       storage.setItem(key, JSON.stringify(envelope));
     },
     remove() {

@@ -79,8 +79,8 @@ export interface SessionRecords {
 export function sessionRecords(options: {
   storage: RawStorage;
   now: () => number;
-  sessionTtlMs: number;
-  userTtlMs: number;
+  sessionTtlMs: number | (() => number);
+  userTtlMs: number | (() => number);
 }): SessionRecords {
   const { storage, now, sessionTtlMs, userTtlMs } = options;
   return {

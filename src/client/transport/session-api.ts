@@ -6,7 +6,13 @@ import {
 } from '../../protocol/index.js';
 
 export type RestoreResult =
-  | { kind: 'restored'; history: ChatMessage[]; task: RestoreResponse['task'] }
+  | {
+      kind: 'restored';
+      history: ChatMessage[];
+      task: RestoreResponse['task'];
+      /** Unchecked: the session validates it against its own defaults. */
+      retention: unknown;
+    }
   | { kind: 'gone'; code: ErrorCode }
   | { kind: 'failed'; error: Error };
 
@@ -62,7 +68,8 @@ export async function restoreSession(options: {
     const checked = validateChatMessage(item);
     if (checked.ok) history.push(checked.value);
   }
-  return { kind: 'restored', history, task: (body as RestoreResponse).task ?? null };
+  const { task = null, retention } = body as Partial<RestoreResponse>;
+  return { kind: 'restored', history, task, retention };
 }
 
 /**
