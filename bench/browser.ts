@@ -4,25 +4,12 @@
  * what a visitor would see (launcher, a given message, marked messages), long tasks, and the
  * widget's `restore` event.
  */
-import { existsSync } from 'node:fs';
 import { type Browser, type BrowserContext, chromium, type Page } from '@playwright/test';
+import { chromiumLaunchOptions } from '../e2e/chromium.js';
 
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-/** Debian's Chromium where present, else `LEFLUX_CHROMIUM`, else Playwright's own. */
+/** Chromium launched the same way as for the e2e tests. */
 export function launchChromium(): Promise<Browser> {
-  const executablePath =
-    process.env.LEFLUX_CHROMIUM ??
-    (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
-  return chromium.launch({ executablePath, args: CHROMIUM_ARGS, headless: true });
+  return chromium.launch({ ...chromiumLaunchOptions(), headless: true });
 }
 
 export interface ProbeConfig {

@@ -1,4 +1,4 @@
-import { expect, say, storedRecord, test, widget } from './fixtures.js';
+import { expect, openChat, say, storedRecord, test } from './fixtures.js';
 
 test.describe('with a short idle TTL', () => {
   test.use({ serverConfig: { idleTtlMs: 1_500, sweepIntervalMs: 200 } });
@@ -7,9 +7,7 @@ test.describe('with a short idle TTL', () => {
     page,
     server,
   }) => {
-    await page.goto(`${server.url}/`);
-    const w = widget(page);
-    await w.launcher.click();
+    const w = await openChat(page, `${server.url}/`);
     await say(page, 'hello');
     await expect(w.agentMessages).toHaveCount(1);
     const evicted = await storedRecord<{ id: string; token: string }>(page, 'leflux:sessionId');

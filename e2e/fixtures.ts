@@ -99,6 +99,15 @@ export function widget(page: Page, title = 'LeFlux help') {
   };
 }
 
+/** Goes to `url` and opens the chat window with the launcher, as a visitor would. */
+export async function openChat(page: Page, url: string, title?: string) {
+  await page.goto(url);
+  const w = widget(page, title);
+  await w.launcher.click();
+  await expect(w.dialog).toBeVisible();
+  return w;
+}
+
 /** Types a message and presses Enter, as a visitor would. */
 export async function say(page: Page, text: string, title?: string): Promise<void> {
   const w = widget(page, title);

@@ -1,16 +1,7 @@
-import type { Page } from '@playwright/test';
 import { createDemoAgent } from '../src/server/agent/demo-agent.js';
-import { createTestServer, expect, say, storedRecord, test, widget } from './fixtures.js';
+import { createTestServer, expect, openChat, say, storedRecord, test, widget } from './fixtures.js';
 
 const INTERRUPTED = 'We got interrupted by a reload — what next?';
-
-async function openChat(page: Page, url: string) {
-  await page.goto(url);
-  const w = widget(page);
-  await w.launcher.click();
-  await expect(w.dialog).toBeVisible();
-  return w;
-}
 
 test('"show me pricing": the task navigates (a hard reload), resumes on the pricing page and finishes', async ({
   page,
