@@ -76,7 +76,9 @@ export function createLeFluxServer(
   const store = deps.store ?? createMemorySessionStore({ idleTtlMs: config.idleTtlMs, now });
   const log =
     deps.log ??
-    (config.messageLog ? openSqliteMessageLog(config.dbPath) : createDisabledMessageLog());
+    (config.messageLog
+      ? openSqliteMessageLog(config.dbPath, { logger })
+      : createDisabledMessageLog());
   const agent = deps.agent ?? createDemoAgent();
   const ownSite = createSiteContext();
   const site = deps.site ?? ownSite;

@@ -19,10 +19,16 @@ export interface MessageLogEntry {
  * rejecting; callers on the chat path catch them, since logging must never break chat.
  */
 export interface MessageLog {
+  /**
+   * Records an entry. May resolve once the entry is queued for a batched write; reads,
+   * purges, `flush()` and `close()` still see it.
+   */
   append(entry: MessageLogEntry): Promise<void>;
-  /** The session's entries, ascending by seq. */
+  /** Writes queued appends now; resolves once they are stored. */
+  flush(): Promise<void>;
+  /** The session's entries, ascending by seq (queued appends included). */
   listSession(sessionId: string): Promise<MessageLogEntry[]>;
-  /** Deletes the session's entries; returns how many there were. */
+  /** Deletes the session's entries, queued appends included; returns how many there were. */
   purgeSession(sessionId: string): Promise<number>;
   /** Resolves when the log answers; for health checks. */
   ping(): Promise<void>;
@@ -33,6 +39,7 @@ export interface MessageLog {
 export function createDisabledMessageLog(): MessageLog {
   return {
     append: async () => {},
+    flush: async () => {},
     listSession: async () => [],
     purgeSession: async () => 0,
     ping: async () => {},

@@ -2,7 +2,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import Database from 'libsql';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { Logger } from '../logger.js';
 import { createDisabledMessageLog, type MessageLog, type MessageLogEntry } from './message-log.js';
 import { openSqliteMessageLog } from './sqlite-log.js';
 
@@ -19,10 +21,44 @@ const entry = (over: Partial<MessageLogEntry> = {}): MessageLogEntry => ({
 });
 
 let log: MessageLog | undefined;
+const dirs: string[] = [];
 afterEach(async () => {
+  vi.useRealTimers();
   await log?.close();
   log = undefined;
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
+
+/** A fresh database file, and a second connection to it that sees only what was committed. */
+function tempDatabase() {
+  const dir = mkdtempSync(join(tmpdir(), 'leflux-log-'));
+  dirs.push(dir);
+  const path = join(dir, 'leflux.sqlite');
+  const reader = () => {
+    const db = new Database(path);
+    db.pragma('busy_timeout = 0');
+    return db;
+  };
+  const committed = () => {
+    const db = reader();
+    try {
+      return (
+        db.prepare('SELECT message_id FROM messages ORDER BY rowid').all() as {
+          message_id: string;
+        }[]
+      ).map((r) => r.message_id);
+    } finally {
+      db.close();
+    }
+  };
+  return { path, reader, committed };
+}
+
+function capturingLogger() {
+  const errors: string[] = [];
+  const logger: Logger = { info: () => {}, warn: () => {}, error: (m) => void errors.push(m) };
+  return { logger, errors };
+}
 
 describe('sqlite message log', () => {
   it('appends and lists a session ascending by seq', async () => {
@@ -74,6 +110,108 @@ describe('sqlite message log', () => {
     log = openSqliteMessageLog(':memory:');
     await log.close();
     await expect(log.append(entry())).rejects.toThrow();
+  });
+});
+
+describe('sqlite message log batches', () => {
+  it('queues appends and writes them in one transaction after the delay', async () => {
+    vi.useFakeTimers();
+    const { path, committed } = tempDatabase();
+    log = openSqliteMessageLog(path, { flushDelayMs: 5 });
+    await log.append(entry({ messageId: 'm1' }));
+    await log.append(entry({ messageId: 'm2', seq: 2 }));
+    expect(committed()).toEqual([]);
+    await vi.advanceTimersByTimeAsync(5);
+    expect(committed()).toEqual(['m1', 'm2']);
+  });
+
+  it('writes at once when maxBatchRows are queued', async () => {
+    const { path, committed } = tempDatabase();
+    log = openSqliteMessageLog(path, { flushDelayMs: 60_000, maxBatchRows: 3 });
+    await log.append(entry({ messageId: 'm1' }));
+    await log.append(entry({ messageId: 'm2', seq: 2 }));
+    expect(committed()).toEqual([]);
+    await log.append(entry({ messageId: 'm3', seq: 3 }));
+    expect(committed()).toEqual(['m1', 'm2', 'm3']);
+  });
+
+  it('keeps INSERT OR IGNORE dedupe inside a batch and across batches', async () => {
+    log = openSqliteMessageLog(':memory:', { flushDelayMs: 60_000 });
+    await log.append(entry());
+    await log.append(entry({ text: 'resent in the same batch' }));
+    await log.flush();
+    await log.append(entry({ text: 'resent later' }));
+    expect(await log.listSession('s1')).toEqual([entry()]);
+  });
+
+  it('lists and purges queued rows too; a purged row never comes back', async () => {
+    const { path, committed } = tempDatabase();
+    log = openSqliteMessageLog(path, { flushDelayMs: 60_000 });
+    await log.append(entry({ messageId: 'm1' }));
+    expect(await log.listSession('s1')).toHaveLength(1);
+    await log.append(entry({ messageId: 'm2', seq: 2 }));
+    await log.append(entry({ sessionId: 's2' }));
+    expect(await log.purgeSession('s1')).toBe(2);
+    expect(await log.listSession('s1')).toEqual([]);
+    await log.close();
+    expect(committed()).toEqual(['m1']);
+    log = openSqliteMessageLog(path);
+    expect((await log.listSession('s2')).map((e) => e.sessionId)).toEqual(['s2']);
+  });
+
+  it('writes queued rows on close', async () => {
+    const { path } = tempDatabase();
+    log = openSqliteMessageLog(path, { flushDelayMs: 60_000 });
+    await log.append(entry());
+    await log.close();
+    log = openSqliteMessageLog(path);
+    expect(await log.listSession('s1')).toEqual([entry()]);
+  });
+
+  it('keeps a refused batch queued, in order, and retries it; appends never reject meanwhile', async () => {
+    const { path, reader, committed } = tempDatabase();
+    const { logger, errors } = capturingLogger();
+    log = openSqliteMessageLog(path, {
+      flushDelayMs: 1,
+      retryDelayMs: 20,
+      busyTimeoutMs: 0,
+      logger,
+    });
+    // Another connection holds the write lock.
+    const other = reader();
+    other.exec('BEGIN IMMEDIATE');
+    await log.append(entry({ messageId: 'm1' }));
+    await vi.waitFor(() => expect(errors.length).toBeGreaterThan(0));
+    expect(errors[0]).toMatch(/writing 1 row\(s\) failed; retrying/);
+    await log.append(entry({ messageId: 'm2', seq: 2 }));
+    await expect(log.listSession('s1')).rejects.toThrow();
+    other.exec('COMMIT');
+    other.close();
+    await vi.waitFor(() => expect(committed()).toEqual(['m1', 'm2']), { timeout: 2000 });
+  });
+
+  it('rejects appends past maxQueuedRows while the database refuses writes', async () => {
+    const { path, reader } = tempDatabase();
+    const { logger } = capturingLogger();
+    log = openSqliteMessageLog(path, {
+      flushDelayMs: 60_000,
+      maxBatchRows: 2,
+      maxQueuedRows: 2,
+      retryDelayMs: 60_000,
+      busyTimeoutMs: 0,
+      logger,
+    });
+    const other = reader();
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      await log.append(entry({ messageId: 'm1' }));
+      await log.append(entry({ messageId: 'm2', seq: 2 }));
+      await expect(log.append(entry({ messageId: 'm3', seq: 3 }))).rejects.toThrow(/wait/);
+    } finally {
+      other.exec('COMMIT');
+      other.close();
+    }
+    expect((await log.listSession('s1')).map((e) => e.messageId)).toEqual(['m1', 'm2']);
   });
 });
 
