@@ -1,6 +1,13 @@
 // @vitest-environment node
 import { describe, expect, it } from 'vitest';
-import { type CrawledPage, createSiteContext, keywords, searchSite } from './site-search.js';
+import {
+  type CrawledPage,
+  createSiteContext,
+  indexSite,
+  keywords,
+  searchIndex,
+  searchSite,
+} from './site-search.js';
 
 const PAGES: CrawledPage[] = [
   {
@@ -60,6 +67,16 @@ describe('searchSite', () => {
       'business',
       'class',
     ]);
+  });
+});
+
+describe('searchIndex', () => {
+  it('answers as searching the pages afresh does', () => {
+    const index = indexSite(PAGES);
+    for (const query of ['pro plan', 'priority support', 'when does the team answer?', 'zzz', '']) {
+      expect(searchIndex(index, query)).toEqual(searchSite(PAGES, query));
+    }
+    expect(index.df.get('support')).toBe(2);
   });
 });
 
