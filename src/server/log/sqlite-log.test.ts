@@ -106,6 +106,26 @@ describe('sqlite message log', () => {
     }
   });
 
+  it('drops the (session_id, seq) index of files made before; sessions still list by seq', async () => {
+    const { path, reader } = tempDatabase();
+    log = openSqliteMessageLog(path);
+    await log.close();
+    const old = reader();
+    old.exec('CREATE INDEX messages_session_seq ON messages (session_id, seq)');
+    old.close();
+    log = openSqliteMessageLog(path);
+    await log.append(entry({ messageId: 'm2', seq: 2 }));
+    await log.append(entry());
+    expect((await log.listSession('s1')).map((e) => e.seq)).toEqual([1, 2]);
+    const db = reader();
+    const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index'").all();
+    db.close();
+    expect(indexes.map((row) => (row as { name: string }).name).sort()).toEqual([
+      'messages_site_at',
+      'sqlite_autoindex_messages_1',
+    ]);
+  });
+
   it('rejects (rather than crashing) once closed', async () => {
     log = openSqliteMessageLog(':memory:');
     await log.close();
