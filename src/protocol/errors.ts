@@ -8,6 +8,8 @@ export type ErrorCode =
   | 'unauthorized'
   | 'not_bound'
   | 'rate_limited'
+  /** The site restricts which web origins may use its sessions, and this one is not listed. */
+  | 'origin_not_allowed'
   /** The server or one of its parts (store, log, widget bundle) cannot serve right now. */
   | 'unavailable'
   | 'internal';

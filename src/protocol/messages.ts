@@ -66,6 +66,12 @@ export interface ClientRetention {
   userTtlMs: number;
 }
 
+/** The browser's record lifetimes when the site sets none: 24 h session, 30 days contact details. */
+export const CLIENT_RETENTION_DEFAULTS: Readonly<ClientRetention> = {
+  sessionTtlMs: 24 * 60 * 60_000,
+  userTtlMs: 30 * 24 * 60 * 60_000,
+};
+
 /** `POST /api/session/:id` request body. */
 export interface RestoreRequest {
   token: string;
