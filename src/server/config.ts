@@ -1,5 +1,9 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ConfigError } from './config-error.js';
+import { loadSiteSettings, type SiteSettingsMap } from './site-settings.js';
+
+export { ConfigError } from './config-error.js';
 
 /** Everything the server reads from its environment, validated once at start. */
 export interface ServerConfig {
@@ -28,26 +32,27 @@ export interface ServerConfig {
   adminKey?: string;
   /** `LEFLUX_MESSAGE_LOG` (`on` | `off`): keep a message log for the dashboard. Default on. */
   messageLog: boolean;
-  /** How often the sweeper looks for idle sessions. Default min(idleTtlMs / 2, 60 s). */
+  /**
+   * `LEFLUX_SITES`: a JSON file of per-site settings (retention, idle eviction, message log,
+   * allowed origins), read and validated at start. Unset: every site gets the defaults.
+   */
+  sitesFile?: string;
+  /** The settings read from `sitesFile`, by site key. Default: none. */
+  sites: SiteSettingsMap;
+  /**
+   * How often the sweeper looks for idle sessions. Default min(shortest idle TTL / 2, 60 s),
+   * counting the sites' own `idleMinutes`.
+   */
   sweepIntervalMs: number;
+  /**
+   * socket.io's heartbeat interval (not an env variable; tests shorten it). Heartbeats are
+   * never visitor activity. Default socket.io's own (25 s).
+   */
+  pingIntervalMs?: number;
   /** The built embed bundle served at `/widget.js`. Default `<repo>/dist/widget.js`. */
   widgetFile: string;
   /** The demo site's root. Default `<repo>/demo`. */
   demoDir: string;
-}
-
-/** Thrown for an invalid environment variable; `main` prints its message and exits 1. */
-export class ConfigError extends Error {
-  readonly code = 'invalid_config';
-  override readonly name = 'ConfigError';
-
-  constructor(
-    /** The environment variable at fault. */
-    readonly variable: string,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -141,6 +146,9 @@ export function loadConfig(env: Env = process.env): ServerConfig {
   const messageLog = oneOf('LEFLUX_MESSAGE_LOG', ['on', 'off'], 'on') === 'on';
   const crawl = oneOf('LEFLUX_CRAWL', ['on', 'off'], 'on') === 'on';
 
+  const sitesFile = read('LEFLUX_SITES');
+  const sites: SiteSettingsMap = sitesFile === undefined ? new Map() : loadSiteSettings(sitesFile);
+
   return {
     port,
     host,
@@ -153,7 +161,9 @@ export function loadConfig(env: Env = process.env): ServerConfig {
     crawl,
     adminKey,
     messageLog,
-    sweepIntervalMs: defaultSweepInterval(idleTtlMs),
+    sitesFile,
+    sites,
+    sweepIntervalMs: defaultSweepInterval(shortestIdleTtl(idleTtlMs, sites)),
     widgetFile: CONFIG_DEFAULTS.widgetFile,
     demoDir: CONFIG_DEFAULTS.demoDir,
   };
@@ -162,4 +172,13 @@ export function loadConfig(env: Env = process.env): ServerConfig {
 /** Half the idle TTL keeps evictions at most ~1.5 TTL late; a minute caps the lag for long TTLs. */
 export function defaultSweepInterval(idleTtlMs: number): number {
   return Math.min(Math.floor(idleTtlMs / 2), 60_000);
+}
+
+/** The shortest idle TTL any session can have: the default's, or a site's own. */
+export function shortestIdleTtl(idleTtlMs: number, sites: SiteSettingsMap): number {
+  let shortest = idleTtlMs;
+  for (const { idleTtlMs: own } of sites.values()) {
+    if (own !== undefined && own < shortest) shortest = own;
+  }
+  return shortest;
 }

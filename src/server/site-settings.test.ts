@@ -1,0 +1,172 @@
+// @vitest-environment node
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+import {
+  loadSiteSettings,
+  originAllowed,
+  pageOrigin,
+  parseSiteSettings,
+  SiteSettingsError,
+  siteSettingsLookup,
+} from './site-settings.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'leflux-sites-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const FILE = 'sites.json';
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+function fileWith(content: unknown, name = 'sites.json'): string {
+  const path = join(dir, name);
+  writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
+  return path;
+}
+
+function parseError(content: unknown): SiteSettingsError {
+  try {
+    parseSiteSettings(JSON.stringify(content), FILE);
+  } catch (error) {
+    if (error instanceof SiteSettingsError) return error;
+    throw error;
+  }
+  throw new Error(`parseSiteSettings(${JSON.stringify(content)}) did not throw`);
+}
+
+describe('parseSiteSettings', () => {
+  it('reads every field of a good file', () => {
+    const sites = parseSiteSettings(
+      JSON.stringify({
+        acme: {
+          sessionHours: 12,
+          userDays: 7,
+          idleMinutes: 10,
+          messageLog: false,
+          allowedOrigins: ['https://acme.example', 'http://localhost:3000'],
+        },
+        'beta-shop': { idleMinutes: 0.5 },
+        quiet: {},
+      }),
+      FILE,
+    );
+    expect(sites.get('acme')).toEqual({
+      retention: { sessionTtlMs: 12 * HOUR, userTtlMs: 7 * DAY },
+      idleTtlMs: 600_000,
+      messageLog: false,
+      allowedOrigins: ['https://acme.example', 'http://localhost:3000'],
+    });
+    expect(sites.get('beta-shop')).toEqual({ idleTtlMs: 30_000 });
+    expect(sites.get('quiet')).toEqual({});
+  });
+
+  it('fills the other retention with the client default when a site sets one', () => {
+    const sites = parseSiteSettings('{"a": {"sessionHours": 1}, "b": {"userDays": 2}}', FILE);
+    expect(sites.get('a')?.retention).toEqual({ sessionTtlMs: HOUR, userTtlMs: 30 * DAY });
+    expect(sites.get('b')?.retention).toEqual({ sessionTtlMs: 24 * HOUR, userTtlMs: 2 * DAY });
+  });
+
+  it.each([
+    ['sessionHours', 0],
+    ['sessionHours', 25],
+    ['sessionHours', '12'],
+    ['userDays', 31],
+    ['userDays', -1],
+    ['idleMinutes', 0],
+    ['idleMinutes', 1e9],
+    ['idleMinutes', null],
+    ['messageLog', 'off'],
+    ['allowedOrigins', []],
+    ['allowedOrigins', 'https://acme.example'],
+    ['allowedOrigins', ['https://acme.example/']],
+    ['allowedOrigins', ['https://acme.example/shop']],
+    ['allowedOrigins', ['acme.example']],
+    ['allowedOrigins', ['ftp://acme.example']],
+    ['idleMinutez', 10],
+  ])('refuses %s=%j naming the file, the site and the field', (field, value) => {
+    const error = parseError({ fine: { idleMinutes: 5 }, acme: { [field]: value } });
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.code).toBe('invalid_config');
+    expect(error.variable).toBe('LEFLUX_SITES');
+    expect(error.file).toBe(FILE);
+    expect(error.siteKey).toBe('acme');
+    expect(error.field).toBe(field);
+    expect(error.message).toContain(FILE);
+    expect(error.message).toContain('"acme"');
+    expect(error.message).toContain(field);
+  });
+
+  it('refuses a bad site key or a site that is not an object, naming it', () => {
+    const key = parseError({ 'Not A Slug': {} });
+    expect(key.siteKey).toBe('Not A Slug');
+    expect(key.message).toMatch(/sites\.json: site "Not A Slug": a site key is a lower-case slug/);
+    const notObject = parseError({ acme: [] });
+    expect(notObject.siteKey).toBe('acme');
+    expect(notObject.message).toContain('expected an object of settings');
+  });
+
+  it('refuses a file that is not JSON or not an object, naming the file', () => {
+    expect(() => parseSiteSettings('{"acme": ', FILE)).toThrow(
+      /LEFLUX_SITES file sites\.json: not JSON/,
+    );
+    expect(() => parseSiteSettings('[]', FILE)).toThrow(
+      /LEFLUX_SITES file sites\.json: expected an object of site keys/,
+    );
+  });
+});
+
+describe('loadSiteSettings and LEFLUX_SITES', () => {
+  it('loadConfig reads the file named by LEFLUX_SITES; the sweep follows the shortest idle TTL', () => {
+    const path = fileWith({ acme: { idleMinutes: 1, messageLog: false } });
+    const config = loadConfig({ LEFLUX_SITES: path });
+    expect(config.sitesFile).toBe(path);
+    expect(config.sites.get('acme')).toEqual({ idleTtlMs: 60_000, messageLog: false });
+    expect(config.sweepIntervalMs).toBe(30_000);
+    expect(loadConfig({}).sites.size).toBe(0);
+  });
+
+  it('stops the server on a missing file or an invalid one, naming the file', () => {
+    const missing = join(dir, 'nope.json');
+    expect(() => loadSiteSettings(missing)).toThrow(SiteSettingsError);
+    expect(() => loadConfig({ LEFLUX_SITES: missing })).toThrow(
+      `Invalid LEFLUX_SITES: cannot read the file ${missing} (ENOENT).`,
+    );
+    const bad = fileWith({ acme: { idleMinutes: 'ten' } }, 'bad.json');
+    expect(() => loadConfig({ LEFLUX_SITES: bad })).toThrow(
+      `Invalid LEFLUX_SITES file ${bad}: site "acme": invalid idleMinutes="ten": expected a number from 0.01667 to 35790.`,
+    );
+  });
+});
+
+describe('site lookup and origins', () => {
+  it('gives an unknown site key no overrides', () => {
+    const settingsOf = siteSettingsLookup(
+      parseSiteSettings('{"acme": {"messageLog": false}}', FILE),
+    );
+    expect(settingsOf('acme').messageLog).toBe(false);
+    expect(settingsOf('other')).toEqual({});
+  });
+
+  it('allows any origin without a list, only listed ones with it', () => {
+    expect(originAllowed({}, undefined)).toBe(true);
+    expect(originAllowed({}, 'https://evil.example')).toBe(true);
+    const listed = { allowedOrigins: ['https://acme.example'] };
+    expect(originAllowed(listed, 'https://acme.example')).toBe(true);
+    expect(originAllowed(listed, 'https://evil.example')).toBe(false);
+    expect(originAllowed(listed, 'null')).toBe(false);
+    expect(originAllowed(listed, undefined)).toBe(false);
+  });
+
+  it('takes the page origin from Origin, else from Referer', () => {
+    expect(pageOrigin({ origin: 'https://a.example', referer: 'https://b.example/x' })).toBe(
+      'https://a.example',
+    );
+    expect(pageOrigin({ referer: 'https://b.example:8443/shop?q=1' })).toBe(
+      'https://b.example:8443',
+    );
+    expect(pageOrigin({ referer: 'not a url' })).toBeUndefined();
+    expect(pageOrigin({})).toBeUndefined();
+  });
+});
