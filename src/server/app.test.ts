@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { io as connect } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type LeFluxServer, startServer } from './app.js';
+import { openSqliteMessageLog } from './log/sqlite-log.js';
 import { silentLogger } from './logger.js';
 
 const servers: LeFluxServer[] = [];
@@ -91,6 +92,46 @@ describe('createLeFluxServer', () => {
       const server = await start({ dbPath, messageLog: false });
       expect(existsSync(join(dir, 'data'))).toBe(false);
       expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('site settings', () => {
+  it('opens the log for a site that keeps one while LEFLUX_MESSAGE_LOG is off, and logs only it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'leflux-app-'));
+    try {
+      const dbPath = join(dir, 'leflux.sqlite');
+      const server = await start({
+        dbPath,
+        crawl: false,
+        messageLog: false,
+        sites: new Map([['audited', { messageLog: true }]]),
+      });
+      const talk = async (siteKey: string) => {
+        const socket = connect(server.url, { transports: ['websocket'], forceNew: true });
+        try {
+          const ack = await socket
+            .timeout(5_000)
+            .emitWithAck('session_init', { siteKey, url: '/', title: '' });
+          const reply = new Promise((done) => socket.once('agent_message', done));
+          await socket
+            .timeout(5_000)
+            .emitWithAck('visitor_message', { id: 'm1', text: 'hi', url: '', sentAt: 1 });
+          await reply;
+          return ack.sessionId as string;
+        } finally {
+          socket.disconnect();
+        }
+      };
+      const audited = await talk('audited');
+      const plain = await talk('acme');
+      await server.close();
+      const log = openSqliteMessageLog(dbPath);
+      expect((await log.listSession(audited)).map((e) => e.author)).toEqual(['visitor', 'agent']);
+      expect(await log.listSession(plain)).toEqual([]);
+      await log.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

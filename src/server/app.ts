@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import type { Agent } from './agent/agent.js';
 import { createDemoAgent } from './agent/demo-agent.js';
-import { defaultSweepInterval, loadConfig, type ServerConfig } from './config.js';
+import { defaultSweepInterval, loadConfig, type ServerConfig, shortestIdleTtl } from './config.js';
 import { attachGateway, type LeFluxIo } from './gateway/gateway.js';
 import { createRequestHandler } from './http/request-handler.js';
 import { createDisabledMessageLog, type MessageLog } from './log/message-log.js';
@@ -11,6 +11,7 @@ import { openSqliteMessageLog } from './log/sqlite-log.js';
 import { consoleLogger, type Logger } from './logger.js';
 import { type CrawlResult, crawlSite } from './site/site-crawler.js';
 import { createSiteContext, type SiteContext } from './site/site-search.js';
+import { siteSettingsLookup } from './site-settings.js';
 import { createMemorySessionStore } from './stores/memory-store.js';
 import type { SessionStore } from './stores/session-store.js';
 import { startSessionSweeper } from './stores/session-sweeper.js';
@@ -73,10 +74,20 @@ export function createLeFluxServer(
   if (!deps.store && config.store !== 'memory') {
     throw new Error(`session store "${config.store}" is not implemented`);
   }
-  const store = deps.store ?? createMemorySessionStore({ idleTtlMs: config.idleTtlMs, now });
+  const sites = siteSettingsLookup(config.sites);
+  const store =
+    deps.store ??
+    createMemorySessionStore({
+      idleTtlMs: config.idleTtlMs,
+      siteIdleTtlMs: (siteKey) => sites(siteKey).idleTtlMs,
+      now,
+    });
+  /** A site's `messageLog` setting wins over `LEFLUX_MESSAGE_LOG`. */
+  const logged = (siteKey: string) => sites(siteKey).messageLog ?? config.messageLog;
+  const anySiteLogs = [...config.sites.values()].some((site) => site.messageLog === true);
   const log =
     deps.log ??
-    (config.messageLog
+    (config.messageLog || anySiteLogs
       ? openSqliteMessageLog(config.dbPath, { logger })
       : createDisabledMessageLog());
   const agent = deps.agent ?? createDemoAgent();
@@ -90,9 +101,10 @@ export function createLeFluxServer(
   });
 
   const io: LeFluxIo = new Server({
-    // Any site may embed the widget; sessions are protected by their tokens, not by origin.
+    // Any page may connect; a site that lists its origins has them checked at session_init.
     cors: { origin: true },
     serveClient: false,
+    ...(config.pingIntervalMs !== undefined ? { pingInterval: config.pingIntervalMs } : {}),
   });
   const gateway = attachGateway({
     io,
@@ -100,6 +112,8 @@ export function createLeFluxServer(
     log,
     agent,
     site,
+    sites,
+    logged,
     taskHoldMs: config.taskHoldMs,
     waitTtlMs: config.waitTtlMs,
     now,
@@ -111,6 +125,7 @@ export function createLeFluxServer(
       log,
       gateway,
       logger,
+      sites,
       adminKey: config.adminKey,
       widgetFile: config.widgetFile,
       demoDir: config.demoDir,
@@ -209,7 +224,9 @@ export async function startServer(
   const config: ServerConfig = {
     ...defaults,
     // A shorter idle TTL needs a proportionally shorter sweep unless one was given.
-    sweepIntervalMs: defaultSweepInterval(overrides.idleTtlMs ?? defaults.idleTtlMs),
+    sweepIntervalMs: defaultSweepInterval(
+      shortestIdleTtl(overrides.idleTtlMs ?? defaults.idleTtlMs, overrides.sites ?? defaults.sites),
+    ),
     ...overrides,
   };
   const server = createLeFluxServer(config, deps);

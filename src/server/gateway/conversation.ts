@@ -13,13 +13,18 @@ export interface ConversationOptions {
   io: LeFluxIo;
   store: SessionStore;
   log: MessageLog;
+  /** Whether a site's messages go to the log (site settings over `LEFLUX_MESSAGE_LOG`). Default: all. */
+  logged?: (siteKey: string) => boolean;
   now: () => number;
   logger: Logger;
 }
 
 /** Where messages go once accepted: the session's history, its socket, the message log. */
 export interface Conversation {
-  /** Copies a stored message to the message log; a log failure is logged, never thrown. */
+  /**
+   * Copies a stored message to the message log, unless the site keeps none; a log failure
+   * is logged, never thrown.
+   */
   record(session: SessionRecord, message: ChatMessage, url?: string): Promise<void>;
   /**
    * Stores an agent message, sends it to the session's socket (unless `emit: false`: the
@@ -41,9 +46,10 @@ export interface Conversation {
  * await conversation.postAgentMessage(sessionId, 'Hello!');
  */
 export function createConversation(options: ConversationOptions): Conversation {
-  const { io, store, log, now, logger } = options;
+  const { io, store, log, now, logger, logged = () => true } = options;
 
   async function record(session: SessionRecord, message: ChatMessage, url?: string) {
+    if (!logged(session.siteKey)) return;
     try {
       await log.append({
         sessionId: session.id,

@@ -20,6 +20,7 @@ import type { MessageLog } from '../log/message-log.js';
 import type { Logger } from '../logger.js';
 import { secretsEqual } from '../secret.js';
 import type { SiteContext } from '../site/site-search.js';
+import { originAllowed, pageOrigin, type SiteSettingsLookup } from '../site-settings.js';
 import {
   SessionNotFoundError,
   type SessionRecord,
@@ -56,6 +57,10 @@ export interface GatewayOptions {
   agent: Agent;
   /** The site's crawled context, handed to the agent. */
   site: SiteContext;
+  /** Per-site settings (`LEFLUX_SITES`): allowed origins and browser retention. */
+  sites: SiteSettingsLookup;
+  /** Whether a site's messages go to the message log. */
+  logged: (siteKey: string) => boolean;
   /** How long a task waits for its page to come back (`LEFLUX_TASK_HOLD_MS`). */
   taskHoldMs: number;
   /** How long an `ask` step waits for the visitor's answer (`LEFLUX_WAIT_TTL_MS`). */
@@ -107,12 +112,19 @@ const failure = (code: ErrorCode, message: string): Failure => ({
  * has a room named by its id, so emits reach the holder wherever it is connected.
  */
 export function attachGateway(options: GatewayOptions): Gateway {
-  const { io, store, log, agent, site, now, logger } = options;
+  const { io, store, log, agent, site, sites, now, logger } = options;
   // Acks depend only on intake; replies get their own chain so a slow agent never delays acks.
   // Task changes have a third chain; intake and replies may wait on it, never the reverse.
   const intake = createSessionQueue();
   const replies = createSessionQueue();
-  const conversation = createConversation({ io, store, log, now, logger });
+  const conversation = createConversation({
+    io,
+    store,
+    log,
+    logged: options.logged,
+    now,
+    logger,
+  });
   const tasks = createTaskRunner({
     io,
     store,
@@ -156,6 +168,8 @@ export function attachGateway(options: GatewayOptions): Gateway {
       missed,
       task: bound.task,
     };
+    const { retention } = sites(session.siteKey);
+    if (retention) ack.retention = retention;
     return new AckThen(ack, bound.after);
   }
 
@@ -163,6 +177,14 @@ export function attachGateway(options: GatewayOptions): Gateway {
     const checked = validateSessionInit(raw);
     if (!checked.ok) return failure('invalid_payload', checked.message);
     const init = checked.value;
+    // Before any session is created or resumed: a site that lists its origins accepts no other.
+    const origin = pageOrigin(socket.handshake.headers);
+    if (!originAllowed(sites(init.siteKey), origin)) {
+      return failure(
+        'origin_not_allowed',
+        `pages on ${origin ?? 'an unknown origin'} may not use site ${init.siteKey}`,
+      );
+    }
     const { sessionId, token } = init;
     if (sessionId === undefined || token === undefined) {
       const session = await store.create(init.siteKey, init.visitorId);

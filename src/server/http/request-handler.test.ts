@@ -250,6 +250,92 @@ describe('CORS', () => {
   });
 });
 
+describe('site settings (LEFLUX_SITES)', () => {
+  const SHOP = 'https://shop.example';
+  let sitesServer: (LeFluxServer & { url: string }) | undefined;
+  afterEach(async () => {
+    await sitesServer?.close();
+    sitesServer = undefined;
+  });
+
+  async function startWithSites() {
+    sitesServer = await startServer(
+      {
+        port: 0,
+        demoDir: join(dir, 'demo'),
+        widgetFile: join(dir, 'widget.js'),
+        sites: new Map([
+          [
+            'shop',
+            {
+              allowedOrigins: [SHOP],
+              retention: { sessionTtlMs: 3_600_000, userTtlMs: 86_400_000 },
+            },
+          ],
+        ]),
+      },
+      { store, log, now: () => clock, logger: silentLogger },
+    );
+    return sitesServer.url;
+  }
+
+  const call = (
+    url: string,
+    { id, token }: SessionRecord,
+    method: string,
+    headers: Record<string, string>,
+  ) =>
+    fetch(`${url}/api/session/${id}`, {
+      method,
+      headers: { 'content-type': 'application/json', ...headers },
+      ...(method === 'POST' ? { body: JSON.stringify({ token }) } : {}),
+    });
+
+  it("restore carries the site's retention, only for a site that sets it", async () => {
+    const url = await startWithSites();
+    const shop = await store.create('shop');
+    const shopBody = await (await call(url, shop, 'POST', {})).json();
+    expect(shopBody.retention).toEqual({ sessionTtlMs: 3_600_000, userTtlMs: 86_400_000 });
+    const acmeBody = await (await call(url, session, 'POST', {})).json();
+    expect(acmeBody).not.toHaveProperty('retention');
+  });
+
+  it("answers CORS for a listed site's sessions only to its origins", async () => {
+    const url = await startWithSites();
+    const shop = await store.create('shop');
+    const preflight = (target: SessionRecord, origin: string) =>
+      call(url, target, 'OPTIONS', { origin, 'access-control-request-method': 'POST' });
+
+    const listed = await preflight(shop, SHOP);
+    expect(listed.status).toBe(204);
+    expect(listed.headers.get('access-control-allow-origin')).toBe(SHOP);
+    const foreign = await preflight(shop, 'https://evil.example');
+    expect(foreign.status).toBe(403);
+    expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
+    expect(await foreign.json()).toMatchObject({ error: { code: 'origin_not_allowed' } });
+
+    const fromShop = await call(url, shop, 'POST', { origin: SHOP });
+    expect(fromShop.status).toBe(200);
+    expect(fromShop.headers.get('access-control-allow-origin')).toBe(SHOP);
+    const fromEvil = await call(url, shop, 'POST', { origin: 'https://evil.example' });
+    expect(fromEvil.status).toBe(403);
+    expect(fromEvil.headers.get('access-control-allow-origin')).toBeNull();
+    const purgeFromEvil = await call(url, shop, 'DELETE', {
+      origin: 'https://evil.example',
+      authorization: `Bearer ${shop.token}`,
+    });
+    expect(purgeFromEvil.status).toBe(403);
+    expect(await store.get(shop.id)).toBeDefined();
+    // No Origin: not a cross-origin browser call; the token decides, as before.
+    expect((await call(url, shop, 'POST', {})).status).toBe(200);
+
+    // A site without a list keeps today's behaviour: any origin.
+    const acme = await call(url, session, 'POST', { origin: 'https://evil.example' });
+    expect(acme.status).toBe(200);
+    expect(acme.headers.get('access-control-allow-origin')).toBe('https://evil.example');
+  });
+});
+
 describe('GET /widget.js', () => {
   it('503 with a clear message when the bundle is not built', async () => {
     const res = await fetch(`${server.url}/widget.js`);

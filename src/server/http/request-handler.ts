@@ -1,8 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname, join } from 'node:path';
+import { ID_PATTERN } from '../../protocol/index.js';
 import type { Gateway } from '../gateway/gateway.js';
 import type { MessageLog } from '../log/message-log.js';
 import type { Logger } from '../logger.js';
+import type { SiteSettingsLookup } from '../site-settings.js';
 import type { SessionStore } from '../stores/session-store.js';
 import { allowApiOrigin, answerApiPreflight } from './cors.js';
 import { HttpError } from './http-error.js';
@@ -17,6 +19,8 @@ export interface RequestHandlerOptions {
   log: MessageLog;
   gateway: Gateway;
   logger: Logger;
+  /** Per-site settings: allowed origins (CORS) and browser retention (restore). */
+  sites: SiteSettingsLookup;
   adminKey?: string;
   widgetFile: string;
   demoDir: string;
@@ -28,7 +32,15 @@ export interface RequestHandlerOptions {
 export function createRequestHandler(
   options: RequestHandlerOptions,
 ): (req: IncomingMessage, res: ServerResponse) => void {
-  const { store, log, logger, healthTimeoutMs = 2000 } = options;
+  const { store, log, logger, sites, healthTimeoutMs = 2000 } = options;
+
+  /** The origins the addressed session's site allows; undefined: any (or no such session). */
+  async function allowedOriginsFor(pathname: string): Promise<readonly string[] | undefined> {
+    const id = /^\/api\/session\/([^/]+)$/.exec(pathname)?.[1];
+    if (id === undefined || !ID_PATTERN.test(id)) return undefined;
+    const session = await store.get(id);
+    return session && sites(session.siteKey).allowedOrigins;
+  }
 
   const router = new Router()
     .add('GET', '/healthz', async ({ res }) => {
@@ -58,8 +70,9 @@ export function createRequestHandler(
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname.startsWith('/api/')) {
-      if (req.method === 'OPTIONS') return answerApiPreflight(req, res);
-      allowApiOrigin(req, res);
+      const allowed = req.headers.origin ? await allowedOriginsFor(url.pathname) : undefined;
+      if (req.method === 'OPTIONS') return answerApiPreflight(req, res, allowed);
+      allowApiOrigin(req, res, allowed);
     }
     const route = router.match(req.method ?? 'GET', url.pathname);
     if (!route) throw new HttpError(404, 'not_found', `no route for ${req.method} ${url.pathname}`);

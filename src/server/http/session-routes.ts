@@ -7,6 +7,7 @@ import {
 } from '../../protocol/index.js';
 import type { Gateway } from '../gateway/gateway.js';
 import { secretsEqual } from '../secret.js';
+import type { SiteSettingsLookup } from '../site-settings.js';
 import type { SessionRecord, SessionStore } from '../stores/session-store.js';
 import { HttpError } from './http-error.js';
 import { sendJson } from './json-response.js';
@@ -16,6 +17,8 @@ import type { RouteHandler } from './router.js';
 export interface SessionRoutesOptions {
   store: SessionStore;
   gateway: Gateway;
+  /** Per-site settings; restore sends the site's browser retention when it sets one. */
+  sites: SiteSettingsLookup;
   /** `LEFLUX_ADMIN_KEY`; unset: only session tokens may purge. */
   adminKey?: string;
 }
@@ -36,7 +39,7 @@ async function liveSession(store: SessionStore, id: string | undefined): Promise
  * `POST /api/session/:id` with `{ token, url? }`: the session's history and agent task for a
  * re-mounted widget. Reading is not activity: a restore never postpones idle eviction.
  */
-export function restoreSessionRoute({ store, gateway }: SessionRoutesOptions): RouteHandler {
+export function restoreSessionRoute({ store, gateway, sites }: SessionRoutesOptions): RouteHandler {
   return async ({ req, res, params }) => {
     const checked = validateRestoreRequest(await readJsonBody(req, LIMITS.maxBodyBytes));
     if (!checked.ok) throw new HttpError(400, 'invalid_payload', checked.message);
@@ -54,6 +57,8 @@ export function restoreSessionRoute({ store, gateway }: SessionRoutesOptions): R
       history: await store.messagesAfter(session.id, 0),
       task,
     };
+    const { retention } = sites(session.siteKey);
+    if (retention) body.retention = retention;
     sendJson(res, 200, body);
   };
 }

@@ -121,6 +121,26 @@ describe('memory session store', () => {
     expect(await store.sweep(clock)).toEqual([]);
   });
 
+  it("a site's own idle TTL overrides the default for that site's sessions, on access and in sweeps", async () => {
+    store = createMemorySessionStore({
+      idleTtlMs: TTL,
+      siteIdleTtlMs: (siteKey) => ({ brief: 1000, patient: 10 * TTL })[siteKey],
+      now: () => clock,
+    });
+    const brief = await store.create('brief');
+    const patient = await store.create('patient');
+    const plain = await store.create('acme');
+    clock += 999;
+    expect(await store.get(brief.id)).toBeDefined();
+    clock += 1;
+    expect(await store.get(brief.id)).toBeUndefined();
+    clock += TTL;
+    expect(await store.sweep(clock)).toEqual([plain.id]);
+    expect(await store.get(patient.id)).toBeDefined();
+    clock += 9 * TTL;
+    expect(await store.sweep(clock)).toEqual([patient.id]);
+  });
+
   it('binds one socket per session: newer wins and reports the older', async () => {
     const { id } = await store.create('acme');
     expect(await store.bind(id, 'a')).toBeUndefined();

@@ -15,6 +15,11 @@ import {
 export interface MemorySessionStoreOptions {
   /** A session idle this long (ms since `lastActiveAt`) is evicted. */
   idleTtlMs: number;
+  /**
+   * A site's own idle TTL (site settings `idleMinutes`), overriding `idleTtlMs` for that
+   * site's sessions; undefined: `idleTtlMs`. Asked on every access, so it must be cheap.
+   */
+  siteIdleTtlMs?: (siteKey: string) => number | undefined;
   /** The clock; tests fake it. Default `Date.now`. */
   now?: () => number;
   /** Messages kept per session. Default `LIMITS.maxHistory`. */
@@ -40,10 +45,12 @@ interface Entry {
  * const session = await store.create('acme');
  */
 export function createMemorySessionStore(options: MemorySessionStoreOptions): SessionStore {
-  const { idleTtlMs, now = Date.now, maxHistory = LIMITS.maxHistory } = options;
+  const { idleTtlMs, siteIdleTtlMs, now = Date.now, maxHistory = LIMITS.maxHistory } = options;
   const entries = new Map<string, Entry>();
 
-  const isIdle = (session: SessionRecord, at: number) => at - session.lastActiveAt >= idleTtlMs;
+  const ttlOf = (session: SessionRecord) => siteIdleTtlMs?.(session.siteKey) ?? idleTtlMs;
+  const isIdle = (session: SessionRecord, at: number) =>
+    at - session.lastActiveAt >= ttlOf(session);
 
   /** The entry if live; an idle one is deleted on the spot so no caller ever sees it. */
   const live = (id: string): Entry | undefined => {
