@@ -43,29 +43,55 @@ export interface Conversation {
   clear(): void;
 }
 
+/** Past this many changes at once, one sort is cheaper than inserting each in place. */
+const BULK = 64;
+
+/** Index after the last message that sorts at or before `message` (binary search). */
+function insertionPoint(list: readonly StoredMessage[], message: StoredMessage): number {
+  let low = 0;
+  let high = list.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (compareMessages(list[mid] as StoredMessage, message) <= 0) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
 export function createConversation(): Conversation {
   const byId = new Map<string, StoredMessage>();
-  let sorted: StoredMessage[] | undefined;
+  /** Never mutated once built: a change makes a new array, so `list()` results stay as they were. */
+  let sorted: StoredMessage[] = [];
   const conversation: Conversation = {
     get: (id) => byId.get(id),
-    list() {
-      sorted ??= [...byId.values()].sort(compareMessages);
-      return sorted;
-    },
+    list: () => sorted,
     apply(copies) {
       const changed: StoredMessage[] = [];
+      const replaced: Array<StoredMessage | undefined> = [];
       for (const copy of copies) {
         const local = byId.get(copy.id);
         const merged = mergeMessage(local, copy);
         if (local && same(local, merged)) continue;
         byId.set(merged.id, merged);
         changed.push(merged);
+        replaced.push(local);
       }
-      if (changed.length > 0) sorted = undefined;
+      if (changed.length > BULK) {
+        sorted = [...byId.values()].sort(compareMessages);
+      } else if (changed.length > 0) {
+        // A few changes (a new message, a delivery): move each into place, no re-sort.
+        const next = sorted.slice();
+        changed.forEach((message, i) => {
+          const old = replaced[i];
+          if (old) next.splice(next.lastIndexOf(old), 1);
+          next.splice(insertionPoint(next, message), 0, message);
+        });
+        sorted = next;
+      }
       return changed;
     },
     pending() {
-      return conversation.list().filter((m) => m.status === 'pending');
+      return sorted.filter((m) => m.status === 'pending');
     },
     lastSeq() {
       let max = 0;
@@ -82,7 +108,7 @@ export function createConversation(): Conversation {
     },
     clear() {
       byId.clear();
-      sorted = undefined;
+      sorted = [];
     },
   };
   return conversation;
