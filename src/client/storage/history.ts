@@ -1,4 +1,3 @@
-import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
 import { type ChatMessage, validateChatMessage } from '../../protocol/index.js';
 
 export type DeliveryStatus = 'pending' | 'sent' | 'failed';
@@ -23,12 +22,11 @@ export interface HistoryStore {
   readonly persistent: boolean;
 }
 
-interface LeFluxDB extends DBSchema {
-  messages: { key: string; value: StoredMessage; indexes: { bySite: string } };
-}
-
 const DB_NAME = 'leflux';
+/** 1: one record per message, `bySite`. */
 const DB_VERSION = 1;
+/** The one store: `StoredMessage`s keyed by `id`, indexed `bySite` (siteKey). */
+const STORE = 'messages';
 
 /** Display order: earlier conversations first (oldest archive first), then by server sequence, pending last. */
 export function compareMessages(a: StoredMessage, b: StoredMessage): number {
@@ -61,11 +59,11 @@ export function parseStoredMessage(input: unknown): StoredMessage | undefined {
 
 export function memoryHistory(): HistoryStore {
   const byId = new Map<string, StoredMessage>();
+  const load = async (siteKey: string) =>
+    [...byId.values()].filter((m) => m.siteKey === siteKey).sort(compareMessages);
   return {
     persistent: false,
-    async load(siteKey) {
-      return [...byId.values()].filter((m) => m.siteKey === siteKey).sort(compareMessages);
-    },
+    load,
     async put(messages) {
       for (const m of messages) byId.set(m.id, { ...m });
     },
@@ -76,53 +74,79 @@ export function memoryHistory(): HistoryStore {
   };
 }
 
+/** A request's result as a promise. */
+function result<T>(request: IDBRequest<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+}
+
+/** Resolves once the transaction has committed. */
+function committed(tx: IDBTransaction): Promise<void> {
+  return new Promise((resolve, reject) => {
+    tx.oncomplete = () => resolve();
+    tx.onerror = tx.onabort = () => reject(tx.error);
+  });
+}
+
+/** Every schema migration, keyed on the version the browser had. */
+function upgrade(db: IDBDatabase, oldVersion: number): void {
+  if (oldVersion < 1)
+    db.createObjectStore(STORE, { keyPath: 'id' }).createIndex('bySite', 'siteKey');
+}
+
+function openDatabase(): Promise<IDBDatabase> {
+  return new Promise((resolve, reject) => {
+    const request = indexedDB.open(DB_NAME, DB_VERSION);
+    request.onupgradeneeded = (event) => upgrade(request.result, event.oldVersion);
+    request.onsuccess = () => {
+      const db = request.result;
+      // A newer tab wants to upgrade: step aside instead of blocking it forever.
+      db.onversionchange = () => db.close();
+      resolve(db);
+    };
+    request.onerror = () => reject(request.error);
+  });
+}
+
 /**
  * History in IndexedDB (`leflux` database, `messages` store), or in memory when IndexedDB is
  * missing or fails to open (private modes, disabled storage). Reads validate every record.
  */
 export async function openHistory(): Promise<HistoryStore> {
-  let db: IDBPDatabase<LeFluxDB>;
+  let db: IDBDatabase;
   try {
     if (typeof indexedDB === 'undefined') return memoryHistory();
-    db = await openDB<LeFluxDB>(DB_NAME, DB_VERSION, {
-      upgrade(database) {
-        // Every schema migration lives here, keyed on the old version.
-        const store = database.createObjectStore('messages', { keyPath: 'id' });
-        store.createIndex('bySite', 'siteKey');
-      },
-      blocking() {
-        // A newer tab wants to upgrade: step aside instead of blocking it forever.
-        db.close();
-      },
-    });
+    db = await openDatabase();
   } catch {
     return memoryHistory();
   }
+  const store = (mode: IDBTransactionMode = 'readonly') =>
+    db.transaction(STORE, mode).objectStore(STORE);
+  const parse = (rows: unknown[]) => {
+    const parsed: StoredMessage[] = [];
+    for (const row of rows) {
+      const message = parseStoredMessage(row);
+      if (message) parsed.push(message);
+    }
+    return parsed.sort(compareMessages);
+  };
   return {
     persistent: true,
     async load(siteKey) {
-      const rows = await db.getAllFromIndex('messages', 'bySite', siteKey);
-      const parsed: StoredMessage[] = [];
-      for (const row of rows) {
-        const message = parseStoredMessage(row);
-        if (message) parsed.push(message);
-      }
-      return parsed.sort(compareMessages);
+      return parse(await result(store().index('bySite').getAll(siteKey)));
     },
     async put(messages) {
       if (messages.length === 0) return;
-      const tx = db.transaction('messages', 'readwrite');
-      for (const m of messages) void tx.store.put(m);
-      await tx.done;
+      const s = store('readwrite');
+      for (const m of messages) s.put(m);
+      await committed(s.transaction);
     },
     async clear(siteKey) {
-      const tx = db.transaction('messages', 'readwrite');
-      let cursor = await tx.store.index('bySite').openKeyCursor(IDBKeyRange.only(siteKey));
-      while (cursor) {
-        void tx.store.delete(cursor.primaryKey);
-        cursor = await cursor.continue();
-      }
-      await tx.done;
+      const s = store('readwrite');
+      for (const key of await result(s.index('bySite').getAllKeys(siteKey))) s.delete(key);
+      await committed(s.transaction);
     },
     close() {
       db.close();
