@@ -19,10 +19,21 @@ const msg = (id: string, extra: Partial<StoredMessage> = {}): StoredMessage => (
   ...extra,
 });
 
+/** IndexedDB as in browsers whose getAll cannot read backwards (before Chromium 141, others). */
+async function openHistoryWithoutBackwardGetAll(): Promise<HistoryStore> {
+  const proto = IDBIndex.prototype as { getAllRecords?: unknown };
+  hidden = proto.getAllRecords;
+  delete proto.getAllRecords;
+  return openHistory();
+}
+let hidden: unknown;
+
 let opened: HistoryStore[] = [];
 afterEach(async () => {
   for (const h of opened) h.close();
   opened = [];
+  if (hidden) Object.assign(IDBIndex.prototype, { getAllRecords: hidden });
+  hidden = undefined;
   await new Promise<void>((resolve) => {
     const req = indexedDB.deleteDatabase('leflux');
     req.onsuccess = req.onerror = () => resolve();
@@ -31,6 +42,7 @@ afterEach(async () => {
 
 describe.each([
   ['IndexedDB', async () => openHistory()],
+  ['IndexedDB without backward getAll', openHistoryWithoutBackwardGetAll],
   ['memory', async () => memoryHistory()],
 ])('history in %s', (_name, open) => {
   it('stores, loads in display order, and clears one site only', async () => {
@@ -49,6 +61,35 @@ describe.each([
     expect((await history.load('other')).map((m) => m.id)).toEqual(['other']);
   });
 
+  it('reads the newest messages of a site in display order, without the rest', async () => {
+    const history = await open();
+    opened.push(history);
+    await history.put([
+      msg('p2', { status: 'pending', at: 7 }),
+      msg('s3', { seq: 3 }),
+      msg('old', { seq: 40, archivedAt: 50 }),
+      msg('s1', { seq: 1 }),
+      msg('p1', { status: 'pending', at: 6 }),
+      msg('s2', { seq: 2 }),
+      msg('x', { siteKey: 'acme2', seq: 99 }),
+      msg('y', { siteKey: 'acm', status: 'pending', at: 99 }),
+    ]);
+    expect((await history.loadTail('acme', 3)).map((m) => m.id)).toEqual(['s3', 'p1', 'p2']);
+    expect((await history.loadTail('acme', 1)).map((m) => m.id)).toEqual(['p2']);
+    expect((await history.loadTail('acme', 100)).map((m) => m.id)).toEqual([
+      'old',
+      's1',
+      's2',
+      's3',
+      'p1',
+      'p2',
+    ]);
+    expect(await history.loadTail('nobody', 5)).toEqual([]);
+    // A delivery moves a message: the tail follows.
+    await history.put([msg('p1', { seq: 4 })]);
+    expect((await history.loadTail('acme', 2)).map((m) => m.id)).toEqual(['p1', 'p2']);
+  });
+
   it('upserts by id', async () => {
     const history = await open();
     opened.push(history);
@@ -63,7 +104,7 @@ describe('IndexedDB history', () => {
     const history = await openHistory();
     opened.push(history);
     await history.put([msg('good')]);
-    const db = await openDB('leflux', 1);
+    const db = await openDB('leflux');
     await db.put('messages', { id: 'bad', siteKey: 'acme', author: 'hacker', text: 1 });
     await db.put('messages', {
       id: 'bad2',
@@ -75,6 +116,47 @@ describe('IndexedDB history', () => {
     });
     db.close();
     expect((await history.load('acme')).map((m) => m.id)).toEqual(['good']);
+  });
+});
+
+describe('IndexedDB history, version 1 data', () => {
+  /** What the first release left in browsers: database version 1, one record per message. */
+  async function writeVersion1(records: unknown[]) {
+    const db = await openDB('leflux', 1, {
+      upgrade(database) {
+        database.createObjectStore('messages', { keyPath: 'id' }).createIndex('bySite', 'siteKey');
+      },
+    });
+    for (const record of records) await db.put('messages', record);
+    db.close();
+  }
+
+  it('keeps every message and reads the newest after the upgrade', async () => {
+    const v1 = [
+      ...Array.from({ length: 30 }, (_, i) => msg(`s${i}`, { seq: i + 1, sessionId: 'sess' })),
+      msg('pending', { status: 'pending', at: 5 }),
+      msg('earlier', { seq: 3, archivedAt: 20 }),
+      msg('other', { siteKey: 'other', seq: 1 }),
+      { id: 'broken', siteKey: 'acme', author: 'agent', at: 'yesterday' },
+    ];
+    await writeVersion1(v1);
+    const history = await openHistoryWithoutBackwardGetAll();
+    opened.push(history);
+    const all = await history.load('acme');
+    expect(all).toHaveLength(32);
+    expect(all[0]?.id).toBe('earlier');
+    expect(all.at(-1)).toEqual(msg('pending', { status: 'pending', at: 5 }));
+    // The unreadable record counts as one of the newest (its order key is all "last"), then drops.
+    expect((await history.loadTail('acme', 4)).map((m) => m.id)).toEqual(['s28', 's29', 'pending']);
+    expect((await history.load('other')).map((m) => m.id)).toEqual(['other']);
+    // Stored records are otherwise untouched: the e2e and the contract read them as messages.
+    const db = await openDB('leflux');
+    expect(db.version).toBe(2);
+    expect(await db.get('messages', 's0')).toMatchObject({
+      ...msg('s0', { seq: 1 }),
+      sessionId: 'sess',
+    });
+    db.close();
   });
 });
 

@@ -14,7 +14,14 @@ export interface StoredMessage extends ChatMessage {
 
 /** The message history of one browser profile, per site. Pending visitor messages double as the outbox. */
 export interface HistoryStore {
+  /** Every message of the site, in display order. */
   load(siteKey: string): Promise<StoredMessage[]>;
+  /**
+   * The newest `count` messages of the site (all when it has fewer; possibly a few more on equal
+   * order keys; unreadable records drop out as in `load`), in display order: what the first
+   * screen needs, read without touching the rest of the history.
+   */
+  loadTail(siteKey: string, count: number): Promise<StoredMessage[]>;
   put(messages: readonly StoredMessage[]): Promise<void>;
   clear(siteKey: string): Promise<void>;
   close(): void;
@@ -22,11 +29,25 @@ export interface HistoryStore {
   readonly persistent: boolean;
 }
 
+/** `compareMessages` as an IndexedDB key: archive time, sequence, time; absent ones sort last. */
+type OrderKey = [archivedAt: number, seq: number, at: number];
+
+/** A message as stored: with its display-order key, so the newest can be read from an index. */
+interface MessageRecord extends StoredMessage {
+  order: OrderKey;
+}
+
 const DB_NAME = 'leflux';
-/** 1: one record per message, `bySite`. */
-const DB_VERSION = 1;
-/** The one store: `StoredMessage`s keyed by `id`, indexed `bySite` (siteKey). */
+/** 1: one record per message, `bySite`. 2: adds `order` to each record and the `byOrder` index. */
+const DB_VERSION = 2;
+/** The one store: `MessageRecord`s keyed by `id`, indexed `bySite` (siteKey) and `byOrder`. */
 const STORE = 'messages';
+
+const num = (n: unknown) => (typeof n === 'number' && !Number.isNaN(n) ? n : Infinity);
+/** Works on records read back unchecked (the v1 migration): a bad field sorts last, never throws. */
+const orderOf = (m: Partial<StoredMessage>): OrderKey => [num(m.archivedAt), num(m.seq), num(m.at)];
+/** Above every order key: the end of a site's range in `byOrder`. */
+const LAST: OrderKey = [Infinity, Infinity, Infinity];
 
 /** Display order: earlier conversations first (oldest archive first), then by server sequence, pending last. */
 export function compareMessages(a: StoredMessage, b: StoredMessage): number {
@@ -64,6 +85,7 @@ export function memoryHistory(): HistoryStore {
   return {
     persistent: false,
     load,
+    loadTail: async (siteKey, count) => (await load(siteKey)).slice(-count),
     async put(messages) {
       for (const m of messages) byId.set(m.id, { ...m });
     },
@@ -74,7 +96,7 @@ export function memoryHistory(): HistoryStore {
   };
 }
 
-/** A request's result as a promise. */
+/** A request's result as a promise; a cursor request settles again after each advance. */
 function result<T>(request: IDBRequest<T>): Promise<T> {
   return new Promise((resolve, reject) => {
     request.onsuccess = () => resolve(request.result);
@@ -91,15 +113,28 @@ function committed(tx: IDBTransaction): Promise<void> {
 }
 
 /** Every schema migration, keyed on the version the browser had. */
-function upgrade(db: IDBDatabase, oldVersion: number): void {
+function upgrade(db: IDBDatabase, oldVersion: number, tx: IDBTransaction): void {
   if (oldVersion < 1)
     db.createObjectStore(STORE, { keyPath: 'id' }).createIndex('bySite', 'siteKey');
+  if (oldVersion < 2) {
+    const store = tx.objectStore(STORE);
+    store.createIndex('byOrder', ['siteKey', 'order']);
+    // Existing histories get their order key; nothing else about a record changes.
+    const request = store.openCursor();
+    request.onsuccess = () => {
+      const cursor = request.result;
+      if (!cursor) return;
+      cursor.update({ ...cursor.value, order: orderOf(cursor.value) });
+      cursor.continue();
+    };
+  }
 }
 
 function openDatabase(): Promise<IDBDatabase> {
   return new Promise((resolve, reject) => {
     const request = indexedDB.open(DB_NAME, DB_VERSION);
-    request.onupgradeneeded = (event) => upgrade(request.result, event.oldVersion);
+    request.onupgradeneeded = (event) =>
+      upgrade(request.result, event.oldVersion, request.transaction as IDBTransaction);
     request.onsuccess = () => {
       const db = request.result;
       // A newer tab wants to upgrade: step aside instead of blocking it forever.
@@ -124,6 +159,7 @@ export async function openHistory(): Promise<HistoryStore> {
   }
   const store = (mode: IDBTransactionMode = 'readonly') =>
     db.transaction(STORE, mode).objectStore(STORE);
+  const index = (name: 'bySite' | 'byOrder', s = store()) => s.index(name);
   const parse = (rows: unknown[]) => {
     const parsed: StoredMessage[] = [];
     for (const row of rows) {
@@ -135,17 +171,38 @@ export async function openHistory(): Promise<HistoryStore> {
   return {
     persistent: true,
     async load(siteKey) {
-      return parse(await result(store().index('bySite').getAll(siteKey)));
+      return parse(await result(index('bySite').getAll(siteKey)));
+    },
+    async loadTail(siteKey, count) {
+      const byOrder = index('byOrder');
+      const site = IDBKeyRange.bound([siteKey], [siteKey, LAST]);
+      // Where getAll reads backwards (Chromium 141+), one request; elsewhere walk back `count`
+      // keys without reading values, then read from there.
+      if ('getAllRecords' in IDBIndex.prototype)
+        return parse(
+          await result(byOrder.getAll({ query: site, count, direction: 'prev' } as never)),
+        );
+      const request = byOrder.openKeyCursor(site, 'prev');
+      let cursor = await result(request);
+      if (cursor && count > 1) {
+        cursor.advance(count - 1);
+        cursor = await result(request);
+      }
+      return parse(
+        await result(
+          byOrder.getAll(IDBKeyRange.bound(cursor ? cursor.key : [siteKey], [siteKey, LAST])),
+        ),
+      );
     },
     async put(messages) {
       if (messages.length === 0) return;
       const s = store('readwrite');
-      for (const m of messages) s.put(m);
+      for (const m of messages) s.put({ ...m, order: orderOf(m) } satisfies MessageRecord);
       await committed(s.transaction);
     },
     async clear(siteKey) {
       const s = store('readwrite');
-      for (const key of await result(s.index('bySite').getAllKeys(siteKey))) s.delete(key);
+      for (const key of await result(index('bySite', s).getAllKeys(siteKey))) s.delete(key);
       await committed(s.transaction);
     },
     close() {
