@@ -228,6 +228,53 @@ describe('createClient', () => {
     expect(server.sessions.get('s2')?.messages.map((m) => m.text)).toEqual(['after restart']);
   });
 
+  it('a long history: the newest messages show first, the rest is read before the restore lands', async () => {
+    const { make, server, history } = setup();
+    const first = make();
+    await first.send('first');
+    await vi.waitFor(() => expect(first.getState().messages[0]?.status).toBe('sent'));
+    first.destroy();
+    await history.put(
+      Array.from({ length: 250 }, (_, i) => ({
+        id: `m${i}`,
+        author: 'agent' as const,
+        text: `m${i}`,
+        at: 10 + i,
+        seq: i + 2,
+        siteKey: 'acme',
+        sessionId: 's1',
+        status: 'sent' as const,
+      })),
+    );
+    server.sessions.clear(); // the restore answers 404: everything becomes an earlier conversation
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const slow = {
+      ...history,
+      load: async (siteKey: string) => gate.then(() => history.load(siteKey)),
+    };
+
+    const second = make({ history: async () => slow });
+    await vi.waitFor(() => expect(second.getState().phase).toBe('restoring'));
+    const shown = second.getState().messages;
+    expect(shown.length).toBeGreaterThanOrEqual(50);
+    expect(shown.length).toBeLessThan(251);
+    expect(shown.at(-1)?.text).toBe('m249');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(second.getState().messages.every((m) => m.archivedAt === undefined)).toBe(true);
+    release();
+    await second.ready();
+    const all = second.getState().messages;
+    expect(all.map((m) => m.text)).toEqual([
+      'first',
+      ...Array.from({ length: 250 }, (_, i) => `m${i}`),
+    ]);
+    expect(all.every((m) => m.archivedAt !== undefined)).toBe(true);
+    expect((await history.load('acme')).every((m) => m.archivedAt !== undefined)).toBe(true);
+  });
+
   it('keeps unacknowledged messages across a reload and delivers them once', async () => {
     const { make, server } = setup();
     const first = make();

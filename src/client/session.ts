@@ -24,6 +24,9 @@ import { type Connection, type ConnectionOptions, openConnection } from './trans
 import { purgeSession, restoreSession } from './transport/session-api.js';
 import { visitorId } from './visitor-id.js';
 
+/** How many of the newest cached messages a reload reads before the rest: a few screens' worth. */
+const TAIL_SIZE = 100;
+
 export interface ClientOptions {
   /** LeFlux server origin, e.g. `https://chat.example.com`. */
   server: string;
@@ -213,6 +216,8 @@ export function createClient(options: ClientOptions): LeFluxClient {
   /** The last step run on this page and its result: a step the server re-sends is answered, not re-run. */
   let lastStep: { key: string; result: Promise<StepResult> } | undefined;
   let destroyed = false;
+  /** Counts clears: a history read that began before one is stale by the time it lands. */
+  let resets = 0;
 
   const tabs = (options.tabs ?? ((onMessage) => createTabSync({ siteKey, onMessage })))(
     onTabMessage,
@@ -559,6 +564,7 @@ export function createClient(options: ClientOptions): LeFluxClient {
 
   /** Local part of clearing, shared by the tab that cleared and the tabs that hear of it. */
   function resetConversation(): void {
+    resets++;
     session = readSession();
     yielded = false;
     setReadOnly(false);
@@ -613,17 +619,32 @@ export function createClient(options: ClientOptions): LeFluxClient {
       history = undefined;
     }
     if (destroyed) return;
-    const cached = (await history?.load(siteKey).catch(() => [])) ?? [];
-    const expiredBefore = now() - retention.sessionTtlMs;
-    // History lives with the session: without one, only undelivered visitor messages are kept.
-    const keep = session
-      ? cached
-      : cached.filter((m) => m.status === 'pending' && m.at >= expiredBefore);
-    if (keep.length < cached.length) {
-      await history?.clear(siteKey).catch(() => undefined);
-      await history?.put(keep).catch(() => undefined);
+    let older: Promise<void> | undefined;
+    if (session) {
+      // The newest screenful first, so the visitor sees the conversation at once; the rest of the
+      // history follows in the background, before the server's answer is merged in.
+      conversation.apply((await history?.loadTail(siteKey, TAIL_SIZE).catch(() => [])) ?? []);
+      const at = resets;
+      older = history
+        ?.load(siteKey)
+        .then((all) => {
+          if (destroyed || at !== resets) return;
+          // What this tab holds is as new as the store or newer (other tabs, the socket).
+          conversation.apply(all.filter((m) => !conversation.get(m.id)));
+          render();
+        })
+        .catch(() => undefined);
+    } else {
+      const cached = (await history?.load(siteKey).catch(() => [])) ?? [];
+      const expiredBefore = now() - retention.sessionTtlMs;
+      // History lives with the session: without one, only undelivered visitor messages are kept.
+      const keep = cached.filter((m) => m.status === 'pending' && m.at >= expiredBefore);
+      if (keep.length < cached.length) {
+        await history?.clear(siteKey).catch(() => undefined);
+        await history?.put(keep).catch(() => undefined);
+      }
+      conversation.apply(keep);
     }
-    conversation.apply(keep);
     render();
     store.setState({ phase: session ? 'restoring' : 'ready' });
 
@@ -636,6 +657,7 @@ export function createClient(options: ClientOptions): LeFluxClient {
         url: page().url,
         fetch: options.fetch,
       });
+      await older;
       if (destroyed) return;
       if (result.kind === 'restored') {
         await commit(result.history.map((m) => toStored(m, id)));
