@@ -1,6 +1,6 @@
 // @vitest-environment node
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ID_PATTERN } from '../../protocol/index.js';
+import { type ChatMessage, ID_PATTERN } from '../../protocol/index.js';
 import { createMemorySessionStore } from './memory-store.js';
 import { SessionNotFoundError, type SessionStore } from './session-store.js';
 
@@ -46,6 +46,23 @@ describe('memory session store', () => {
       ['m2', 2, 'text of m2'],
     ]);
     expect((await store.get(id))?.nextSeq).toBe(3);
+  });
+
+  it('keeps every field of a message', async () => {
+    const { id } = await store.create('acme');
+    const asked: ChatMessage = {
+      id: 'q1',
+      author: 'agent',
+      text: 'Your email?',
+      at: 5,
+      asks: 'email',
+    };
+    await store.appendMessage(id, asked);
+    await store.appendMessage(id, visitor('m1'));
+    expect(await store.messagesAfter(id, 0)).toStrictEqual([
+      { ...asked, seq: 1 },
+      { ...visitor('m1'), seq: 2 },
+    ]);
   });
 
   it('returns only messages after a seq', async () => {
