@@ -1,10 +1,11 @@
 import type { Page } from '@playwright/test';
 import { createMemorySessionStore } from '../src/server/stores/memory-store.js';
 import type { SessionStore } from '../src/server/stores/session-store.js';
-import { createTestServer, expect, test, widget } from './fixtures.js';
+import { createTestServer, expect, storedMessages, test, widget } from './fixtures.js';
 
 /**
- * Long conversations. Histories are seeded in the server's store (as the bench does) and reach
+ * Long conversations: a reload shows the latest messages at once and renders older ones as the
+ * visitor scrolls up. Histories are seeded in the server's store (as the bench does) and reach
  * the browser through the public path: restore, then the IndexedDB cache.
  */
 
@@ -41,6 +42,95 @@ async function storeSession(page: Page, url: string, session: { id: string; toke
     localStorage.setItem('leflux:widget', record({ open: true }));
   }, session);
 }
+
+/** Ids of the messages in the DOM, in order. */
+const renderedIds = (page: Page) =>
+  widget(page).messages.evaluateAll((els) =>
+    els.map((el) => el.getAttribute('data-message-id') ?? ''),
+  );
+
+/** Where a message sits in the log's viewport (px from the log's top edge). */
+const offsetInLog = (page: Page, messageId: string) =>
+  widget(page).log.evaluate(
+    (log, mid) =>
+      (log.querySelector(`[data-message-id="${mid}"]`) as HTMLElement).getBoundingClientRect().top -
+      log.getBoundingClientRect().top,
+    messageId,
+  );
+
+/** Waits until the log has painted a frame (the widget scrolls to the newest in one). */
+const frame = (page: Page) =>
+  page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve))));
+
+test('a 1,000-message conversation: the latest show at once after a reload, older ones as the visitor scrolls up, in place', async ({
+  page,
+}) => {
+  const { server, session } = await seededServer();
+  try {
+    await storeSession(page, server.url, session);
+    await page.goto(`${server.url}/`);
+    const w = widget(page);
+    // First visit on this browser: the history comes from the server, then lives in IndexedDB.
+    await expect(w.log.locator(`[data-message-id="${id(COUNT - 1)}"]`)).toBeVisible();
+    await expect.poll(async () => (await storedMessages(page)).length).toBe(COUNT);
+
+    // Hold the restore: what shows now is the cache.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await page.route('**/api/session/*', async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.reload();
+    await expect(w.log.locator(`[data-message-id="${id(COUNT - 1)}"]`)).toBeVisible();
+    await frame(page);
+    const first = await renderedIds(page);
+    expect(first.length).toBeLessThan(200);
+    expect(first.at(-1)).toBe(id(COUNT - 1));
+    release();
+
+    // Scroll up step by step: older messages appear above, the one read stays where it was.
+    let ids = first;
+    for (let step = 0; step < 40 && ids[0] !== id(0); step++) {
+      const top = ids[0] as string;
+      await w.log.evaluate((log) => {
+        log.scrollTop = 0;
+      });
+      await expect.poll(async () => (await renderedIds(page))[0]).not.toBe(top);
+      await frame(page);
+      ids = await renderedIds(page);
+      // The message that was at the top is still in view near the top, not pushed away.
+      const offset = await offsetInLog(page, top);
+      expect(offset).toBeGreaterThanOrEqual(0);
+      expect(offset).toBeLessThan(await w.log.evaluate((log) => log.clientHeight));
+    }
+    expect(ids[0]).toBe(id(0));
+    // In order, each once, nothing skipped.
+    expect(ids).toEqual(Array.from({ length: COUNT }, (_, i) => id(i)));
+    await w.log.evaluate((log) => {
+      log.scrollTop = 0;
+    });
+    await expect(w.log.locator(`[data-message-id="${id(0)}"]`)).toBeInViewport();
+
+    // Back at the bottom, a new message shows there and the log follows it.
+    await w.log.evaluate((log) => {
+      log.scrollTop = log.scrollHeight;
+    });
+    await w.input.fill('still here after 1,000 messages');
+    await w.input.press('Enter');
+    const mine = w.visitorMessages.filter({ hasText: 'still here after 1,000 messages' });
+    await expect(mine).toHaveAttribute('data-status', 'sent');
+    const reply = w.messages.last();
+    await expect(reply).toHaveAttribute('data-author', 'agent');
+    await expect(reply).not.toHaveAttribute('data-message-id', /^h-/);
+    await expect(reply).toBeInViewport();
+    expect((await renderedIds(page)).length).toBeLessThanOrEqual(200);
+  } finally {
+    await server.close();
+  }
+});
 
 test('a browser with the first release’s IndexedDB (version 1) keeps its cached conversation after the upgrade', async ({
   page,

@@ -1,5 +1,5 @@
-import { Fragment } from 'preact';
-import { useLayoutEffect, useRef } from 'preact/hooks';
+import type { VNode } from 'preact';
+import { useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { StoredMessage } from '../../src/client/index.js';
 import type { ContactField } from '../../src/protocol/index.js';
 import type { Strings } from '../strings.js';
@@ -15,16 +15,106 @@ export interface MessageListProps {
 
 /** How close to the bottom (px) still counts as "reading the latest": keep following new messages. */
 const FOLLOW_SLACK = 80;
+/** Messages rendered when the list first shows (or after a clear): more than a screenful. */
+const FIRST = 15;
+/** Older messages rendered at once when less than a screen is left above what the visitor sees. */
+const STEP = 100;
+/** While the visitor follows the latest, at most this many messages stay rendered. */
+const MAX_FOLLOWING = 120;
 
+/**
+ * The conversation, newest at the bottom. Only the latest messages are in the DOM at first (the
+ * first frame shows them at once); new ones add to them, and older ones render above once less
+ * than a screen of them is left above the view, keeping what the visitor reads in place. Each
+ * message's row is made once per message copy, so a change re-renders only the rows it touched.
+ */
 export function MessageList({ messages, loading, strings, onAnswer }: MessageListProps) {
   const log = useRef<HTMLDivElement>(null);
   const following = useRef(true);
+  /** The oldest message rendered (an id: copies of a message change, its id does not). */
+  const oldest = useRef<string>();
+  /** The log's scrollHeight before older messages were rendered above (the log has no scroll
+   * anchoring, `overflow-anchor: none`: browsers that have it would adjust a second time). */
+  const grownFrom = useRef<number>();
+  /** A scroll to the bottom waiting for the next frame (its request id), or 0. */
+  const toBottom = useRef(0);
+  const [, grow] = useState(0);
+  const rows = useMemo(() => new WeakMap<StoredMessage, VNode>(), [strings]);
+  /** What the last render showed, for the scroll handlers. */
+  const shown = useRef({ from: 0, messages });
+
+  let from = messages.length;
+  while (from > 0 && messages[from - 1]?.id !== oldest.current) from--;
+  if (from > 0) from--;
+  else from = Math.max(0, messages.length - FIRST);
+  // Following the latest, the oldest rows go as new ones come: the DOM stays small.
+  if (following.current) from = Math.max(from, messages.length - MAX_FOLLOWING);
+  oldest.current = messages[from]?.id;
+  shown.current = { from, messages };
+
+  /** After any scroll: still following the latest? Time to render older messages above? */
+  const scrolled = (el: HTMLElement) => {
+    following.current = el.scrollHeight - el.scrollTop - el.clientHeight < FOLLOW_SLACK;
+    const { from, messages } = shown.current;
+    if (from > 0 && el.scrollTop < el.clientHeight && grownFrom.current === undefined) {
+      grownFrom.current = el.scrollHeight;
+      oldest.current = messages[Math.max(0, from - STEP)]?.id;
+      grow((n) => n + 1);
+    }
+  };
 
   useLayoutEffect(() => {
     const el = log.current;
+    if (!el) return;
+    if (grownFrom.current !== undefined) {
+      el.scrollTop += el.scrollHeight - grownFrom.current;
+      grownFrom.current = undefined;
+    }
     const last = messages[messages.length - 1];
-    if (el && (following.current || last?.author === 'visitor')) el.scrollTop = el.scrollHeight;
-  }, [messages]);
+    // To the bottom once per frame, before it paints: a burst of changes lays out once.
+    if ((following.current || last?.author === 'visitor') && !toBottom.current)
+      toBottom.current = requestAnimationFrame(() => {
+        toBottom.current = 0;
+        el.scrollTop = el.scrollHeight;
+        // Content shorter than the log scrolls nowhere, so no scroll event would follow.
+        scrolled(el);
+      });
+  }, [messages, from]);
+  useLayoutEffect(() => () => cancelAnimationFrame(toBottom.current), []);
+
+  const children: VNode[] = [];
+  for (let index = from; index < messages.length; index++) {
+    const message = messages[index] as StoredMessage;
+    const previous = messages[index - 1];
+    if (message.archivedAt !== undefined && previous?.archivedAt !== message.archivedAt)
+      children.push(
+        <p key={`${message.id}:earlier`} class="divider">
+          {strings.earlier}
+        </p>,
+      );
+    if (message.archivedAt === undefined && previous?.archivedAt !== undefined)
+      children.push(
+        <p key={`${message.id}:new`} class="divider">
+          {strings.newConversation}
+        </p>,
+      );
+    let row = rows.get(message);
+    if (!row) {
+      row = <Message key={message.id} message={message} strings={strings} />;
+      rows.set(message, row);
+    }
+    children.push(row);
+  }
+  const last = messages[messages.length - 1];
+  if (last?.asks && last.archivedAt === undefined)
+    children.push(
+      <ContactAnswer
+        key={`${last.id}:answer`}
+        field={last.asks}
+        strings={strings}
+        onAnswer={onAnswer}
+      />,
+    );
 
   return (
     <div
@@ -32,28 +122,10 @@ export function MessageList({ messages, loading, strings, onAnswer }: MessageLis
       class="log"
       role="log"
       aria-live="polite"
-      onScroll={(event) => {
-        const el = event.currentTarget;
-        following.current = el.scrollHeight - el.scrollTop - el.clientHeight < FOLLOW_SLACK;
-      }}
+      onScroll={(event) => scrolled(event.currentTarget)}
     >
       {!loading && messages.length === 0 && <p class="empty">{strings.empty}</p>}
-      {messages.map((message, index) => {
-        const previous = messages[index - 1];
-        const startsArchive =
-          message.archivedAt !== undefined && previous?.archivedAt !== message.archivedAt;
-        const endsArchive = message.archivedAt === undefined && previous?.archivedAt !== undefined;
-        return (
-          <Fragment key={message.id}>
-            {startsArchive && <p class="divider">{strings.earlier}</p>}
-            {endsArchive && <p class="divider">{strings.newConversation}</p>}
-            <Message message={message} strings={strings} />
-            {message.asks && index === messages.length - 1 && message.archivedAt === undefined && (
-              <ContactAnswer field={message.asks} strings={strings} onAnswer={onAnswer} />
-            )}
-          </Fragment>
-        );
-      })}
+      {children}
     </div>
   );
 }

@@ -86,7 +86,7 @@ button:disabled { cursor: default; }
 }
 .log {
   flex: 1; overflow-y: auto; padding: 14px; display: flex; flex-direction: column; gap: 8px;
-  overscroll-behavior: contain;
+  overscroll-behavior: contain; overflow-anchor: none;
 }
 .empty, .divider { margin: 4px 0; text-align: center; font-size: 13px; color: var(--lf-muted); }
 .divider { display: flex; align-items: center; gap: 8px; }
