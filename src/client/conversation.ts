@@ -83,7 +83,8 @@ export function createConversation(): Conversation {
         const next = sorted.slice();
         changed.forEach((message, i) => {
           const old = replaced[i];
-          if (old) next.splice(next.lastIndexOf(old), 1);
+          const at = old ? next.lastIndexOf(old) : -1;
+          if (at >= 0) next.splice(at, 1);
           next.splice(insertionPoint(next, message), 0, message);
         });
         sorted = next;
