@@ -126,7 +126,23 @@ test('a 1,000-message conversation: the latest show at once after a reload, olde
     await expect(reply).toHaveAttribute('data-author', 'agent');
     await expect(reply).not.toHaveAttribute('data-message-id', /^h-/);
     await expect(reply).toBeInViewport();
-    expect((await renderedIds(page)).length).toBeLessThanOrEqual(200);
+    const following = await renderedIds(page);
+    expect(following.length).toBeLessThanOrEqual(200);
+    // Rows that went while following come back, in order, when the visitor reads up again.
+    for (let step = 0; step < 3; step++) {
+      const top = (await renderedIds(page))[0];
+      await w.log.evaluate((log) => {
+        log.scrollTop = 0;
+      });
+      await expect.poll(async () => (await renderedIds(page))[0]).not.toBe(top);
+    }
+    const again = await renderedIds(page);
+    const firstSeeded = Number(again[0]?.slice(2));
+    const seeded = again.filter((m) => m.startsWith('h-'));
+    expect(seeded).toEqual(
+      Array.from({ length: COUNT - firstSeeded }, (_, i) => id(firstSeeded + i)),
+    );
+    expect(again.slice(seeded.length)).toEqual(following.slice(-2));
   } finally {
     await server.close();
   }
