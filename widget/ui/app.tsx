@@ -13,6 +13,8 @@ export interface AppProps {
 /** Root of the chat UI: the window while open (the launcher is plain DOM, see `host.ts`). */
 export function App({ client, config, strings }: AppProps) {
   const state = useClientState(client);
-  if (!state.open) return null;
+  // Until the cached conversation is read (a few ms of IndexedDB), nothing: the window then
+  // opens with it in one render, rather than empty first and filled a frame later.
+  if (!state.open || state.phase === 'loading') return null;
   return <ChatWindow client={client} state={state} title={config.title} strings={strings} />;
 }

@@ -23,7 +23,6 @@ export function ChatWindow({ client, state, title, strings }: ChatWindowProps) {
       )}
       <MessageList
         messages={state.messages}
-        loading={state.phase === 'loading'}
         strings={strings}
         onAnswer={(field, value) => {
           // The answer goes to the agent's question as a message; the detail is kept 30 days.

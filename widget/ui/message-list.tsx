@@ -7,7 +7,6 @@ import { ContactAnswer } from './contact-answer.js';
 
 export interface MessageListProps {
   messages: readonly StoredMessage[];
-  loading: boolean;
   strings: Strings;
   /** The visitor answered the agent's question for a contact detail. */
   onAnswer: (field: ContactField, value: string) => void;
@@ -28,7 +27,7 @@ const MAX_FOLLOWING = 120;
  * than a screen of them is left above the view, keeping what the visitor reads in place. Each
  * message's row is made once per message copy, so a change re-renders only the rows it touched.
  */
-export function MessageList({ messages, loading, strings, onAnswer }: MessageListProps) {
+export function MessageList({ messages, strings, onAnswer }: MessageListProps) {
   const log = useRef<HTMLDivElement>(null);
   const following = useRef(true);
   /** The oldest message rendered (an id: copies of a message change, its id does not). */
@@ -124,7 +123,7 @@ export function MessageList({ messages, loading, strings, onAnswer }: MessageLis
       aria-live="polite"
       onScroll={(event) => scrolled(event.currentTarget)}
     >
-      {!loading && messages.length === 0 && <p class="empty">{strings.empty}</p>}
+      {messages.length === 0 && <p class="empty">{strings.empty}</p>}
       {children}
     </div>
   );
