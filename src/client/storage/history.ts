@@ -1,3 +1,4 @@
+import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
 import { type ChatMessage, validateChatMessage } from '../../protocol/index.js';
 
 export type DeliveryStatus = 'pending' | 'sent' | 'failed';
@@ -96,70 +97,45 @@ export function memoryHistory(): HistoryStore {
   };
 }
 
-/** A request's result as a promise; a cursor request settles again after each advance. */
-function result<T>(request: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
-  });
-}
-
-/** Resolves once the transaction has committed. */
-function committed(tx: IDBTransaction): Promise<void> {
-  return new Promise((resolve, reject) => {
-    tx.oncomplete = () => resolve();
-    tx.onerror = tx.onabort = () => reject(tx.error);
-  });
-}
-
-/** Every schema migration, keyed on the version the browser had. */
-function upgrade(db: IDBDatabase, oldVersion: number, tx: IDBTransaction): void {
-  if (oldVersion < 1)
-    db.createObjectStore(STORE, { keyPath: 'id' }).createIndex('bySite', 'siteKey');
-  if (oldVersion < 2) {
-    const store = tx.objectStore(STORE);
-    store.createIndex('byOrder', ['siteKey', 'order']);
-    // Existing histories get their order key; nothing else about a record changes.
-    const request = store.openCursor();
-    request.onsuccess = () => {
-      const cursor = request.result;
-      if (!cursor) return;
-      cursor.update({ ...cursor.value, order: orderOf(cursor.value) });
-      cursor.continue();
-    };
-  }
-}
-
-function openDatabase(): Promise<IDBDatabase> {
-  return new Promise((resolve, reject) => {
-    const request = indexedDB.open(DB_NAME, DB_VERSION);
-    request.onupgradeneeded = (event) =>
-      upgrade(request.result, event.oldVersion, request.transaction as IDBTransaction);
-    request.onsuccess = () => {
-      const db = request.result;
-      // A newer tab wants to upgrade: step aside instead of blocking it forever.
-      db.onversionchange = () => db.close();
-      resolve(db);
-    };
-    request.onerror = () => reject(request.error);
-  });
+interface LeFluxDB extends DBSchema {
+  messages: {
+    key: string;
+    value: MessageRecord;
+    indexes: { bySite: string; byOrder: [string, ...OrderKey] };
+  };
 }
 
 /**
- * History in IndexedDB (`leflux` database, `messages` store), or in memory when IndexedDB is
- * missing or fails to open (private modes, disabled storage). Reads validate every record.
+ * History in IndexedDB (`leflux` database, `messages` store, through `idb`), or in memory when
+ * IndexedDB is missing or fails to open (private modes, disabled storage). Reads validate every
+ * record.
  */
 export async function openHistory(): Promise<HistoryStore> {
-  let db: IDBDatabase;
+  let db: IDBPDatabase<LeFluxDB>;
   try {
     if (typeof indexedDB === 'undefined') return memoryHistory();
-    db = await openDatabase();
+    db = await openDB<LeFluxDB>(DB_NAME, DB_VERSION, {
+      // Every schema migration, keyed on the version the browser had.
+      async upgrade(database, oldVersion, _newVersion, tx) {
+        if (oldVersion < 1)
+          database.createObjectStore(STORE, { keyPath: 'id' }).createIndex('bySite', 'siteKey');
+        if (oldVersion < 2) {
+          const store = tx.objectStore(STORE);
+          store.createIndex('byOrder', ['siteKey', 'order']);
+          // Existing histories get their order key; nothing else about a record changes.
+          for (let cursor = await store.openCursor(); cursor; cursor = await cursor.continue()) {
+            await cursor.update({ ...cursor.value, order: orderOf(cursor.value) });
+          }
+        }
+      },
+      blocking() {
+        // A newer tab wants to upgrade: step aside instead of blocking it forever.
+        db.close();
+      },
+    });
   } catch {
     return memoryHistory();
   }
-  const store = (mode: IDBTransactionMode = 'readonly') =>
-    db.transaction(STORE, mode).objectStore(STORE);
-  const index = (name: 'bySite' | 'byOrder', s = store()) => s.index(name);
   const parse = (rows: unknown[]) => {
     const parsed: StoredMessage[] = [];
     for (const row of rows) {
@@ -171,39 +147,34 @@ export async function openHistory(): Promise<HistoryStore> {
   return {
     persistent: true,
     async load(siteKey) {
-      return parse(await result(index('bySite').getAll(siteKey)));
+      return parse(await db.getAllFromIndex(STORE, 'bySite', siteKey));
     },
     async loadTail(siteKey, count) {
-      const byOrder = index('byOrder');
+      const byOrder = db.transaction(STORE).store.index('byOrder');
       const site = IDBKeyRange.bound([siteKey], [siteKey, LAST]);
       // Where getAll reads backwards (Chromium 141+), one request; elsewhere walk back `count`
       // keys without reading values, then read from there.
-      if ('getAllRecords' in IDBIndex.prototype)
-        return parse(
-          await result(byOrder.getAll({ query: site, count, direction: 'prev' } as never)),
-        );
-      const request = byOrder.openKeyCursor(site, 'prev');
-      let cursor = await result(request);
-      if (cursor && count > 1) {
-        cursor.advance(count - 1);
-        cursor = await result(request);
+      if ('getAllRecords' in IDBIndex.prototype) {
+        const newest = byOrder.getAll as unknown as (options: unknown) => Promise<unknown[]>;
+        return parse(await newest.call(byOrder, { query: site, count, direction: 'prev' }));
       }
+      let cursor = await byOrder.openKeyCursor(site, 'prev');
+      if (cursor && count > 1) cursor = await cursor.advance(count - 1);
       return parse(
-        await result(
-          byOrder.getAll(IDBKeyRange.bound(cursor ? cursor.key : [siteKey], [siteKey, LAST])),
-        ),
+        await byOrder.getAll(IDBKeyRange.bound(cursor ? cursor.key : [siteKey], [siteKey, LAST])),
       );
     },
     async put(messages) {
       if (messages.length === 0) return;
-      const s = store('readwrite');
-      for (const m of messages) s.put({ ...m, order: orderOf(m) } satisfies MessageRecord);
-      await committed(s.transaction);
+      const tx = db.transaction(STORE, 'readwrite');
+      for (const m of messages) void tx.store.put({ ...m, order: orderOf(m) });
+      await tx.done;
     },
     async clear(siteKey) {
-      const s = store('readwrite');
-      for (const key of await result(index('bySite', s).getAllKeys(siteKey))) s.delete(key);
-      await committed(s.transaction);
+      const tx = db.transaction(STORE, 'readwrite');
+      for (const key of await tx.store.index('bySite').getAllKeys(siteKey))
+        void tx.store.delete(key);
+      await tx.done;
     },
     close() {
       db.close();
