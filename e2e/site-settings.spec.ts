@@ -37,3 +37,30 @@ test.describe('a site that keeps sessions 1 hour and contact details 2 days', ()
     await expect(w.messages).toHaveCount(0);
   });
 });
+
+test.describe('a site that only allows another origin', () => {
+  test.use({
+    serverConfig: {
+      sites: parseSiteSettings(
+        '{"demo": {"allowedOrigins": ["https://shop.example"]}}',
+        'sites.json',
+      ),
+    },
+  });
+
+  test('the widget on a page of another origin says it was refused, and marks the message not sent', async ({
+    page,
+    server,
+  }) => {
+    const errors: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    const w = await openChat(page, `${server.url}/`);
+    await say(page, 'hello');
+    await expect(w.visitorMessages.first()).toHaveAttribute('data-status', 'failed');
+    await expect(w.visitorMessages.first().getByText('Not sent')).toBeVisible();
+    await expect(w.agentMessages).toHaveCount(0);
+    expect(errors.filter((e) => e.includes('refused this page'))).toHaveLength(1);
+  });
+});

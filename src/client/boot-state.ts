@@ -1,5 +1,6 @@
+import { CLIENT_RETENTION_DEFAULTS } from '../protocol/messages.js';
 import { persistentStorage } from './storage/raw-storage.js';
-import { DAY, sessionRecords } from './storage/session-records.js';
+import { sessionRecords } from './storage/session-records.js';
 
 /**
  * What the embed needs before the client loads: is there a conversation to show at once, and did
@@ -12,8 +13,7 @@ export function storedWidgetState(siteKey: string): {
   const records = sessionRecords({
     storage: persistentStorage(() => globalThis.localStorage),
     now: Date.now,
-    sessionTtlMs: DAY,
-    userTtlMs: 30 * DAY,
+    ...CLIENT_RETENTION_DEFAULTS,
   });
   return {
     hasSession: records.session.read()?.siteKey === siteKey,

@@ -6,7 +6,8 @@ export type ClientErrorCode =
   | 'restore_failed'
   | 'connect_failed'
   | 'purge_failed'
-  | 'invalid_contact';
+  | 'invalid_contact'
+  | 'origin_not_allowed';
 
 /** An error the client emits (async failures are events, not throws). */
 export class LeFluxError extends Error {

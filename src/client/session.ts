@@ -4,6 +4,7 @@ import {
   type ActionPayload,
   type AgentMessagePayload,
   type ChatMessage,
+  CLIENT_RETENTION_DEFAULTS,
   type Failure,
   LIMITS,
   type SessionInitPayload,
@@ -18,7 +19,7 @@ import { type ClientErrorCode, LeFluxError } from './errors.js';
 import { createStateStore, type StateStore } from './state.js';
 import { type HistoryStore, openHistory, type StoredMessage } from './storage/history.js';
 import { persistentStorage } from './storage/raw-storage.js';
-import { DAY, type SessionRecord, sessionRecords } from './storage/session-records.js';
+import { type SessionRecord, sessionRecords } from './storage/session-records.js';
 import { createTabSync, type TabMessage, type TabSync } from './tabs/tab-sync.js';
 import { type Connection, type ConnectionOptions, openConnection } from './transport/connection.js';
 import { purgeSession, restoreSession } from './transport/session-api.js';
@@ -162,8 +163,8 @@ export function createClient(options: ClientOptions): LeFluxClient {
   const now = options.now ?? Date.now;
   /** The browser's record lifetimes; the site's settings (from the server) may shorten them. */
   const defaults = {
-    sessionTtlMs: options.sessionTtlMs ?? DAY,
-    userTtlMs: options.userTtlMs ?? 30 * DAY,
+    sessionTtlMs: options.sessionTtlMs ?? CLIENT_RETENTION_DEFAULTS.sessionTtlMs,
+    userTtlMs: options.userTtlMs ?? CLIENT_RETENTION_DEFAULTS.userTtlMs,
   };
   let retention = defaults;
   const takeoverHoldMs = options.takeoverHoldMs ?? 5_000;
@@ -216,6 +217,7 @@ export function createClient(options: ClientOptions): LeFluxClient {
   /** The last step run on this page and its result: a step the server re-sends is answered, not re-run. */
   let lastStep: { key: string; result: Promise<StepResult> } | undefined;
   let destroyed = false;
+  let originRefused = false;
   /** Counts clears: a history read that began before one is stale by the time it lands. */
   let resets = 0;
 
@@ -373,7 +375,10 @@ export function createClient(options: ClientOptions): LeFluxClient {
         await archiveSession();
         result = await conn.init({ siteKey, url, title, ...visitor(), ...contact() });
       }
-      if (!result.ok) return false;
+      if (!result.ok) {
+        if (result.error.code === 'origin_not_allowed') refuseOrigin(result.error.message);
+        return false;
+      }
       yielded = false;
       setReadOnly(false);
       saveSession(result.sessionId, result.token, !result.resumed);
@@ -401,6 +406,22 @@ export function createClient(options: ClientOptions): LeFluxClient {
     const id = visitorId();
     return id ? { visitorId: id } : {};
   };
+
+  /**
+   * The site's settings do not allow this page's origin: a setup problem, not a blip. Say so once
+   * (console and `error` event) and mark what waits in the outbox as not sent, instead of
+   * "Sending…" forever.
+   */
+  function refuseOrigin(message: string): void {
+    const pending = conversation.pending().map((m) => ({ ...m, status: 'failed' as const }));
+    void commit(pending);
+    if (originRefused) return;
+    originRefused = true;
+    console.error(
+      `[leflux] the server refused this page's origin for site "${siteKey}": ${message}`,
+    );
+    fail('origin_not_allowed', message);
+  }
 
   const isGone = (f: Failure) =>
     f.error.code === 'session_not_found' || f.error.code === 'unauthorized';

@@ -9,9 +9,6 @@ export const STORAGE_KEYS = {
   user: 'leflux:user',
 } as const;
 
-export const HOUR = 3_600_000;
-export const DAY = 24 * HOUR;
-
 /** `leflux:sessionId`: which server session this browser continues, and the token that proves it. */
 export interface SessionRecord {
   id: string;
