@@ -7,10 +7,11 @@ import type {
   VisitorMessageOk,
   VisitorMessagePayload,
 } from '../protocol/index.js';
-import { type ClientOptions, createClient } from './session.js';
+import { createClient } from './session.js';
 import { memoryHistory } from './storage/history.js';
 import type { TabMessage, TabSync } from './tabs/tab-sync.js';
 import type { Connection, ConnectionEvents, ConnectionOptions } from './transport/connection.js';
+import type { ClientOptions } from './types.js';
 
 /** Tabs of one browser in one test: what one posts, the others receive (asynchronously, like BroadcastChannel). */
 function fakeTabBus() {

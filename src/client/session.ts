@@ -1,152 +1,30 @@
 import { nanoid } from 'nanoid';
 import { type ContactDetails, validateContact } from '../protocol/contact.js';
 import {
-  type ActionPayload,
   type AgentMessagePayload,
   type ChatMessage,
   CLIENT_RETENTION_DEFAULTS,
   type Failure,
   LIMITS,
   type SessionInitPayload,
-  type TaskInfo,
-  validateActionPayload,
   validateRetention,
-  validateTaskInfo,
 } from '../protocol/index.js';
+import { createAgentTask } from './agent-task.js';
 import { createConversation } from './conversation.js';
 import { createEmitter } from './emitter.js';
 import { type ClientErrorCode, LeFluxError } from './errors.js';
-import { createStateStore, type StateStore } from './state.js';
+import { createStateStore } from './state.js';
 import { type HistoryStore, openHistory, type StoredMessage } from './storage/history.js';
 import { persistentStorage } from './storage/raw-storage.js';
 import { type SessionRecord, sessionRecords } from './storage/session-records.js';
-import { createTabSync, type TabMessage, type TabSync } from './tabs/tab-sync.js';
-import { type Connection, type ConnectionOptions, openConnection } from './transport/connection.js';
+import { createTabSync, type TabMessage } from './tabs/tab-sync.js';
+import { type Connection, openConnection } from './transport/connection.js';
 import { purgeSession, restoreSession } from './transport/session-api.js';
+import type { ClientEvents, ClientOptions, ClientState, LeFluxClient } from './types.js';
 import { visitorId } from './visitor-id.js';
 
 /** How many of the newest cached messages a reload reads before the rest: a few screens' worth. */
 const TAIL_SIZE = 100;
-
-export interface ClientOptions {
-  /** LeFlux server origin, e.g. `https://chat.example.com`. */
-  server: string;
-  /** Tenant key; scopes the stored session and history. Default `default`. */
-  siteKey?: string;
-  /** Session and widget-state lifetime, counted from the last write. Default 24 h. */
-  sessionTtlMs?: number;
-  /** Lifetime of `leflux:user` (contact details), counted from the last write. Default 30 days. */
-  userTtlMs?: number;
-  /** Write and send the anonymous `leflux:visitorId` cookie. Default true; false for `data-no-visitor-id`. */
-  visitorIdCookie?: boolean;
-  /** Open the window when the visitor has no stored open/closed state (first visit). Default false. */
-  defaultOpen?: boolean;
-  /** How long a tab stays read-only after another tab took the session. Default 5 s. */
-  takeoverHoldMs?: number;
-  /** Clock, injectable for tests. Default `Date.now`. */
-  now?: () => number;
-  /** Default: the global `fetch`. */
-  fetch?: typeof fetch;
-  /** Where records live. Default `window.localStorage`, falling back to memory. */
-  localStorage?: () => Storage | undefined;
-  /** Where history lives. Default IndexedDB, falling back to memory. */
-  history?: () => Promise<HistoryStore>;
-  /** The page the visitor is on, reported to the server. Default `location` and `document.title`. */
-  page?: () => { url: string; title: string };
-  /** Whether this tab is the one the visitor is looking at. Default `document.visibilityState`. */
-  isVisible?: () => boolean;
-  /** Connects this tab to the site's other tabs. Default BroadcastChannel / storage events. */
-  tabs?: (onMessage: (message: TabMessage) => void) => TabSync;
-  /**
-   * Runs one agent task step on the page (the widget passes its DOM executor). Without it, steps
-   * are answered as failed: a headless client has no page to act on.
-   */
-  runStep?: (action: ActionPayload, context: { user: ContactDetails }) => Promise<StepResult>;
-  /** Opens the socket. Default socket.io-client; tests may pass a fake. */
-  connect?: (options: ConnectionOptions) => Promise<Connection>;
-}
-
-export interface ClientState {
-  /** `loading`: nothing read yet; `restoring`: cache on screen, server not answered; `ready`. */
-  phase: 'loading' | 'restoring' | 'ready';
-  open: boolean;
-  messages: readonly StoredMessage[];
-  sessionId: string | null;
-  connected: boolean;
-  /** True for a few seconds after another tab took the session over. */
-  readOnly: boolean;
-  /** Contact details the visitor gave (kept 30 days). */
-  user: ContactDetails;
-  /** The agent task in flight, for the "agent is doing…" line; null when none. */
-  task: TaskInfo | null;
-}
-
-export interface StepResult {
-  ok: boolean;
-  /** Why it failed, in words the agent can repeat ("no element matches #plan-x"). */
-  detail?: string;
-}
-
-export interface Activity {
-  /** Ms the page was visible with the session alive, summed across page loads. */
-  activeTime: number;
-  /** Epoch ms of the visitor's last action, or null. */
-  lastActive: number | null;
-  /** Whether this browser had an earlier session (within the 30 days of `leflux:user`). */
-  isReturningUser: boolean;
-}
-
-export interface ClientEvents {
-  open: undefined;
-  close: undefined;
-  message: ChatMessage;
-  restore: { sessionId: string; messages: number };
-  takeover: undefined;
-  clear: undefined;
-  task: {
-    taskId: string;
-    status: 'running' | 'held' | 'waiting' | 'done' | 'aborted';
-    label?: string;
-  };
-  error: LeFluxError;
-}
-
-export interface SessionSnapshot {
-  id: string | null;
-  readOnly: boolean;
-  connected: boolean;
-}
-
-/** The headless SDK: all conversation state and its persistence, no rendering. */
-export interface LeFluxClient extends Pick<StateStore<ClientState>, 'getState' | 'subscribe'> {
-  open(): void;
-  close(): void;
-  toggle(): void;
-  /** Sends a visitor message; resolves with it once stored locally (delivery continues in the background). */
-  send(text: string): Promise<ChatMessage | null>;
-  getSession(): SessionSnapshot;
-  on<K extends keyof ClientEvents>(
-    event: K,
-    handler: (payload: ClientEvents[K]) => void,
-  ): () => void;
-  off<K extends keyof ClientEvents>(event: K, handler: (payload: ClientEvents[K]) => void): void;
-  /**
-   * Ends the conversation everywhere: this tab, the site's other tabs, and the server. Contact
-   * details stay unless `forgetUser` is set.
-   */
-  clear(options?: { forgetUser?: boolean }): Promise<void>;
-  /**
-   * Stores the visitor's contact details for 30 days and tells the server (unless `tellServer` is
-   * false: the in-chat form's answer reaches the server as the message itself). Invalid values
-   * are a programmer error: it rejects with a `LeFluxError` (`invalid_contact`) naming the
-   * fields, and stores nothing.
-   */
-  identify(details: ContactDetails, options?: { tellServer?: boolean }): Promise<void>;
-  activity(): Activity;
-  /** Resolves once the cached conversation is loaded and the restore has been answered (or failed). */
-  ready(): Promise<void>;
-  destroy(): void;
-}
 
 /**
  * Creates the headless client: reads the cached session, restores it through the server,
@@ -214,8 +92,6 @@ export function createClient(options: ClientOptions): LeFluxClient {
   let visibleSince = session && isVisible() ? now() : undefined;
   /** The visitor's last action in this tab; written to the session record once one exists. */
   let lastAction: number | undefined;
-  /** The last step run on this page and its result: a step the server re-sends is answered, not re-run. */
-  let lastStep: { key: string; result: Promise<StepResult> } | undefined;
   let destroyed = false;
   let originRefused = false;
   /** Counts clears: a history read that began before one is stale by the time it lands. */
@@ -224,6 +100,13 @@ export function createClient(options: ClientOptions): LeFluxClient {
   const tabs = (options.tabs ?? ((onMessage) => createTabSync({ siteKey, onMessage })))(
     onTabMessage,
   );
+
+  const task = createAgentTask({
+    store,
+    emitter,
+    runStep: options.runStep,
+    report: async (result) => (await connection)?.reportAction(result),
+  });
 
   const fail = (code: ClientErrorCode, message: string, cause?: unknown) =>
     emitter.emit('error', new LeFluxError(code, message, { cause }));
@@ -334,9 +217,9 @@ export function createClient(options: ClientOptions): LeFluxClient {
         evicted() {
           void archiveSession();
         },
-        action: onAction,
-        taskAborted: ({ taskId }) => endTask(taskId, 'aborted'),
-        taskDone: ({ taskId }) => endTask(taskId, 'done'),
+        action: (raw) => void task.onAction(raw),
+        taskAborted: ({ taskId }) => task.end(taskId, 'aborted'),
+        taskDone: ({ taskId }) => task.end(taskId, 'done'),
       },
     }).catch((cause) => {
       connection = undefined;
@@ -383,7 +266,7 @@ export function createClient(options: ClientOptions): LeFluxClient {
       setReadOnly(false);
       saveSession(result.sessionId, result.token, !result.resumed);
       await commit(result.missed.map((m) => toStored(m, result.sessionId)));
-      if (result.task !== undefined) showTask(result.task);
+      if (result.task !== undefined) task.show(result.task);
       applyRetention(result.retention);
       bound = true;
       void flush();
@@ -489,49 +372,6 @@ export function createClient(options: ClientOptions): LeFluxClient {
       const data = record.read();
       if (data) (record.write as (d: typeof data) => void)(data);
     }
-  }
-
-  function showTask(task: TaskInfo | null): void {
-    const checked = task ? validateTaskInfo(task) : undefined;
-    const next = checked?.ok ? checked.value : null;
-    store.setState({ task: next });
-    if (next) emitter.emit('task', { taskId: next.id, status: next.status, label: next.label });
-  }
-
-  function endTask(taskId: string, status: 'done' | 'aborted'): void {
-    if (store.getState().task?.id === taskId) store.setState({ task: null });
-    emitter.emit('task', { taskId, status });
-  }
-
-  /** Runs a step the agent sent and answers it; a repeat of the last step gets the same answer. */
-  async function onAction(raw: unknown): Promise<void> {
-    const checked = validateActionPayload(raw);
-    if (!checked.ok) return;
-    const action = checked.value;
-    const current = store.getState().task;
-    store.setState({
-      task: {
-        id: action.taskId,
-        step: action.step,
-        status: 'running',
-        label: current?.id === action.taskId ? current.label : action.label,
-        stepLabel: action.label,
-        steps: current?.id === action.taskId ? current.steps : action.step + 1,
-      },
-    });
-    emitter.emit('task', { taskId: action.taskId, status: 'running', label: action.label });
-    const key = `${action.taskId}:${action.step}`;
-    if (lastStep?.key !== key) {
-      const run = options.runStep
-        ? options
-            .runStep(action, { user: store.getState().user })
-            .catch((error: unknown): StepResult => ({ ok: false, detail: String(error) }))
-        : Promise.resolve<StepResult>({ ok: false, detail: 'this page cannot run agent steps' });
-      lastStep = { key, result: run };
-    }
-    const result = await lastStep.result;
-    const conn = await connection;
-    conn?.reportAction({ taskId: action.taskId, step: action.step, ...result });
   }
 
   function setReadOnly(readOnly: boolean): void {
@@ -682,7 +522,7 @@ export function createClient(options: ClientOptions): LeFluxClient {
       if (destroyed) return;
       if (result.kind === 'restored') {
         await commit(result.history.map((m) => toStored(m, id)));
-        showTask(result.task);
+        task.show(result.task);
         applyRetention(result.retention);
         emitter.emit('restore', { sessionId: id, messages: result.history.length });
       } else if (result.kind === 'gone') {

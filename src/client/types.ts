@@ -1,0 +1,128 @@
+/** The client's public types, in one place: options, state, events and the client itself. */
+import type { ChatMessage, ContactDetails, TaskInfo } from '../protocol/index.js';
+import type { RunStep } from './agent-task.js';
+import type { LeFluxError } from './errors.js';
+import type { StateStore } from './state.js';
+import type { HistoryStore, StoredMessage } from './storage/history.js';
+import type { TabMessage, TabSync } from './tabs/tab-sync.js';
+import type { Connection, ConnectionOptions } from './transport/connection.js';
+
+export interface ClientOptions {
+  /** LeFlux server origin, e.g. `https://chat.example.com`. */
+  server: string;
+  /** Tenant key; scopes the stored session and history. Default `default`. */
+  siteKey?: string;
+  /** Session and widget-state lifetime, counted from the last write. Default 24 h. */
+  sessionTtlMs?: number;
+  /** Lifetime of `leflux:user` (contact details), counted from the last write. Default 30 days. */
+  userTtlMs?: number;
+  /** Write and send the anonymous `leflux:visitorId` cookie. Default true; false for `data-no-visitor-id`. */
+  visitorIdCookie?: boolean;
+  /** Open the window when the visitor has no stored open/closed state (first visit). Default false. */
+  defaultOpen?: boolean;
+  /** How long a tab stays read-only after another tab took the session. Default 5 s. */
+  takeoverHoldMs?: number;
+  /** Clock, injectable for tests. Default `Date.now`. */
+  now?: () => number;
+  /** Default: the global `fetch`. */
+  fetch?: typeof fetch;
+  /** Where records live. Default `window.localStorage`, falling back to memory. */
+  localStorage?: () => Storage | undefined;
+  /** Where history lives. Default IndexedDB, falling back to memory. */
+  history?: () => Promise<HistoryStore>;
+  /** The page the visitor is on, reported to the server. Default `location` and `document.title`. */
+  page?: () => { url: string; title: string };
+  /** Whether this tab is the one the visitor is looking at. Default `document.visibilityState`. */
+  isVisible?: () => boolean;
+  /** Connects this tab to the site's other tabs. Default BroadcastChannel / storage events. */
+  tabs?: (onMessage: (message: TabMessage) => void) => TabSync;
+  /**
+   * Runs one agent task step on the page (the widget passes its DOM executor). Without it, steps
+   * are answered as failed: a headless client has no page to act on.
+   */
+  runStep?: RunStep;
+  /** Opens the socket. Default socket.io-client; tests may pass a fake. */
+  connect?: (options: ConnectionOptions) => Promise<Connection>;
+}
+
+export interface ClientState {
+  /** `loading`: nothing read yet; `restoring`: cache on screen, server not answered; `ready`. */
+  phase: 'loading' | 'restoring' | 'ready';
+  open: boolean;
+  messages: readonly StoredMessage[];
+  sessionId: string | null;
+  connected: boolean;
+  /** True for a few seconds after another tab took the session over. */
+  readOnly: boolean;
+  /** Contact details the visitor gave (kept 30 days). */
+  user: ContactDetails;
+  /** The agent task in flight, for the "agent is doing…" line; null when none. */
+  task: TaskInfo | null;
+}
+
+export interface StepResult {
+  ok: boolean;
+  /** Why it failed, in words the agent can repeat ("no element matches #plan-x"). */
+  detail?: string;
+}
+
+export interface Activity {
+  /** Ms the page was visible with the session alive, summed across page loads. */
+  activeTime: number;
+  /** Epoch ms of the visitor's last action, or null. */
+  lastActive: number | null;
+  /** Whether this browser had an earlier session (within the 30 days of `leflux:user`). */
+  isReturningUser: boolean;
+}
+
+export interface ClientEvents {
+  open: undefined;
+  close: undefined;
+  message: ChatMessage;
+  restore: { sessionId: string; messages: number };
+  takeover: undefined;
+  clear: undefined;
+  task: {
+    taskId: string;
+    status: 'running' | 'held' | 'waiting' | 'done' | 'aborted';
+    label?: string;
+  };
+  error: LeFluxError;
+}
+
+export interface SessionSnapshot {
+  id: string | null;
+  readOnly: boolean;
+  connected: boolean;
+}
+
+/** The headless SDK: all conversation state and its persistence, no rendering. */
+export interface LeFluxClient extends Pick<StateStore<ClientState>, 'getState' | 'subscribe'> {
+  open(): void;
+  close(): void;
+  toggle(): void;
+  /** Sends a visitor message; resolves with it once stored locally (delivery continues in the background). */
+  send(text: string): Promise<ChatMessage | null>;
+  getSession(): SessionSnapshot;
+  on<K extends keyof ClientEvents>(
+    event: K,
+    handler: (payload: ClientEvents[K]) => void,
+  ): () => void;
+  off<K extends keyof ClientEvents>(event: K, handler: (payload: ClientEvents[K]) => void): void;
+  /**
+   * Ends the conversation everywhere: this tab, the site's other tabs, and the server. Contact
+   * details stay unless `forgetUser` is set.
+   */
+  clear(options?: { forgetUser?: boolean }): Promise<void>;
+  /**
+   * Stores the visitor's contact details for 30 days and tells the server (unless `tellServer` is
+   * false: the in-chat form's answer reaches the server as the message itself). Invalid values
+   * are a programmer error: it rejects with a `LeFluxError` (`invalid_contact`) naming the
+   * fields, and stores nothing.
+   */
+  identify(details: ContactDetails, options?: { tellServer?: boolean }): Promise<void>;
+  activity(): Activity;
+  /** Resolves once the cached conversation is loaded and the restore has been answered (or failed). */
+  ready(): Promise<void>;
+  destroy(): void;
+}
