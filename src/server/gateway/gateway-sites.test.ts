@@ -1,8 +1,6 @@
 // @vitest-environment node
-import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type {
-  ClientToServerEvents,
   Failure,
   ServerToClientEvents,
   SessionInitOk,
@@ -14,8 +12,9 @@ import type { MessageLog } from '../log/message-log.js';
 import { openSqliteMessageLog } from '../log/sqlite-log.js';
 import { silentLogger } from '../logger.js';
 import type { SiteSettings } from '../site-settings.js';
+import { openTestSocket, type TestSocket } from './test-socket.js';
 
-type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+type ClientSocket = TestSocket;
 
 const TTL = 5_000;
 const SHOP = 'https://shop.example';
@@ -48,21 +47,9 @@ async function start(overrides: Partial<ServerConfig> = {}, realClock = false) {
   return server;
 }
 
-async function open(origin?: string): Promise<ClientSocket> {
+function open(origin?: string): Promise<ClientSocket> {
   if (!server) throw new Error('start() first');
-  const socket: ClientSocket = connect(server.url, {
-    transports: ['websocket'],
-    forceNew: true,
-    reconnection: false,
-    // socket.io-client in node sends these on the websocket handshake, as a browser sends Origin.
-    ...(origin ? { extraHeaders: { origin } } : {}),
-  });
-  sockets.push(socket);
-  await new Promise<void>((done, fail) => {
-    socket.once('connect', done);
-    socket.once('connect_error', fail);
-  });
-  return socket;
+  return openTestSocket(server.url, sockets, { origin });
 }
 
 const init = (

@@ -1,8 +1,7 @@
 // @vitest-environment node
-import { io as connect, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type {
-  ClientToServerEvents,
   Failure,
   ServerToClientEvents,
   SessionInitOk,
@@ -16,8 +15,9 @@ import { openSqliteMessageLog } from '../log/sqlite-log.js';
 import { silentLogger } from '../logger.js';
 import { createMemorySessionStore } from '../stores/memory-store.js';
 import type { SessionStore } from '../stores/session-store.js';
+import { openTestSocket, type TestSocket } from './test-socket.js';
 
-type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+type ClientSocket = TestSocket;
 
 const TTL = 5_000;
 let clock: number;
@@ -42,19 +42,7 @@ afterEach(async () => {
   await server.close();
 });
 
-async function open(): Promise<ClientSocket> {
-  const socket: ClientSocket = connect(server.url, {
-    transports: ['websocket'],
-    forceNew: true,
-    reconnection: false,
-  });
-  sockets.push(socket);
-  await new Promise<void>((done, fail) => {
-    socket.once('connect', done);
-    socket.once('connect_error', fail);
-  });
-  return socket;
-}
+const open = () => openTestSocket(server.url, sockets);
 
 const init = (
   socket: ClientSocket,

@@ -1,9 +1,7 @@
 // @vitest-environment node
-import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type {
   ActionPayload,
-  ClientToServerEvents,
   RestoreResponse,
   ServerToClientEvents,
   SessionInitOk,
@@ -12,13 +10,14 @@ import type {
 import type { Agent, AgentContext, TaskPlan } from '../agent/agent.js';
 import { createDemoAgent } from '../agent/demo-agent.js';
 import { type LeFluxServer, startServer } from '../app.js';
+import { openTestSocket, type TestSocket } from '../gateway/test-socket.js';
 import { openSqliteMessageLog } from '../log/sqlite-log.js';
 import { silentLogger } from '../logger.js';
 import { createMemorySessionStore } from '../stores/memory-store.js';
 import type { SessionStore } from '../stores/session-store.js';
 import { TASK_MESSAGES } from './task-runner.js';
 
-type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+type ClientSocket = TestSocket;
 type EventName = keyof ServerToClientEvents;
 type Payload<E extends EventName> = Parameters<ServerToClientEvents[E]>[0];
 
@@ -103,22 +102,15 @@ interface Widget {
 }
 
 async function widget(): Promise<Widget> {
-  const socket: ClientSocket = connect(server.url, {
-    transports: ['websocket'],
-    forceNew: true,
-    reconnection: false,
-  });
-  sockets.push(socket);
   const inbox: { event: string; payload: unknown }[] = [];
   const waiters: { event: string; done: (payload: unknown) => void }[] = [];
-  socket.onAny((event: string, payload: unknown) => {
-    const waiter = waiters.findIndex((w) => w.event === event);
-    if (waiter >= 0) waiters.splice(waiter, 1)[0]!.done(payload);
-    else inbox.push({ event, payload });
-  });
-  await new Promise<void>((done, fail) => {
-    socket.once('connect', done);
-    socket.once('connect_error', fail);
+  const socket = await openTestSocket(server.url, sockets, {
+    setup: (s) =>
+      s.onAny((event: string, payload: unknown) => {
+        const waiter = waiters.findIndex((w) => w.event === event);
+        if (waiter >= 0) waiters.splice(waiter, 1)[0]!.done(payload);
+        else inbox.push({ event, payload });
+      }),
   });
   let page = '/';
   let sessionId: string | undefined;

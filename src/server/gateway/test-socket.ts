@@ -1,0 +1,33 @@
+import { io as connect, type Socket } from 'socket.io-client';
+import type { ClientToServerEvents, ServerToClientEvents } from '../../protocol/index.js';
+
+/** A widget's socket as the server tests drive it: typed with the shared event maps. */
+export type TestSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/**
+ * Opens a websocket to a test server, without socket.io's own reconnection, and resolves once
+ * connected. `origin` is sent on the handshake the way a browser sends its page's Origin.
+ * The socket is added to `opened`, for the test's cleanup to disconnect.
+ *
+ * @example const socket = await openTestSocket(server.url, sockets, { origin: 'https://shop.example' });
+ */
+export async function openTestSocket(
+  url: string,
+  opened: TestSocket[],
+  { origin, setup }: { origin?: string; setup?: (socket: TestSocket) => void } = {},
+): Promise<TestSocket> {
+  const socket: TestSocket = connect(url, {
+    transports: ['websocket'],
+    forceNew: true,
+    reconnection: false,
+    ...(origin ? { extraHeaders: { origin } } : {}),
+  });
+  opened.push(socket);
+  // Listeners that must see the first events go on before the connection opens.
+  setup?.(socket);
+  await new Promise<void>((done, fail) => {
+    socket.once('connect', done);
+    socket.once('connect_error', fail);
+  });
+  return socket;
+}
