@@ -70,8 +70,12 @@ class FakeServer {
 
   private current?: string;
 
-  init(payload: SessionInitPayload): SessionInitOk | Failure {
+  /** While set, `session_init` acks wait for it (a slow server). */
+  initGate?: Promise<void>;
+
+  async init(payload: SessionInitPayload): Promise<SessionInitOk | Failure> {
     this.inits.push(payload);
+    await this.initGate;
     if (payload.sessionId) {
       const s = this.sessions.get(payload.sessionId);
       if (!s) return { ok: false, error: { code: 'session_not_found', message: 'gone' } };
@@ -458,5 +462,24 @@ describe('createClient', () => {
     expect(expiry('leflux:sessionId')).toBe(3_600_000);
     // 90 days asked, 30 days kept: a site can only shorten what the browser keeps.
     expect(expiry('leflux:user')).toBe(30 * 24 * 3_600_000);
+  });
+
+  it('a clear in another tab while this tab’s session_init is on its way leaves no session behind', async () => {
+    const { make, server, local } = setup();
+    let release!: () => void;
+    server.initGate = new Promise((resolve) => {
+      release = resolve;
+    });
+    const a = make();
+    const b = make();
+    await Promise.all([a.ready(), b.ready()]);
+    void b.send('hi');
+    await vi.waitFor(() => expect(server.inits).toHaveLength(1));
+    await a.clear();
+    await vi.waitFor(() => expect(b.getState().messages).toEqual([]));
+    release();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(local.getItem('leflux:sessionId')).toBeNull();
+    expect(b.getSession().id).toBeNull();
   });
 });

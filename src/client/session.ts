@@ -240,6 +240,8 @@ export function createClient(options: ClientOptions): LeFluxClient {
   /** Sends `session_init` on the current socket: resumes the stored session or starts one. */
   function bind(): Promise<boolean> {
     binding ??= (async () => {
+      // A clear (here or in another tab) while this runs makes its answer stale: drop it.
+      const epoch = resets;
       const conn = await ensureConnection();
       if (!conn?.connected) return false;
       const { url, title } = page();
@@ -262,6 +264,7 @@ export function createClient(options: ClientOptions): LeFluxClient {
         if (result.error.code === 'origin_not_allowed') refuseOrigin(result.error.message);
         return false;
       }
+      if (resets !== epoch) return false;
       yielded = false;
       setReadOnly(false);
       saveSession(result.sessionId, result.token, !result.resumed);
