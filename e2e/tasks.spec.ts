@@ -45,11 +45,13 @@ test.describe('with a short task hold', () => {
     page,
     server,
   }) => {
-    await openChat(page, `${server.url}/`);
+    const chat = await openChat(page, `${server.url}/`);
+    await say(page, 'hello');
+    await expect(chat.agentMessages).toHaveCount(1);
+    const session = await storedRecord<{ id: string; token: string }>(page, 'leflux:sessionId');
     // The navigation never arrives (the network drops it): the visitor is gone from the server's view.
     await page.route(`${server.url}/pricing.html`, (route) => route.abort());
     await say(page, 'show me pricing');
-    const session = await storedRecord<{ id: string; token: string }>(page, 'leflux:sessionId');
     // The widget answered the step and tried to leave; the browser shows its error page.
     await expect.poll(() => page.url()).toContain('chrome-error');
     await page.goto('about:blank');
