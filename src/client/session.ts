@@ -9,6 +9,7 @@ import {
   type SessionInitPayload,
   validateRetention,
 } from '../protocol/index.js';
+import { createActivityTracker } from './activity.js';
 import { createAgentTask } from './agent-task.js';
 import { createConversation } from './conversation.js';
 import { createEmitter } from './emitter.js';
@@ -88,10 +89,6 @@ export function createClient(options: ClientOptions): LeFluxClient {
   let flushing: Promise<void> = Promise.resolve();
   /** Keeps this tab's message times strictly increasing, so the outbox order is the typing order. */
   let lastSentAt = 0;
-  /** Start of the current visible stretch of this page, while a session is alive. */
-  let visibleSince = session && isVisible() ? now() : undefined;
-  /** The visitor's last action in this tab; written to the session record once one exists. */
-  let lastAction: number | undefined;
   let destroyed = false;
   let originRefused = false;
   /** Counts clears: a history read that began before one is stale by the time it lands. */
@@ -100,6 +97,8 @@ export function createClient(options: ClientOptions): LeFluxClient {
   const tabs = (options.tabs ?? ((onMessage) => createTabSync({ siteKey, onMessage })))(
     onTabMessage,
   );
+
+  const activity = createActivityTracker({ now, isVisible, readSession, updateSession });
 
   const task = createAgentTask({
     store,
@@ -163,12 +162,13 @@ export function createClient(options: ClientOptions): LeFluxClient {
     const at = now();
     session = { ...previous, id, token, siteKey, savedAt: at };
     if (created) session.startedAt = at;
+    const lastAction = activity.lastAction();
     if (lastAction !== undefined)
       session.lastActiveAt = Math.max(lastAction, session.lastActiveAt ?? 0);
     records.session.write(session);
     store.setState({ sessionId: id });
     if (isNew) {
-      visibleSince = isVisible() ? at : undefined;
+      activity.sessionStarted(at);
       tabs.post({ type: 'session', sessionId: id });
     }
     if (created) {
@@ -183,21 +183,6 @@ export function createClient(options: ClientOptions): LeFluxClient {
     if (!current) return;
     session = { ...current, ...patch(current), savedAt: now() };
     records.session.write(session);
-  }
-
-  /** Adds this page's visible time since the last call to the session's active time. */
-  function settleActiveTime(): void {
-    const at = now();
-    if (visibleSince !== undefined) {
-      const elapsed = Math.max(0, at - visibleSince);
-      updateSession((current) => ({ activeMs: (current.activeMs ?? 0) + elapsed }));
-    }
-    visibleSince = session && isVisible() ? at : undefined;
-  }
-
-  function touch(): void {
-    lastAction = now();
-    updateSession(() => ({ lastActiveAt: lastAction }));
   }
 
   function ensureConnection(): Promise<Connection | undefined> {
@@ -469,7 +454,7 @@ export function createClient(options: ClientOptions): LeFluxClient {
     if (store.getState().open === open) return;
     store.setState({ open });
     records.widget.write({ open });
-    touch();
+    activity.touch();
     tabs.post({ type: 'widget', open });
     emitter.emit(open ? 'open' : 'close', undefined);
     // Opening is a strong hint the visitor will chat: warm the connection up now.
@@ -548,18 +533,18 @@ export function createClient(options: ClientOptions): LeFluxClient {
 
   if (typeof addEventListener === 'function') {
     const onPageHide = () => {
-      settleActiveTime();
+      activity.settle();
       tabs.post({ type: 'bye' });
     };
     addEventListener('pagehide', onPageHide);
     cleanups.push(() => removeEventListener('pagehide', onPageHide));
   }
   if (typeof document !== 'undefined') {
-    document.addEventListener('visibilitychange', settleActiveTime);
-    cleanups.push(() => document.removeEventListener('visibilitychange', settleActiveTime));
+    document.addEventListener('visibilitychange', activity.settle);
+    cleanups.push(() => document.removeEventListener('visibilitychange', activity.settle));
   }
   cleanups.push(() => {
-    settleActiveTime();
+    activity.settle();
     clearTimeout(readOnlyTimer);
     dropConnection();
     tabs.close();
@@ -591,7 +576,7 @@ export function createClient(options: ClientOptions): LeFluxClient {
       const stored: StoredMessage = { ...message, siteKey, status: 'pending' };
       if (session) stored.sessionId = session.id;
       await commit([stored]);
-      touch();
+      activity.touch();
       emitter.emit('message', message);
       // Sending from a taken-over tab takes the session back.
       if (bound) void flush();
@@ -609,7 +594,7 @@ export function createClient(options: ClientOptions): LeFluxClient {
       records.user.write(user);
       store.setState({ user: contactOf(user) });
       tabs.post({ type: 'user' });
-      touch();
+      activity.touch();
       // The server learns contact details with `session_init`: say it again now, unless a task
       // is in flight (a re-init is also where the server checks a task's page).
       if (tellServer && bound && !store.getState().task) {
@@ -617,18 +602,7 @@ export function createClient(options: ClientOptions): LeFluxClient {
         await bind();
       }
     },
-    activity() {
-      const current = readSession();
-      const live = current && visibleSince !== undefined ? Math.max(0, now() - visibleSince) : 0;
-      const firstSessionAt = records.user.read()?.firstSessionAt;
-      return {
-        activeTime: (current?.activeMs ?? 0) + live,
-        lastActive: current?.lastActiveAt ?? null,
-        isReturningUser:
-          firstSessionAt !== undefined &&
-          (current?.startedAt === undefined || firstSessionAt < current.startedAt),
-      };
-    },
+    activity: () => activity.snapshot(records.user.read()?.firstSessionAt),
     getSession: () => {
       const { sessionId, readOnly, connected } = store.getState();
       return { id: sessionId, readOnly, connected };
