@@ -482,4 +482,19 @@ describe('createClient', () => {
     expect(local.getItem('leflux:sessionId')).toBeNull();
     expect(b.getSession().id).toBeNull();
   });
+
+  it('an eviction that arrives after another tab cleared is that clear: nothing archived, nothing resurrected', async () => {
+    const { make, server, local } = setup();
+    const a = make();
+    const b = make();
+    await Promise.all([a.ready(), b.ready()]);
+    await b.send('hello');
+    await vi.waitFor(() => expect(a.getState().messages.map((m) => m.status)).toEqual(['sent']));
+    // Tab A's Clear removed the record; the server's purge reaches B before A's tab message.
+    local.removeItem('leflux:sessionId');
+    server.events?.evicted();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(b.getState().messages).toEqual([]);
+    expect(a.getState().messages.filter((m) => m.archivedAt !== undefined)).toEqual([]);
+  });
 });

@@ -200,7 +200,10 @@ export function createClient(options: ClientOptions): LeFluxClient {
         agentMessage: onAgentMessage,
         takenOver: onTakenOver,
         evicted() {
-          void archiveSession();
+          // A purge from Clear in another tab can reach this socket before that tab's message
+          // does. The record is already gone then: this is a clear, not an eviction to archive.
+          if (!readSession()) resetConversation();
+          else void archiveSession();
         },
         action: (raw) => void task.onAction(raw),
         taskAborted: ({ taskId }) => task.end(taskId, 'aborted'),
@@ -399,7 +402,8 @@ export function createClient(options: ClientOptions): LeFluxClient {
         store.setState({ sessionId: session?.id ?? null });
         return;
       case 'clear':
-        resetConversation();
+        // Already done here if the server's purge arrived first (see `evicted`).
+        if (session || conversation.list().length > 0) resetConversation();
         return;
       case 'user':
         store.setState({ user: contactOf(records.user.read()) });
