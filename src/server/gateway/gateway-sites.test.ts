@@ -1,7 +1,6 @@
 // @vitest-environment node
 import { afterEach, describe, expect, it } from 'vitest';
 import type {
-  Failure,
   ServerToClientEvents,
   SessionInitOk,
   SessionInitPayload,
@@ -12,7 +11,7 @@ import type { MessageLog } from '../log/message-log.js';
 import { openSqliteMessageLog } from '../log/sqlite-log.js';
 import { silentLogger } from '../logger.js';
 import type { SiteSettings } from '../site-settings.js';
-import { openTestSocket, type TestSocket } from './test-socket.js';
+import { initSession, openTestSocket, type TestSocket } from './test-socket.js';
 
 type ClientSocket = TestSocket;
 
@@ -52,16 +51,8 @@ function open(origin?: string): Promise<ClientSocket> {
   return openTestSocket(server.url, sockets, { origin });
 }
 
-const init = (
-  socket: ClientSocket,
-  payload: Partial<SessionInitPayload> = {},
-): Promise<SessionInitOk | Failure> =>
-  socket.timeout(2000).emitWithAck('session_init', {
-    siteKey: 'acme',
-    url: 'https://shop.example/',
-    title: 'Shop',
-    ...payload,
-  });
+const init = (socket: ClientSocket, payload: Partial<SessionInitPayload> = {}) =>
+  initSession(socket, { url: 'https://shop.example/', title: 'Shop', ...payload });
 
 async function started(socket: ClientSocket, siteKey: string) {
   const ack = await init(socket, { siteKey });

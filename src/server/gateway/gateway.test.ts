@@ -4,8 +4,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type {
   Failure,
   ServerToClientEvents,
-  SessionInitOk,
-  SessionInitPayload,
   VisitorMessageOk,
   VisitorMessagePayload,
 } from '../../protocol/index.js';
@@ -15,7 +13,7 @@ import { openSqliteMessageLog } from '../log/sqlite-log.js';
 import { silentLogger } from '../logger.js';
 import { createMemorySessionStore } from '../stores/memory-store.js';
 import type { SessionStore } from '../stores/session-store.js';
-import { openTestSocket, type TestSocket } from './test-socket.js';
+import { initSession, openTestSocket, type TestSocket } from './test-socket.js';
 
 type ClientSocket = TestSocket;
 
@@ -44,16 +42,7 @@ afterEach(async () => {
 
 const open = () => openTestSocket(server.url, sockets);
 
-const init = (
-  socket: ClientSocket,
-  payload: Partial<SessionInitPayload> = {},
-): Promise<SessionInitOk | Failure> =>
-  socket.timeout(2000).emitWithAck('session_init', {
-    siteKey: 'acme',
-    url: 'https://acme.test/',
-    title: 'Acme',
-    ...payload,
-  });
+const init = initSession;
 
 const say = (
   socket: ClientSocket,

@@ -1,5 +1,11 @@
 import { io as connect, type Socket } from 'socket.io-client';
-import type { ClientToServerEvents, ServerToClientEvents } from '../../protocol/index.js';
+import type {
+  ClientToServerEvents,
+  Failure,
+  ServerToClientEvents,
+  SessionInitOk,
+  SessionInitPayload,
+} from '../../protocol/index.js';
 
 /** A widget's socket as the server tests drive it: typed with the shared event maps. */
 export type TestSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -30,4 +36,21 @@ export async function openTestSocket(
     socket.once('connect_error', fail);
   });
   return socket;
+}
+
+/**
+ * Sends `session_init` with a test page's defaults (site `acme`); `payload` overrides them.
+ *
+ * @example const ack = await initSession(socket, { sessionId, token });
+ */
+export function initSession(
+  socket: TestSocket,
+  payload: Partial<SessionInitPayload> = {},
+): Promise<SessionInitOk | Failure> {
+  return socket.timeout(2000).emitWithAck('session_init', {
+    siteKey: 'acme',
+    url: 'https://acme.test/',
+    title: 'Acme',
+    ...payload,
+  });
 }
