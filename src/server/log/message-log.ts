@@ -15,7 +15,8 @@ export interface MessageLogEntry {
 
 /**
  * Durable record of conversations for the dashboard, separate from live sessions.
- * Appends are idempotent per (sessionId, messageId). Implementations report failures by
+ * Appends are idempotent per (sessionId, seq): the store gives each accepted message its seq
+ * once and never passes a resend on, so a repeated (session, seq) is a retried write. Implementations report failures by
  * rejecting; callers on the chat path catch them, since logging must never break chat.
  */
 export interface MessageLog {

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Logger } from '../logger.js';
 import { createDisabledMessageLog, type MessageLog, type MessageLogEntry } from './message-log.js';
 import { openSqliteMessageLog } from './sqlite-log.js';
+import { userVersion } from './sqlite-schema.js';
 
 const entry = (over: Partial<MessageLogEntry> = {}): MessageLogEntry => ({
   sessionId: 's1',
@@ -72,11 +73,33 @@ describe('sqlite message log', () => {
     ]);
   });
 
-  it('ignores a second append of the same (session, message id)', async () => {
+  it('ignores a second append of the same (session, seq): the first row wins', async () => {
     log = openSqliteMessageLog(':memory:');
     await log.append(entry());
-    await log.append(entry({ text: 'resent', seq: 7 }));
+    await log.flush();
+    await log.append(entry({ text: 'written again' }));
+    await log.append(entry({ sessionId: 's2', text: 'same seq, other session' }));
     expect(await log.listSession('s1')).toEqual([entry()]);
+    expect(await log.listSession('s2')).toEqual([
+      entry({ sessionId: 's2', text: 'same seq, other session' }),
+    ]);
+  });
+
+  it('writes batches longer than one multi-row insert, across many sessions, in order', async () => {
+    log = openSqliteMessageLog(':memory:', { flushDelayMs: 60_000, maxBatchRows: 10_000 });
+    const sessions = Array.from({ length: 7 }, (_, i) => `s${i}`);
+    for (let seq = 1; seq <= 30; seq++) {
+      for (const sessionId of sessions) {
+        await log.append(entry({ sessionId, messageId: `${sessionId}-${seq}`, seq }));
+      }
+    }
+    await log.flush();
+    for (const sessionId of sessions) {
+      const rows = await log.listSession(sessionId);
+      expect(rows.map((r) => r.messageId)).toEqual(
+        Array.from({ length: 30 }, (_, i) => `${sessionId}-${i + 1}`),
+      );
+    }
   });
 
   it('purges one session only', async () => {
@@ -106,24 +129,68 @@ describe('sqlite message log', () => {
     }
   });
 
-  it('drops the (session_id, seq) index of files made before; sessions still list by seq', async () => {
+  it('moves the rows of a version 1 file (keyed by session_id) to the interned tables', async () => {
     const { path, reader } = tempDatabase();
-    log = openSqliteMessageLog(path);
-    await log.close();
     const old = reader();
-    old.exec('CREATE INDEX messages_session_seq ON messages (session_id, seq)');
+    old.exec(`
+      CREATE TABLE messages (
+        session_id TEXT NOT NULL, site_key TEXT NOT NULL, message_id TEXT NOT NULL,
+        author TEXT NOT NULL, text TEXT NOT NULL, at INTEGER NOT NULL, seq INTEGER NOT NULL,
+        url TEXT, UNIQUE (session_id, message_id));
+      CREATE INDEX messages_site_at ON messages (site_key, at);
+      CREATE INDEX messages_session_seq ON messages (session_id, seq);
+      INSERT INTO messages VALUES ('s1', 'acme', 'm2', 'agent', 'hi', 2000, 2, NULL);
+      INSERT INTO messages VALUES ('s2', 'beta', 'x1', 'visitor', 'yo', 1500, 1, 'https://b.test/');
+      INSERT INTO messages VALUES ('s1', 'acme', 'm1', 'visitor', 'hello', 1000, 1, 'https://acme.test/');
+    `);
     old.close();
     log = openSqliteMessageLog(path);
-    await log.append(entry({ messageId: 'm2', seq: 2 }));
-    await log.append(entry());
-    expect((await log.listSession('s1')).map((e) => e.seq)).toEqual([1, 2]);
-    const db = reader();
-    const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index'").all();
-    db.close();
-    expect(indexes.map((row) => (row as { name: string }).name).sort()).toEqual([
-      'messages_site_at',
-      'sqlite_autoindex_messages_1',
+    expect(await log.listSession('s1')).toEqual([
+      entry(),
+      entry({ messageId: 'm2', author: 'agent', text: 'hi', at: 2000, seq: 2, url: undefined }),
     ]);
+    expect(await log.listSession('s2')).toEqual([
+      entry({
+        sessionId: 's2',
+        siteKey: 'beta',
+        messageId: 'x1',
+        text: 'yo',
+        at: 1500,
+        url: 'https://b.test/',
+      }),
+    ]);
+    await log.append(entry({ messageId: 'm3', seq: 3 }));
+    expect((await log.listSession('s1')).map((e) => e.seq)).toEqual([1, 2, 3]);
+    await log.close();
+    log = undefined;
+    const db = reader();
+    const tables = db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+      .all();
+    const version = userVersion(db);
+    db.close();
+    expect(tables.map((row) => (row as { name: string }).name)).toEqual(['messages', 'sessions']);
+    expect(version).toBe(2);
+  });
+
+  it('refuses a file from a newer schema version and leaves it as it is', async () => {
+    const { path, reader } = tempDatabase();
+    const newer = reader();
+    newer.exec('PRAGMA user_version = 9');
+    newer.close();
+    expect(() => openSqliteMessageLog(path)).toThrow(/version 9 is newer/);
+    const db = reader();
+    expect(userVersion(db)).toBe(9);
+    db.close();
+  });
+
+  it('purges a session and its interned id; the session can be logged again later', async () => {
+    log = openSqliteMessageLog(':memory:');
+    await log.append(entry());
+    expect(await log.purgeSession('s1')).toBe(1);
+    expect(await log.purgeSession('s1')).toBe(0);
+    await log.append(entry({ messageId: 'again' }));
+    expect((await log.listSession('s1')).map((e) => e.messageId)).toEqual(['again']);
   });
 
   it('rejects (rather than crashing) once closed', async () => {
@@ -158,9 +225,9 @@ describe('sqlite message log batches', () => {
   it('keeps INSERT OR IGNORE dedupe inside a batch and across batches', async () => {
     log = openSqliteMessageLog(':memory:', { flushDelayMs: 60_000 });
     await log.append(entry());
-    await log.append(entry({ text: 'resent in the same batch' }));
+    await log.append(entry({ text: 'written twice in the same batch' }));
     await log.flush();
-    await log.append(entry({ text: 'resent later' }));
+    await log.append(entry({ text: 'written again later' }));
     expect(await log.listSession('s1')).toEqual([entry()]);
   });
 
