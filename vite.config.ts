@@ -1,4 +1,38 @@
+import { dirname, join } from 'node:path';
+import type { Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
+
+/**
+ * engine.io-client's socket looks its transports up by name in one table that also holds
+ * WebTransport, and through it engine.io-parser's stream codecs: ~0.9 KB gzip that never runs,
+ * since our connection asks for `['websocket', 'polling']` only (src/client/transport/connection.ts).
+ * This resolves that table, when engine.io-client's browser build imports it, to one holding those
+ * two; no file in node_modules changes. Asking for 'webtransport' would then throw when connecting.
+ * If a new engine.io-client moves the table, nothing is swapped and `npm run size` shows the bytes.
+ */
+function withoutWebTransport(): Plugin {
+  const table = '\0leflux:engine-transports';
+  let transportsDir = '';
+  return {
+    name: 'leflux:without-webtransport',
+    enforce: 'pre',
+    resolveId(source, importer) {
+      if (source !== './transports/index.js' || !importer) return null;
+      if (!/[\\/]engine\.io-client[\\/]build[\\/]esm[\\/][^\\/]+\.js$/.test(importer)) return null;
+      transportsDir = join(dirname(importer), 'transports');
+      return table;
+    },
+    load(id) {
+      if (id !== table) return null;
+      const file = (name: string) => JSON.stringify(join(transportsDir, name));
+      return [
+        `import { XHR } from ${file('polling-xhr.js')};`,
+        `import { WS } from ${file('websocket.js')};`,
+        'export const transports = { websocket: WS, polling: XHR };',
+      ].join('\n');
+    },
+  };
+}
 
 /**
  * Two builds (`npm run build` runs both):
@@ -8,6 +42,7 @@ import { defineConfig } from 'vitest/config';
  * `npm run dev` serves index.html, which mounts the widget from source against `npm start`.
  */
 export default defineConfig(({ mode }) => ({
+  plugins: [withoutWebTransport()],
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
   define: { 'process.env.NODE_ENV': JSON.stringify('production') },
   build:
