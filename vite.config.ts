@@ -60,7 +60,11 @@ export default defineConfig(({ mode }) => ({
           },
         }
       : {
-          target: 'es2020',
+          // The widget already needs Object.hasOwn at boot (Chrome 93, Firefox 92, Safari 15.4),
+          // so es2022 syntax costs no browser that could run it, except class static blocks
+          // (Safari 16.4), which neither our code nor our dependencies use. es2020 made the build
+          // rewrite class fields and ??= / ||= with helpers: ~0.3 KB gzip.
+          target: 'es2022',
           outDir: 'dist/leflux',
           emptyOutDir: true,
           sourcemap: true,
