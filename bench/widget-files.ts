@@ -5,7 +5,14 @@ import { gzipSize } from './gzip-size.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** The widget's built files with their gzip sizes, and which of them load before the launcher. */
+/** A language's strings chunk (`strings-fr-<hash>.js`): a visitor downloads one of them at most. */
+const LANGUAGE_CHUNK = /^leflux\/strings-[a-z]+-[A-Za-z0-9_-]+\.js$/;
+
+/**
+ * The widget's built files with their gzip sizes, which of them load before the launcher, and
+ * the total a visitor who chats downloads: every file but the languages' strings chunks, plus the
+ * largest of those (English needs none, being in embed.js).
+ */
 export function measureWidgetFiles(dist = join(root, 'dist')) {
   const files = new Map<string, number>();
   const read = (rel: string) => {
@@ -28,5 +35,17 @@ export function measureWidgetFiles(dist = join(root, 'dist')) {
   };
   visit('leflux/embed.js');
   const sum = (names: Iterable<string>) => [...names].reduce((n, f) => n + (files.get(f) ?? 0), 0);
-  return { files, critical, beforeLauncher: sum(critical), total: sum(files.keys()) };
+  const languages = new Set([...files.keys()].filter((f) => LANGUAGE_CHUNK.test(f)));
+  const english = sum([...files.keys()].filter((f) => !languages.has(f)));
+  const largestLanguage = Math.max(0, ...[...languages].map((f) => files.get(f)!));
+  return {
+    files,
+    critical,
+    languages,
+    beforeLauncher: sum(critical),
+    /** What a visitor who chats downloads, in the language with the largest chunk. */
+    total: english + largestLanguage,
+    /** The same in English, whose strings are in embed.js. */
+    totalEnglish: english,
+  };
 }

@@ -11,7 +11,7 @@ import type { ChatMessage } from '../src/protocol/index.js';
 import type { EmbedConfig } from './embed-config.js';
 import { createHost, type WidgetHost } from './host.js';
 import { clearHighlights, runPageStep } from './page-steps.js';
-import { STRINGS } from './strings.js';
+import { launcherLabel, loadStrings, type Strings } from './strings.js';
 import { App } from './ui/app.js';
 
 export interface WidgetOptions
@@ -49,13 +49,22 @@ export interface LeFluxWidget {
  * widget.open();
  */
 export function createWidget(options: WidgetOptions): LeFluxWidget {
-  const host = createHost({ ...options, label: STRINGS[options.lang ?? 'en'].openChat });
-  return startWidget(host, options);
+  const lang = options.lang ?? 'en';
+  const host = createHost({ ...options, label: launcherLabel(lang) });
+  return startWidget(host, options, loadStrings(lang));
 }
 
-/** Renders the chat UI into a host made earlier (by `createWidget`, or by the embed's launcher). */
-export function startWidget(host: WidgetHost, options: WidgetOptions): LeFluxWidget {
-  const { title = 'Chat', lang = 'en' } = options;
+/**
+ * Renders the chat UI into a host made earlier (by `createWidget`, or by the embed's launcher),
+ * once `strings` (fetched alongside this chunk) are there; the API works at once either way.
+ */
+export function startWidget(
+  host: WidgetHost,
+  options: WidgetOptions,
+  strings: Promise<Strings>,
+): LeFluxWidget {
+  const { title = 'Chat' } = options;
+  let destroyed = false;
   const client = createClient({
     ...options,
     siteKey: options.siteKey ?? 'default',
@@ -63,7 +72,9 @@ export function startWidget(host: WidgetHost, options: WidgetOptions): LeFluxWid
     visitorIdCookie: options.visitorIdCookie ?? !options.noVisitorId,
     runStep: options.runStep ?? runPageStep,
   });
-  render(h(App, { client, config: { title }, strings: STRINGS[lang] }), host.mount);
+  void strings.then((s) => {
+    if (!destroyed) render(h(App, { client, config: { title }, strings: s }), host.mount);
+  });
   const onLauncher = () => client.open();
   host.launcher.addEventListener('click', onLauncher);
   const showLauncher = (state: ClientState) => {
@@ -87,6 +98,7 @@ export function startWidget(host: WidgetHost, options: WidgetOptions): LeFluxWid
     on: (event, handler) => void client.on(event, handler),
     off: client.off,
     destroy() {
+      destroyed = true;
       unsubscribe();
       offClear();
       clearHighlights();

@@ -7,7 +7,7 @@ import { storedWidgetState } from '../src/client/boot-state.js';
 import { readEmbedConfig } from './embed-config.js';
 import { createHost } from './host.js';
 import type { Boot } from './loader.js';
-import { STRINGS } from './strings.js';
+import { launcherLabel, loadStrings } from './strings.js';
 
 export function mount(script: HTMLScriptElement | null, boot: Boot): void {
   const config = readEmbedConfig(script, document);
@@ -15,14 +15,18 @@ export function mount(script: HTMLScriptElement | null, boot: Boot): void {
   const opensNow = stored.open ?? config.open;
   const host = createHost({
     ...config,
-    label: STRINGS[config.lang].openChat,
+    label: launcherLabel(config.lang),
     hideLauncher: opensNow,
   });
 
   let loading: Promise<void> | undefined;
-  const load = (): Promise<void> =>
-    (loading ??= import('./create-widget.js').then(({ startWidget }) => {
-      const widget = startWidget(host, config);
+  const load = (): Promise<void> => {
+    if (loading) return loading;
+    // The visitor's strings (English is inline; another language is a chunk of its own) are
+    // fetched alongside the chat chunk, not after it.
+    const strings = loadStrings(config.lang);
+    loading = import('./create-widget.js').then(({ startWidget }) => {
+      const widget = startWidget(host, config, strings);
       Object.assign(boot.api, widget);
       for (const [name, args, resolve, reject] of boot.calls.splice(0)) {
         try {
@@ -33,7 +37,9 @@ export function mount(script: HTMLScriptElement | null, boot: Boot): void {
           reject(error);
         }
       }
-    }));
+    });
+    return loading;
+  };
 
   // Calls on `window.LeFlux` from now on load the chat UI too, then run on the real API.
   for (const [name, queued] of Object.entries(boot.api)) {

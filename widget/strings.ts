@@ -1,6 +1,8 @@
 /**
- * Every UI string, per language. Add a language by adding a table with the same keys.
- * The accessible names in CONTRACT.md (`Open chat`, `Send`, …) are the `en` ones.
+ * The UI strings. English is here, in embed.js; each other language is its own small chunk that
+ * loads with the chat UI, so a visitor downloads only the language they read. Add a language with
+ * a `strings-xx.ts` table, its launcher label and its loader below.
+ * The accessible names in CONTRACT.md (`Open chat`, `Send`, …) are the English ones.
  */
 const en = {
   save: 'Save',
@@ -10,7 +12,6 @@ const en = {
   options: 'Conversation options',
   clearConversation: 'Clear conversation',
   clearAndForget: 'Clear and forget my details',
-  openChat: 'Open chat',
   closeChat: 'Close chat',
   message: 'Message',
   send: 'Send',
@@ -29,57 +30,30 @@ const en = {
 
 export type Strings = typeof en;
 
-const fr: Strings = {
-  save: 'Enregistrer',
-  fieldName: 'Votre nom',
-  fieldEmail: 'Votre e-mail',
-  fieldPhone: 'Votre téléphone',
-  options: 'Options de la conversation',
-  clearConversation: 'Effacer la conversation',
-  clearAndForget: 'Effacer et oublier mes coordonnées',
-  openChat: 'Ouvrir le chat',
-  closeChat: 'Fermer le chat',
-  message: 'Message',
-  send: 'Envoyer',
-  placeholder: 'Écrivez un message…',
-  sending: 'Envoi…',
-  notSent: 'Non envoyé',
-  earlier: 'Conversation précédente',
-  newConversation: 'Nouvelle conversation',
-  empty: 'Posez-nous vos questions — nous répondons tout de suite.',
-  takenOver:
-    'Un autre onglet a repris cette conversation. Vous pourrez continuer ici dans un instant.',
-  offline: 'Reconnexion…',
-  you: 'Vous',
-  agent: 'Agent',
+/** The launcher's label, apart from the tables: the launcher shows before any table loads. */
+const OPEN_CHAT = { en: 'Open chat', fr: 'Ouvrir le chat', de: 'Chat öffnen' };
+
+export type Lang = keyof typeof OPEN_CHAT;
+
+export const isLang = (value: string): value is Lang => Object.hasOwn(OPEN_CHAT, value);
+
+export const launcherLabel = (lang: Lang): string => OPEN_CHAT[lang];
+
+const LOADERS: Record<Exclude<Lang, 'en'>, () => Promise<Strings>> = {
+  fr: () => import('./strings-fr.js').then((m) => m.fr),
+  de: () => import('./strings-de.js').then((m) => m.de),
 };
 
-const de: Strings = {
-  save: 'Speichern',
-  fieldName: 'Ihr Name',
-  fieldEmail: 'Ihre E-Mail',
-  fieldPhone: 'Ihre Telefonnummer',
-  options: 'Optionen der Unterhaltung',
-  clearConversation: 'Unterhaltung löschen',
-  clearAndForget: 'Löschen und meine Daten vergessen',
-  openChat: 'Chat öffnen',
-  closeChat: 'Chat schließen',
-  message: 'Nachricht',
-  send: 'Senden',
-  placeholder: 'Nachricht schreiben…',
-  sending: 'Wird gesendet…',
-  notSent: 'Nicht gesendet',
-  earlier: 'Frühere Unterhaltung',
-  newConversation: 'Neue Unterhaltung',
-  empty: 'Fragen Sie uns — wir antworten sofort.',
-  takenOver:
-    'Ein anderer Tab hat diese Unterhaltung übernommen. Gleich können Sie hier weiterschreiben.',
-  offline: 'Verbinde neu…',
-  you: 'Sie',
-  agent: 'Agent',
-};
-
-export const STRINGS = { en, fr, de } as const;
-export type Lang = keyof typeof STRINGS;
-
-export const isLang = (value: string): value is Lang => Object.hasOwn(STRINGS, value);
+/**
+ * The strings for `lang`. If its chunk cannot load (network, a deploy removed it), English: a
+ * chat in the wrong language beats none.
+ *
+ * @example const strings = await loadStrings('fr');
+ */
+export function loadStrings(lang: Lang): Promise<Strings> {
+  if (lang === 'en') return Promise.resolve(en);
+  return LOADERS[lang]().catch((error: unknown) => {
+    console.warn(`[leflux] could not load the ${lang} strings; using English.`, error);
+    return en;
+  });
+}
