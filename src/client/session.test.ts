@@ -280,6 +280,32 @@ describe('createClient', () => {
     expect((await history.load('acme')).every((m) => m.archivedAt !== undefined)).toBe(true);
   });
 
+  it('asks the server to restore while IndexedDB is still opening', async () => {
+    const { make, server, history } = setup();
+    const first = make();
+    await first.send('hello');
+    await vi.waitFor(() => expect(first.getState().messages[0]?.status).toBe('sent'));
+    first.destroy();
+    let release = () => {};
+    const opening = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const asked: string[] = [];
+    const second = make({
+      history: () => opening.then(() => history),
+      fetch: ((input: RequestInfo | URL, init?: RequestInit) => {
+        asked.push(String(input));
+        return server.fetch(input, init);
+      }) as typeof fetch,
+    });
+    await vi.waitFor(() => expect(asked).toHaveLength(1));
+    expect(second.getState().messages).toEqual([]);
+    release();
+    await second.ready();
+    expect(texts(second.getState().messages)).toEqual(['hello']);
+    expect(second.getState().phase).toBe('ready');
+  });
+
   it('keeps unacknowledged messages across a reload and delivers them once', async () => {
     const { make, server } = setup();
     const first = make();

@@ -466,6 +466,17 @@ export function createClient(options: ClientOptions): LeFluxClient {
   }
 
   async function start(): Promise<void> {
+    // The server's answer does not depend on the cache: ask while IndexedDB opens and reads.
+    const asked = session;
+    const restoring = asked
+      ? restoreSession({
+          server,
+          sessionId: asked.id,
+          token: asked.token,
+          url: page().url,
+          fetch: options.fetch,
+        })
+      : undefined;
     try {
       history = await (options.history ?? openHistory)();
     } catch {
@@ -501,17 +512,17 @@ export function createClient(options: ClientOptions): LeFluxClient {
     render();
     store.setState({ phase: session ? 'restoring' : 'ready' });
 
-    if (session) {
-      const { id, token } = session;
-      const result = await restoreSession({
-        server,
-        sessionId: id,
-        token,
-        url: page().url,
-        fetch: options.fetch,
-      });
+    if (session && restoring) {
+      const { id } = session;
+      const result = await restoring;
       await older;
       if (destroyed) return;
+      // Another tab replaced the session meanwhile: the socket brings that one up to date.
+      if (id !== asked?.id) {
+        store.setState({ phase: 'ready' });
+        void ensureConnection();
+        return;
+      }
       if (result.kind === 'restored') {
         await commit(result.history.map((m) => toStored(m, id)));
         task.show(result.task);
