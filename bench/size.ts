@@ -20,10 +20,10 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
  */
 const BUDGETS = {
   beforeLauncher: 12 * 1024,
-  // Issue 6 asks for 24 KB; the split costs ~2 KB of compression context, our own code is
-  // ~13 KB gzip and idb (~1 KB) stays: it is the project's chosen IndexedDB layer. This budget
-  // holds the line while our own code is worked down.
-  total: 37 * 1024,
+  // Issue 6 asks for 24 KB. Near 34.6 KB today: socket.io-client's stack ~11.7 KB, preact
+  // ~4.7 KB and idb ~1.2 KB (the project's chosen IndexedDB layer) stay; our own code is ~15 KB
+  // (src/client ~8.7 KB of it). This budget holds the line while our own code is worked down.
+  total: 35 * 1024,
 };
 
 const kb = (n: number) => `${(n / 1024).toFixed(2)} KB`;
