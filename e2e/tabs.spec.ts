@@ -133,9 +133,19 @@ test('two tabs each send 20 messages as fast as they can: both tabs and the serv
     (await shownTexts(widget(page).visitorMessages)).filter((t) => /^[AB]\d+$/.test(t));
   for (const page of [a, b]) {
     const w = widget(page);
-    await expect(w.log.locator('[data-author="visitor"][data-status="sent"]')).toHaveCount(41, {
-      timeout: 15_000,
-    });
+    // Only the latest rows stay rendered while the log follows new messages: read back from the
+    // top, as a visitor scrolling up would, until every message shows delivered.
+    await expect
+      .poll(
+        async () => {
+          await w.log.evaluate((log) => {
+            log.scrollTop = 0;
+          });
+          return w.log.locator('[data-author="visitor"][data-status="sent"]').count();
+        },
+        { timeout: 15_000 },
+      )
+      .toBe(41);
     const texts = await burstTexts(page);
     expect(texts).toHaveLength(40);
     expect(texts.filter((t) => t.startsWith('A'))).toEqual(expectedA);
