@@ -2,6 +2,8 @@
  * Child-process entry of a bench server (see server-process.ts). argv[2] is the JSON options.
  * - `leflux`: the real server (`startServer`) with a memory store the parent can seed.
  * - `echo`: a bare socket.io 4.8 server that acks every `echo` with its payload.
+ * - `ack-reply`: a bare socket.io 4.8 server speaking the gateway's shape with no work behind it:
+ *   acks each `visitor_message` and then emits an `agent_message` (two packets out per message).
  * - `http-floor`: a bare node:http server answering every POST with a restore-sized JSON body.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -86,6 +88,33 @@ async function startEcho(): Promise<Running> {
   };
 }
 
+async function startAckReply(): Promise<Running> {
+  const http = createServer();
+  const io = new Server(http, { serveClient: false, cors: { origin: true } });
+  io.on('connection', (socket) => {
+    let seq = 0;
+    socket.on('session_init', (_payload: unknown, ack: unknown) => {
+      if (typeof ack === 'function')
+        ack({ ok: true, sessionId: socket.id, token: 't', resumed: false, missed: [], task: null });
+    });
+    socket.on('visitor_message', (payload: { id?: string; text?: string }, ack: unknown) => {
+      if (typeof ack !== 'function') return;
+      ack({ ok: true, seq: ++seq, duplicate: false });
+      socket.emit('agent_message', {
+        id: `r${seq}`,
+        text: `You asked: ${payload.text ?? ''}. Here is what I found on this site.`,
+        at: Date.now(),
+        seq: ++seq,
+      });
+    });
+  });
+  await new Promise<void>((done) => http.listen(0, '127.0.0.1', done));
+  return {
+    url: listenUrl(http.address() as AddressInfo),
+    close: () => io.close(),
+  };
+}
+
 async function startHttpFloor(): Promise<Running> {
   const count = options.floorMessages ?? 200;
   const body: RestoreResponse = {
@@ -130,7 +159,9 @@ async function main(): Promise<void> {
       ? await startLeFlux()
       : options.kind === 'echo'
         ? await startEcho()
-        : await startHttpFloor();
+        : options.kind === 'ack-reply'
+          ? await startAckReply()
+          : await startHttpFloor();
 
   process.on('message', async (raw) => {
     const request = raw as BenchRequest;

@@ -5,7 +5,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-export type BenchServerKind = 'leflux' | 'echo' | 'http-floor';
+export type BenchServerKind = 'leflux' | 'echo' | 'ack-reply' | 'http-floor';
 
 export interface BenchServerOptions {
   kind: BenchServerKind;
@@ -61,10 +61,16 @@ export interface BenchServer {
 
 const entry = fileURLToPath(new URL('./bench-server.ts', import.meta.url));
 
+/** `LEFLUX_BENCH_PROFILE=<dir>`: every bench server writes a V8 CPU profile there as it exits. */
+const profileArgs = (): string[] => {
+  const dir = process.env.LEFLUX_BENCH_PROFILE;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+};
+
 /** Starts a bench server child on a free loopback port and resolves once it listens. */
 export function spawnBenchServer(options: BenchServerOptions): Promise<BenchServer> {
   const child: ChildProcess = fork(entry, [JSON.stringify(options)], {
-    execArgv: ['--import', 'tsx', '--expose-gc'],
+    execArgv: ['--import', 'tsx', '--expose-gc', ...profileArgs()],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   let nextId = 1;

@@ -1,13 +1,14 @@
 /**
  * Figure 1: messages per server CPU-second. 100 socket.io connections, each sending its next
  * message as soon as the previous one is acked, against (a) the LeFlux gateway (validate, dedupe,
- * store, SQLite log, demo agent reply) and (b) a bare socket.io echo server.
+ * store, SQLite log, demo agent reply), (b) a bare socket.io echo server (the baseline) and (c) a
+ * bare socket.io server that acks and replies like the gateway with nothing behind it.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Socket } from 'socket.io-client';
-import { spawnBenchServer } from './server-process.js';
+import { type BenchServer, spawnBenchServer } from './server-process.js';
 import { closeSockets, connectSockets, initSession } from './socket-clients.js';
 import { sleep } from './stats.js';
 
@@ -94,31 +95,87 @@ const pool = (rounds: readonly ThroughputResult[]): ThroughputResult => {
   return { messages, cpuSeconds, wallSeconds, perCpuSecond: messages / cpuSeconds };
 };
 
-/**
- * Both servers run side by side and are loaded in alternating rounds, so that other work on the
- * machine weighs on both alike. Echo: round trips; LeFlux: visitor messages acked, logged and
- * answered by the agent (replies awaited before the CPU is read).
- */
-export async function measureThroughput(
-  options = THROUGHPUT_DEFAULTS,
-): Promise<{ echo: ThroughputResult; gateway: ThroughputResult }> {
-  const dir = mkdtempSync(join(tmpdir(), 'leflux-bench-'));
-  const echoServer = await spawnBenchServer({ kind: 'echo' });
-  const ours = await spawnBenchServer({ kind: 'leflux', dbPath: join(dir, 'log.sqlite') }).catch(
-    async (error: unknown) => {
-      await echoServer.close();
-      throw error;
+/** A server speaking the gateway's shape, its connected sockets and its agent replies so far. */
+interface GatewayTarget {
+  server: BenchServer;
+  sockets: Socket[];
+  sent: number;
+  replies: number;
+}
+
+async function gatewayTarget(server: BenchServer, connections: number): Promise<GatewayTarget> {
+  const target: GatewayTarget = { server, sockets: [], sent: 0, replies: 0 };
+  target.sockets.push(...(await connectSockets(server.url, connections)));
+  for (const socket of target.sockets) socket.on('agent_message', () => void target.replies++);
+  await Promise.all(target.sockets.map((socket) => initSession(socket, 'bench')));
+  return target;
+}
+
+let messageRound = 0;
+
+/** One round of visitor messages, each acked; then every agent reply awaited before the CPU read. */
+function gatewayRound(target: GatewayTarget, options: ThroughputOptions) {
+  const r = messageRound++;
+  return closedLoop(
+    target.sockets,
+    async (socket, i, n) => {
+      const reply = (await socket.timeout(10_000).emitWithAck('visitor_message', {
+        id: `v${r}x${i}x${n}`,
+        text: QUESTIONS[n % QUESTIONS.length],
+        url: 'http://127.0.0.1/bench',
+        sentAt: Date.now(),
+      })) as { ok: boolean; duplicate?: boolean; error?: { message: string } };
+      if (!reply.ok || reply.duplicate) {
+        throw new Error(`message refused: ${reply.error?.message ?? 'duplicate'}`);
+      }
+      target.sent++;
+    },
+    async () => (await target.server.usage()).cpuMicros,
+    options,
+    // Every answered message costs its agent reply too: wait for them before reading the CPU.
+    async () => {
+      const until = performance.now() + 10_000;
+      while (target.replies < target.sent && performance.now() < until) await sleep(10);
+      if (target.replies < target.sent) {
+        throw new Error(`only ${target.replies} of ${target.sent} agent replies arrived`);
+      }
     },
   );
-  const echoSockets: Socket[] = [];
-  const ourSockets: Socket[] = [];
+}
+
+export interface ThroughputResults {
+  /** Bare socket.io: one packet in, its ack out. The issue's baseline. */
+  echo: ThroughputResult;
+  /**
+   * Bare socket.io in the gateway's shape: a message in, its ack and an `agent_message` out, no
+   * work behind them. What the protocol itself costs: the ceiling for any gateway.
+   */
+  ackReply: ThroughputResult;
+  /** LeFlux: validate, dedupe, store, SQLite log, demo agent reply. */
+  gateway: ThroughputResult;
+}
+
+/**
+ * The servers run side by side and are loaded in alternating rounds, so that other work on the
+ * machine weighs on all alike. Echo: round trips; the others: visitor messages acked and
+ * answered (replies awaited before the CPU is read).
+ */
+export async function measureThroughput(options = THROUGHPUT_DEFAULTS): Promise<ThroughputResults> {
+  const dir = mkdtempSync(join(tmpdir(), 'leflux-bench-'));
+  const servers: BenchServer[] = [];
+  const sockets: Socket[] = [];
   try {
-    echoSockets.push(...(await connectSockets(echoServer.url, options.connections)));
-    ourSockets.push(...(await connectSockets(ours.url, options.connections)));
-    let sent = 0;
-    let replies = 0;
-    for (const socket of ourSockets) socket.on('agent_message', () => void replies++);
-    await Promise.all(ourSockets.map((socket) => initSession(socket, 'bench')));
+    const echoServer = await spawnBenchServer({ kind: 'echo' });
+    servers.push(echoServer);
+    const bare = await spawnBenchServer({ kind: 'ack-reply' });
+    servers.push(bare);
+    const ours = await spawnBenchServer({ kind: 'leflux', dbPath: join(dir, 'log.sqlite') });
+    servers.push(ours);
+    const echoSockets = await connectSockets(echoServer.url, options.connections);
+    sockets.push(...echoSockets);
+    const bareTarget = await gatewayTarget(bare, options.connections);
+    const ourTarget = await gatewayTarget(ours, options.connections);
+    sockets.push(...bareTarget.sockets, ...ourTarget.sockets);
 
     const echoRound = () =>
       closedLoop(
@@ -135,44 +192,18 @@ export async function measureThroughput(
         async () => (await echoServer.usage()).cpuMicros,
         options,
       );
-    let round = 0;
-    const gatewayRound = () => {
-      const r = round++;
-      return closedLoop(
-        ourSockets,
-        async (socket, i, n) => {
-          const reply = (await socket.timeout(10_000).emitWithAck('visitor_message', {
-            id: `v${r}x${i}x${n}`,
-            text: QUESTIONS[n % QUESTIONS.length],
-            url: 'http://127.0.0.1/bench',
-            sentAt: Date.now(),
-          })) as { ok: boolean; duplicate?: boolean; error?: { message: string } };
-          if (!reply.ok || reply.duplicate) {
-            throw new Error(`message refused: ${reply.error?.message ?? 'duplicate'}`);
-          }
-          sent++;
-        },
-        async () => (await ours.usage()).cpuMicros,
-        options,
-        // Every answered message costs its agent reply too: wait for them before reading the CPU.
-        async () => {
-          const until = performance.now() + 10_000;
-          while (replies < sent && performance.now() < until) await sleep(10);
-          if (replies < sent) throw new Error(`only ${replies} of ${sent} agent replies arrived`);
-        },
-      );
-    };
     const echo: ThroughputResult[] = [];
+    const ackReply: ThroughputResult[] = [];
     const gateway: ThroughputResult[] = [];
     for (let i = 0; i < options.rounds; i++) {
       echo.push(await echoRound());
-      gateway.push(await gatewayRound());
+      ackReply.push(await gatewayRound(bareTarget, options));
+      gateway.push(await gatewayRound(ourTarget, options));
     }
-    return { echo: pool(echo), gateway: pool(gateway) };
+    return { echo: pool(echo), ackReply: pool(ackReply), gateway: pool(gateway) };
   } finally {
-    closeSockets(echoSockets);
-    closeSockets(ourSockets);
-    await Promise.all([echoServer.close(), ours.close()]);
+    closeSockets(sockets);
+    await Promise.all(servers.map((server) => server.close()));
     rmSync(dir, { recursive: true, force: true });
   }
 }
