@@ -14,7 +14,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /**
  * Budgets in gzip bytes. `beforeLauncher`: what a page must download before the launcher shows
- * (`widget.js`, `leflux/embed.js` and its static imports). `total`: every file of the widget a
+ * (`widget.js`, `leflux/embed-<hash>.js` and its static imports). `total`: every file of the widget a
  * visitor who chats downloads (each compressed on its own, as a server sends them), in the
  * language whose strings chunk is largest.
  */

@@ -33,7 +33,11 @@ export function measureWidgetFiles(dist = join(root, 'dist')) {
       visit(`leflux/${spec!.slice(2)}`);
     }
   };
-  visit('leflux/embed.js');
+  // The entry's name is hashed; the build's manifest says which file it is.
+  const manifest = JSON.parse(readFileSync(join(dist, 'leflux/.vite/manifest.json'), 'utf8')) as {
+    'widget/embed.ts': { file: string };
+  };
+  visit(`leflux/${manifest['widget/embed.ts'].file}`);
   const sum = (names: Iterable<string>) => [...names].reduce((n, f) => n + (files.get(f) ?? 0), 0);
   const languages = new Set([...files.keys()].filter((f) => LANGUAGE_CHUNK.test(f)));
   const english = sum([...files.keys()].filter((f) => !languages.has(f)));

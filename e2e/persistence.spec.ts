@@ -51,6 +51,37 @@ test('after a reload the open window and the whole conversation are on screen be
   ]);
 });
 
+test('a reload with a stored conversation revalidates only widget.js and fetches the chat beside the embed module', async ({
+  page,
+  server,
+}) => {
+  const w = await converse(page, `${server.url}/`, ['hello']);
+  await page.reload();
+  await expect(w.messages).toHaveCount(2);
+  const scripts = await page.evaluate(() =>
+    (performance.getEntriesByType('resource') as PerformanceResourceTiming[])
+      .filter((e) => e.initiatorType !== 'fetch' && e.name.endsWith('.js'))
+      .map((e) => ({
+        path: new URL(e.name).pathname,
+        start: e.startTime,
+        end: e.responseEnd,
+        bytes: e.transferSize,
+      })),
+  );
+  const find = (pattern: RegExp) => {
+    const found = scripts.find((s) => pattern.test(s.path));
+    if (!found) throw new Error(`no ${pattern} in ${JSON.stringify(scripts)}`);
+    return found;
+  };
+  const embed = find(/^\/leflux\/embed-[\w-]+\.js$/);
+  const chat = find(/^\/leflux\/create-widget-[\w-]+\.js$/);
+  // Hashed names come from the browser's cache without asking the server again.
+  expect(embed.bytes).toBe(0);
+  expect(chat.bytes).toBe(0);
+  // widget.js asked for the chat chunk itself: not after the embed module had arrived and run.
+  expect(chat.start).toBeLessThanOrEqual(embed.end);
+});
+
 test('a hard navigation to another page keeps the window open and the conversation', async ({
   page,
   server,

@@ -4,6 +4,28 @@
  * run once it is) and imports the embed module next to it. No imports here, so it stays one file.
  */
 
+/** The modules' hashed file names under `leflux/`, from the build (vite.config.ts). */
+declare const __LEFLUX_EMBED__: string;
+declare const __LEFLUX_CHAT__: string;
+
+/**
+ * Whether an earlier visit left a conversation or an open window here: then the chat is needed
+ * at once, and its chunk is fetched beside the embed module instead of after it. A guess on
+ * purpose (any site key): a wrong one only fetches early what idle time would fetch anyway.
+ */
+function chatNeededNow(): boolean {
+  try {
+    const storage = localStorage;
+    return (
+      storage.getItem('leflux:sessionId') !== null ||
+      /"open":true/.test(storage.getItem('leflux:widget') ?? '')
+    );
+  } catch {
+    // Storage blocked: nothing stored either.
+    return false;
+  }
+}
+
 type Call = [
   name: string,
   args: unknown[],
@@ -39,7 +61,10 @@ const QUEUED = ['open', 'close', 'toggle', 'send', 'clear', 'identify', 'on', 'o
   }
   w.LeFlux = api;
   const base = script?.src || location.href;
-  import(/* @vite-ignore */ new URL('leflux/embed.js', base).href).then(
+  const url = (file: string) => new URL(`leflux/${file}`, base).href;
+  // The embed module imports the same URL later and gets this one; a failure is reported there.
+  if (chatNeededNow()) import(/* @vite-ignore */ url(__LEFLUX_CHAT__)).catch(() => {});
+  import(/* @vite-ignore */ url(__LEFLUX_EMBED__)).then(
     (embed: { mount: (script: HTMLScriptElement | null, boot: Boot) => void }) => {
       const start = () => embed.mount(script, { api, calls });
       if (document.body) start();
