@@ -7,6 +7,7 @@ import {
   type LeFluxClient,
   type SessionSnapshot,
 } from '../src/client/index.js';
+import { openHistory } from '../src/client/storage/history.js';
 import type { ChatMessage } from '../src/protocol/index.js';
 import type { EmbedConfig } from './embed-config.js';
 import { createHost, type WidgetHost } from './host.js';
@@ -62,6 +63,8 @@ export function startWidget(
   host: WidgetHost,
   options: WidgetOptions,
   strings: Promise<Strings>,
+  /** The history database `widget.js` began opening (see loader.ts). */
+  db?: Promise<IDBDatabase | undefined>,
 ): LeFluxWidget {
   const { title = 'Chat' } = options;
   let destroyed = false;
@@ -71,6 +74,7 @@ export function startWidget(
     defaultOpen: options.defaultOpen ?? options.open ?? false,
     visitorIdCookie: options.visitorIdCookie ?? !options.noVisitorId,
     runStep: options.runStep ?? runPageStep,
+    ...(db && !options.history ? { history: () => openHistory(db) } : {}),
   });
   void strings.then((s) => {
     if (!destroyed) render(h(App, { client, config: { title }, strings: s }), host.mount);

@@ -26,7 +26,7 @@ export function mount(script: HTMLScriptElement | null, boot: Boot): void {
     // fetched alongside the chat chunk, not after it.
     const strings = loadStrings(config.lang);
     loading = import('./create-widget.js').then(({ startWidget }) => {
-      const widget = startWidget(host, config, strings);
+      const widget = startWidget(host, config, strings, boot.db);
       Object.assign(boot.api, widget);
       for (const [name, args, resolve, reject] of boot.calls.splice(0)) {
         try {

@@ -119,6 +119,61 @@ describe('IndexedDB history', () => {
   });
 });
 
+/** What `widget.js` does on a reload: opens `leflux` at whatever version it has. */
+function openRaw(): Promise<IDBDatabase> {
+  return new Promise((resolve, reject) => {
+    const request = indexedDB.open('leflux');
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+}
+
+describe('IndexedDB history, opened early', () => {
+  it('takes over a connection opened at this version', async () => {
+    const first = await openHistory();
+    await first.put([msg('kept')]);
+    first.close();
+    const raw = await openRaw();
+    const history = await openHistory(Promise.resolve(raw));
+    expect((await history.loadTail('acme', 10)).map((m) => m.id)).toEqual(['kept']);
+    history.close();
+    // The history's connection was that one: closing the history closed it.
+    expect(() => raw.transaction('messages')).toThrow();
+  });
+
+  it('closes a version 1 connection and upgrades as usual', async () => {
+    const db = await openDB('leflux', 1, {
+      upgrade(database) {
+        database.createObjectStore('messages', { keyPath: 'id' }).createIndex('bySite', 'siteKey');
+      },
+    });
+    await db.put('messages', msg('old', { seq: 1 }));
+    db.close();
+    const raw = await openRaw();
+    expect(raw.version).toBe(1);
+    const history = await openHistory(Promise.resolve(raw));
+    opened.push(history);
+    expect((await history.loadTail('acme', 10)).map((m) => m.id)).toEqual(['old']);
+    const check = await openDB('leflux');
+    expect(check.version).toBe(2);
+    check.close();
+  });
+
+  it('opens as usual when the early open found nothing or failed', async () => {
+    const earlyOpens = [
+      () => Promise.resolve(undefined),
+      () => Promise.reject(new Error('blocked')),
+    ];
+    for (const early of earlyOpens) {
+      const history = await openHistory(early());
+      opened.push(history);
+      expect(history.persistent).toBe(true);
+      await history.put([msg('a')]);
+      expect((await history.load('acme')).map((m) => m.id)).toEqual(['a']);
+    }
+  });
+});
+
 describe('IndexedDB history, version 1 data', () => {
   /** What the first release left in browsers: database version 1, one record per message. */
   async function writeVersion1(records: unknown[]) {

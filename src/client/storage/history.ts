@@ -1,4 +1,4 @@
-import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
+import { type DBSchema, type IDBPDatabase, openDB, wrap } from 'idb';
 import { type ChatMessage, validateChatMessage } from '../../protocol/index.js';
 
 export type DeliveryStatus = 'pending' | 'sent' | 'failed';
@@ -110,10 +110,34 @@ interface LeFluxDB extends DBSchema {
  * IndexedDB is missing or fails to open (private modes, disabled storage). Reads validate every
  * record.
  */
-export async function openHistory(): Promise<HistoryStore> {
+/**
+ * Takes over a connection opened before this module loaded (`widget.js` starts one on a reload)
+ * when it is at this schema version; otherwise closes it, and `openHistory` opens (and
+ * upgrades) as usual.
+ */
+async function adopt(
+  opened: Promise<IDBDatabase | undefined> | undefined,
+): Promise<IDBPDatabase<LeFluxDB> | undefined> {
+  const raw = await opened?.catch(() => undefined);
+  if (!raw) return undefined;
+  if (raw.version !== DB_VERSION || !raw.objectStoreNames.contains(STORE)) {
+    raw.close();
+    return undefined;
+  }
+  // As `blocking` below: a newer tab wants to upgrade, step aside.
+  raw.onversionchange = () => raw.close();
+  return wrap(raw) as unknown as IDBPDatabase<LeFluxDB>;
+}
+
+export async function openHistory(
+  /** A connection to `leflux` opened earlier, at any version (see `adopt`). */
+  opened?: Promise<IDBDatabase | undefined>,
+): Promise<HistoryStore> {
   let db: IDBPDatabase<LeFluxDB>;
   try {
     if (typeof indexedDB === 'undefined') return memoryHistory();
+    const adopted = await adopt(opened);
+    if (adopted) return historyOn(adopted);
     db = await openDB<LeFluxDB>(DB_NAME, DB_VERSION, {
       // Every schema migration, keyed on the version the browser had.
       async upgrade(database, oldVersion, _newVersion, tx) {
@@ -136,6 +160,11 @@ export async function openHistory(): Promise<HistoryStore> {
   } catch {
     return memoryHistory();
   }
+  return historyOn(db);
+}
+
+/** The history store over an open connection at `DB_VERSION`. */
+function historyOn(db: IDBPDatabase<LeFluxDB>): HistoryStore {
   const parse = (rows: unknown[]) => {
     const parsed: StoredMessage[] = [];
     for (const row of rows) {
