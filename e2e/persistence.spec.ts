@@ -82,6 +82,24 @@ test('a reload with a stored conversation revalidates only widget.js and fetches
   expect(chat.start).toBeLessThanOrEqual(embed.end);
 });
 
+test('a window restored open on a reload leaves the page its focus; opening it by hand focuses the composer', async ({
+  page,
+  server,
+}) => {
+  const w = await converse(page, `${server.url}/`, ['hello']);
+  await page.reload();
+  await expect(w.messages).toHaveCount(2);
+  // Give a late focus every chance to happen: the next frames have painted.
+  await page.evaluate(
+    () => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))),
+  );
+  await expect(w.input).not.toBeFocused();
+  expect(await page.evaluate(() => document.activeElement?.localName)).toBe('body');
+  await w.dialog.getByRole('button', { name: 'Close chat' }).click();
+  await w.launcher.click();
+  await expect(w.input).toBeFocused();
+});
+
 test('a hard navigation to another page keeps the window open and the conversation', async ({
   page,
   server,

@@ -9,9 +9,11 @@ export interface ChatWindowProps {
   state: ClientState;
   title: string;
   strings: Strings;
+  /** Focus the composer (the visitor opened the window on this page). */
+  autoFocus: boolean;
 }
 
-export function ChatWindow({ client, state, title, strings }: ChatWindowProps) {
+export function ChatWindow({ client, state, title, strings, autoFocus }: ChatWindowProps) {
   const reconnecting = state.sessionId !== null && !state.connected && state.phase === 'ready';
   return (
     <section class="window" role="dialog" aria-label={title}>
@@ -35,7 +37,12 @@ export function ChatWindow({ client, state, title, strings }: ChatWindowProps) {
           {state.task.stepLabel}…
         </p>
       )}
-      <Composer disabled={state.readOnly} strings={strings} onSend={client.send} />
+      <Composer
+        disabled={state.readOnly}
+        autoFocus={autoFocus}
+        strings={strings}
+        onSend={client.send}
+      />
     </section>
   );
 }

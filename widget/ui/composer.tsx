@@ -5,18 +5,20 @@ import { SendIcon } from './icons.js';
 
 export interface ComposerProps {
   disabled: boolean;
+  /** Take the focus when shown and when it becomes enabled again. */
+  autoFocus: boolean;
   strings: Strings;
   onSend: (text: string) => unknown;
 }
 
 /** Text box and Send button. Enter sends, Shift+Enter starts a new line. */
-export function Composer({ disabled, strings, onSend }: ComposerProps) {
+export function Composer({ disabled, autoFocus, strings, onSend }: ComposerProps) {
   const [text, setText] = useState('');
   const input = useRef<HTMLTextAreaElement>(null);
 
   useEffect(() => {
-    if (!disabled) input.current?.focus({ preventScroll: true });
-  }, [disabled]);
+    if (!disabled && autoFocus) input.current?.focus({ preventScroll: true });
+  }, [disabled, autoFocus]);
 
   const submit = () => {
     if (disabled || text.trim() === '') return;
