@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LIMITS } from '../../protocol/index.js';
 import { type LeFluxServer, startServer } from '../app.js';
@@ -363,6 +364,49 @@ describe('GET /widget.js', () => {
     const rebuilt = await fetch(`${server.url}/widget.js`, { headers: { 'if-none-match': etag } });
     expect(rebuilt.status).toBe(200);
     expect(await rebuilt.text()).toBe('window.LeFlux = 22;');
+  });
+
+  it('compresses for browsers that accept it: brotli first, then gzip, each with its own ETag', async () => {
+    const code = `window.LeFlux = ${JSON.stringify('x'.repeat(2000))};`;
+    writeFileSync(join(dir, 'widget.js'), code);
+    const get = (headers: Record<string, string>) =>
+      new Promise<{ status: number; headers: Record<string, unknown>; body: Buffer }>(
+        (done, fail) => {
+          const { port } = new URL(server.url);
+          const req = request({ host: '127.0.0.1', port, path: '/widget.js', headers }, (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (chunk: Buffer) => chunks.push(chunk));
+            res.on('end', () =>
+              done({
+                status: res.statusCode ?? 0,
+                headers: res.headers,
+                body: Buffer.concat(chunks),
+              }),
+            );
+          });
+          req.on('error', fail);
+          req.end();
+        },
+      );
+    const br = await get({ 'accept-encoding': 'gzip, deflate, br' });
+    expect(br.headers['content-encoding']).toBe('br');
+    expect(br.headers.vary).toBe('Accept-Encoding');
+    expect(brotliDecompressSync(br.body).toString()).toBe(code);
+    expect(br.body.length).toBeLessThan(code.length / 10);
+
+    const gz = await get({ 'accept-encoding': 'gzip;q=1, br;q=0' });
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(gz.body).toString()).toBe(code);
+
+    const plain = await get({});
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.body.toString()).toBe(code);
+
+    const etags = [br, gz, plain].map((r) => r.headers.etag as string);
+    expect(new Set(etags).size).toBe(3);
+    expect((await get({ 'accept-encoding': 'br', 'if-none-match': etags[0]! })).status).toBe(304);
+    // The plain file's validator does not stand for the brotli copy.
+    expect((await get({ 'accept-encoding': 'br', 'if-none-match': etags[2]! })).status).toBe(200);
   });
 
   it('serves the source map beside it', async () => {
