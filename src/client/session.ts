@@ -465,24 +465,18 @@ export function createClient(options: ClientOptions): LeFluxClient {
     if (open) void ensureConnection();
   }
 
-  async function start(): Promise<void> {
-    // The server's answer does not depend on the cache: ask while IndexedDB opens and reads.
-    const asked = session;
-    const restoring = asked
-      ? restoreSession({
-          server,
-          sessionId: asked.id,
-          token: asked.token,
-          url: page().url,
-          fetch: options.fetch,
-        })
-      : undefined;
+  /**
+   * Puts the cached conversation on screen. With a session: the newest screenful first, then
+   * the rest (the returned read, to await before merging the server's answer). Without one:
+   * only undelivered visitor messages are kept.
+   */
+  async function showCache(): Promise<{ older?: Promise<void> }> {
     try {
       history = await (options.history ?? openHistory)();
     } catch {
       history = undefined;
     }
-    if (destroyed) return;
+    if (destroyed) return {};
     let older: Promise<void> | undefined;
     if (session) {
       // The newest screenful first, so the visitor sees the conversation at once; the rest of the
@@ -510,6 +504,35 @@ export function createClient(options: ClientOptions): LeFluxClient {
       conversation.apply(keep);
     }
     render();
+    // In an object: an async function returning the promise itself would wait for it.
+    return { older };
+  }
+
+  async function start(): Promise<void> {
+    // The server's answer does not depend on the cache: ask while IndexedDB opens and reads,
+    // but parse it (a long history is several ms) only once the cached conversation shows.
+    let shown = () => {};
+    const cacheShown = new Promise<void>((resolve) => {
+      shown = resolve;
+    });
+    const asked = session;
+    const restoring = asked
+      ? restoreSession({
+          server,
+          sessionId: asked.id,
+          token: asked.token,
+          url: page().url,
+          fetch: options.fetch,
+          readAfter: cacheShown,
+        })
+      : undefined;
+    let older: Promise<void> | undefined;
+    try {
+      ({ older } = await showCache());
+    } finally {
+      shown();
+    }
+    if (destroyed) return;
     store.setState({ phase: session ? 'restoring' : 'ready' });
 
     if (session && restoring) {

@@ -30,6 +30,11 @@ export async function restoreSession(options: {
   url: string;
   fetch?: typeof fetch;
   signal?: AbortSignal;
+  /**
+   * Reads and checks the answer only once this settles: the request goes out at once, while
+   * parsing a long history waits until the caller has painted what it has cached.
+   */
+  readAfter?: Promise<unknown>;
 }): Promise<RestoreResult> {
   const doFetch = options.fetch ?? fetch;
   let response: Response;
@@ -46,6 +51,7 @@ export async function restoreSession(options: {
   } catch (cause) {
     return { kind: 'failed', error: new Error('restore request failed', { cause }) };
   }
+  await options.readAfter?.catch(() => undefined);
   // Always read the body: it frees the connection for reuse, and errors carry their code in it.
   let body: unknown;
   let bodyError: unknown;
