@@ -24,8 +24,12 @@ import { purgeSession, restoreSession } from './transport/session-api.js';
 import type { ClientEvents, ClientOptions, ClientState, LeFluxClient } from './types.js';
 import { visitorId } from './visitor-id.js';
 
-/** How many of the newest cached messages a reload reads before the rest: a few screens' worth. */
-const TAIL_SIZE = 100;
+/**
+ * How many of the newest cached messages a reload reads before the rest: more than the first
+ * render shows (15 rows), so scrolling up a little never waits; each one read and checked is
+ * on the way to the first paint.
+ */
+const TAIL_SIZE = 40;
 
 /**
  * Creates the headless client: reads the cached session, restores it through the server,
@@ -483,9 +487,11 @@ export function createClient(options: ClientOptions): LeFluxClient {
       // history follows in the background, before the server's answer is merged in.
       conversation.apply((await history?.loadTail(siteKey, TAIL_SIZE).catch(() => [])) ?? []);
       const at = resets;
-      older = history
-        ?.load(siteKey)
-        .then((all) => {
+      const cache = history;
+      // After this task, in which the UI renders the tail: setting up the read costs ~1 ms.
+      older = new Promise((resolve) => setTimeout(resolve, 0))
+        .then(() => cache?.load(siteKey))
+        .then((all = []) => {
           if (destroyed || at !== resets) return;
           // What this tab holds is as new as the store or newer (other tabs, the socket).
           conversation.apply(all.filter((m) => !conversation.get(m.id)));
