@@ -8,7 +8,7 @@ import type {
   VisitorMessagePayload,
 } from '../protocol/index.js';
 import { createClient } from './session.js';
-import { memoryHistory } from './storage/history.js';
+import { memoryHistory, type StoredMessage } from './storage/history.js';
 import type { TabMessage, TabSync } from './tabs/tab-sync.js';
 import type { Connection, ConnectionEvents, ConnectionOptions } from './transport/connection.js';
 import type { ClientOptions } from './types.js';
@@ -259,6 +259,8 @@ describe('createClient', () => {
     const slow = {
       ...history,
       load: async (siteKey: string) => gate.then(() => history.load(siteKey)),
+      loadPages: async (siteKey: string, size: number, onPage: (m: StoredMessage[]) => void) =>
+        gate.then(() => history.loadPages(siteKey, size, onPage)),
     };
 
     const second = make({ history: async () => slow });

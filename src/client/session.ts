@@ -30,6 +30,8 @@ import { visitorId } from './visitor-id.js';
  * on the way to the first paint.
  */
 const TAIL_SIZE = 40;
+/** The rest of the cached history is read in pages this long: each a task of a few ms. */
+const OLDER_PAGE = 1000;
 
 /**
  * Creates the headless client: reads the cached session, restores it through the server,
@@ -488,14 +490,17 @@ export function createClient(options: ClientOptions): LeFluxClient {
       conversation.apply((await history?.loadTail(siteKey, TAIL_SIZE).catch(() => [])) ?? []);
       const at = resets;
       const cache = history;
+      const current = () => !destroyed && at === resets;
       // After this task, in which the UI renders the tail: setting up the read costs ~1 ms.
       older = new Promise((resolve) => setTimeout(resolve, 0))
-        .then(() => cache?.load(siteKey))
-        .then((all = []) => {
-          if (destroyed || at !== resets) return;
-          // What this tab holds is as new as the store or newer (other tabs, the socket).
-          conversation.apply(all.filter((m) => !conversation.get(m.id)));
-          render();
+        .then(() =>
+          cache?.loadPages(siteKey, OLDER_PAGE, (page) => {
+            // What this tab holds is as new as the store or newer (other tabs, the socket).
+            if (current()) conversation.apply(page.filter((m) => !conversation.get(m.id)));
+          }),
+        )
+        .then(() => {
+          if (current()) render();
         })
         .catch(() => undefined);
     } else {

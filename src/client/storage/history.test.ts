@@ -90,6 +90,25 @@ describe.each([
     expect((await history.loadTail('acme', 2)).map((m) => m.id)).toEqual(['p1', 'p2']);
   });
 
+  it('hands every message of a site over once, oldest first, page by page', async () => {
+    const history = await open();
+    opened.push(history);
+    const sent = Array.from({ length: 23 }, (_, i) => msg(`s${i}`, { seq: i + 1 }));
+    // Pending messages of two tabs may share a time: equal order keys across a page boundary.
+    const pending = ['p1', 'p2', 'p3'].map((id) => msg(id, { status: 'pending', at: 7 }));
+    const earlier = msg('old', { seq: 40, archivedAt: 50 });
+    await history.put([...pending, ...sent, earlier, msg('x', { siteKey: 'acme2', seq: 1 })]);
+    const pages: string[][] = [];
+    await history.loadPages('acme', 5, (page) => pages.push(page.map((m) => m.id)));
+    expect(pages.flat()).toEqual((await history.load('acme')).map((m) => m.id));
+    expect(pages.flat()).toHaveLength(27);
+    expect(new Set(pages.flat()).size).toBe(27);
+    if (history.persistent) expect(pages.map((page) => page.length)).toEqual([5, 4, 4, 4, 4, 4, 2]);
+    const none: string[] = [];
+    await history.loadPages('nobody', 5, (page) => none.push(...page.map((m) => m.id)));
+    expect(none).toEqual([]);
+  });
+
   it('upserts by id', async () => {
     const history = await open();
     opened.push(history);
@@ -127,6 +146,19 @@ function openRaw(): Promise<IDBDatabase> {
     request.onerror = () => reject(request.error);
   });
 }
+
+describe('IndexedDB history pages', () => {
+  it('reads on past a page whose messages all share one order key', async () => {
+    const history = await openHistory();
+    opened.push(history);
+    const same = Array.from({ length: 8 }, (_, i) => msg(`p${i}`, { status: 'pending', at: 7 }));
+    await history.put([msg('s1', { seq: 1 }), ...same]);
+    const pages: string[][] = [];
+    await history.loadPages('acme', 3, (page) => pages.push(page.map((m) => m.id)));
+    expect(pages.flat().sort()).toEqual(['p0', 'p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7', 's1']);
+    expect(pages.flat()[0]).toBe('s1');
+  });
+});
 
 describe('IndexedDB history, opened early', () => {
   it('takes over a connection opened at this version', async () => {

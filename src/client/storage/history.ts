@@ -23,6 +23,16 @@ export interface HistoryStore {
    * screen needs, read without touching the rest of the history.
    */
   loadTail(siteKey: string, count: number): Promise<StoredMessage[]>;
+  /**
+   * Every message of the site, oldest first, handed to `onPage` in pages of about `size`
+   * (each page in display order; a message in one page only). One read of a long history is one
+   * long task; pages keep each task short. Resolves after the last page.
+   */
+  loadPages(
+    siteKey: string,
+    size: number,
+    onPage: (messages: StoredMessage[]) => void,
+  ): Promise<void>;
   put(messages: readonly StoredMessage[]): Promise<void>;
   clear(siteKey: string): Promise<void>;
   close(): void;
@@ -87,6 +97,7 @@ export function memoryHistory(): HistoryStore {
     persistent: false,
     load,
     loadTail: async (siteKey, count) => (await load(siteKey)).slice(-count),
+    loadPages: async (siteKey, _size, onPage) => onPage(await load(siteKey)),
     async put(messages) {
       for (const m of messages) byId.set(m.id, { ...m });
     },
@@ -192,6 +203,32 @@ function historyOn(db: IDBPDatabase<LeFluxDB>): HistoryStore {
       return parse(
         await byOrder.getAll(IDBKeyRange.bound(cursor ? cursor.key : [siteKey], [siteKey, LAST])),
       );
+    },
+    async loadPages(siteKey, size, onPage) {
+      const seen = new Set<string>();
+      const fresh = (rows: unknown[]) =>
+        rows.filter((row) => {
+          const id = (row as { id?: unknown }).id;
+          if (typeof id !== 'string' || seen.has(id)) return false;
+          seen.add(id);
+          return true;
+        });
+      let from: IDBValidKey = [siteKey];
+      for (;;) {
+        const range = IDBKeyRange.bound(from, [siteKey, LAST]);
+        const rows: unknown[] = await db.getAllFromIndex(STORE, 'byOrder', range, size);
+        const page = fresh(rows);
+        if (page.length > 0) onPage(parse(page));
+        if (rows.length < size) return;
+        if (page.length === 0) {
+          // A whole page shares one order key (never in practice): read the rest at once.
+          onPage(parse(fresh(await db.getAllFromIndex(STORE, 'byOrder', range))));
+          return;
+        }
+        // The next page starts at the last key read, inclusive: records sharing it are not
+        // skipped, and those already handed over are dropped above.
+        from = [siteKey, orderOf(rows[rows.length - 1] as Partial<StoredMessage>)];
+      }
     },
     async put(messages) {
       if (messages.length === 0) return;
