@@ -308,6 +308,32 @@ describe('createClient', () => {
     expect(second.getState().phase).toBe('ready');
   });
 
+  it('a restore answer that lands after another tab cleared the conversation is dropped', async () => {
+    const { make, server, history } = setup();
+    const first = make();
+    await first.send('hello');
+    await vi.waitFor(() => expect(first.getState().messages[0]?.status).toBe('sent'));
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const second = make({
+      fetch: (async (input: RequestInfo | URL, init?: RequestInit) => {
+        await held;
+        return server.fetch(input, init);
+      }) as typeof fetch,
+    });
+    await vi.waitFor(() => expect(texts(second.getState().messages)).toEqual(['hello']));
+    await first.clear();
+    await vi.waitFor(() => expect(second.getState().messages).toEqual([]));
+    release();
+    await second.ready();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(second.getState().messages).toEqual([]);
+    expect(second.getState().phase).toBe('ready');
+    expect(await history.load('acme')).toEqual([]);
+  });
+
   it('keeps unacknowledged messages across a reload and delivers them once', async () => {
     const { make, server } = setup();
     const first = make();

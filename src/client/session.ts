@@ -527,6 +527,7 @@ export function createClient(options: ClientOptions): LeFluxClient {
       shown = resolve;
     });
     const asked = session;
+    const at = resets;
     const restoring = asked
       ? restoreSession({
           server,
@@ -546,25 +547,23 @@ export function createClient(options: ClientOptions): LeFluxClient {
     if (destroyed) return;
     store.setState({ phase: session ? 'restoring' : 'ready' });
 
-    if (session && restoring) {
-      const { id } = session;
+    if (asked && restoring) {
+      const { id } = asked;
       const result = await restoring;
       await older;
       if (destroyed) return;
-      // Another tab replaced the session meanwhile: the socket brings that one up to date.
-      if (id !== asked?.id) {
-        store.setState({ phase: 'ready' });
-        void ensureConnection();
-        return;
-      }
-      if (result.kind === 'restored') {
+      // Cleared (here or in another tab) or replaced by another tab's session meanwhile, the
+      // answer is about a conversation this tab no longer shows: writing it would bring cleared
+      // messages back. The socket brings a newer session up to date.
+      const current = at === resets && session?.id === id;
+      if (current && result.kind === 'restored') {
         await commit(result.history.map((m) => toStored(m, id)));
         task.show(result.task);
         applyRetention(result.retention);
         emitter.emit('restore', { sessionId: id, messages: result.history.length });
-      } else if (result.kind === 'gone') {
+      } else if (current && result.kind === 'gone') {
         await archiveSession();
-      } else {
+      } else if (current && result.kind === 'failed') {
         fail(
           'restore_failed',
           'could not reach the server to restore the conversation',
