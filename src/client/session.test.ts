@@ -334,6 +334,33 @@ describe('createClient', () => {
     expect(await history.load('acme')).toEqual([]);
   });
 
+  it('a tab that starts while the visitor opens and writes in another tab stays off the socket', async () => {
+    const { make, server, history } = setup();
+    let release = () => {};
+    const opening = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const connects: string[] = [];
+    const counted = (name: string) => (options: ConnectionOptions) => {
+      connects.push(name);
+      return server.connect(options);
+    };
+    const a = make({ connect: counted('a') });
+    await a.ready();
+    // Tab B's IndexedDB answers late: its start ends after A opened the window and wrote.
+    const b = make({ connect: counted('b'), history: () => opening.then(() => history) });
+    a.open();
+    await a.send('hello from A');
+    await vi.waitFor(() => expect(a.getState().messages[0]?.status).toBe('sent'));
+    release();
+    await b.ready();
+    await vi.waitFor(() => expect(texts(b.getState().messages)).toEqual(['hello from A']));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(connects).toEqual(['a']);
+    expect(server.sessions.size).toBe(1);
+    expect(texts(server.received)).toEqual(['hello from A']);
+  });
+
   it('keeps unacknowledged messages across a reload and delivers them once', async () => {
     const { make, server } = setup();
     const first = make();

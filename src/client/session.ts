@@ -473,21 +473,25 @@ export function createClient(options: ClientOptions): LeFluxClient {
 
   /**
    * Puts the cached conversation on screen. With a session: the newest screenful first, then
-   * the rest (the returned read, to await before merging the server's answer). Without one:
-   * only undelivered visitor messages are kept.
+   * the rest (`older`, to await before merging the server's answer). Without one: only
+   * undelivered visitor messages are kept. `outbox`: undelivered messages were found.
    */
-  async function showCache(): Promise<{ older?: Promise<void> }> {
+  async function showCache(): Promise<{ older?: Promise<void>; outbox: boolean }> {
     try {
       history = await (options.history ?? openHistory)();
     } catch {
       history = undefined;
     }
-    if (destroyed) return {};
+    if (destroyed) return { outbox: false };
     let older: Promise<void> | undefined;
+    let outbox = false;
     if (session) {
       // The newest screenful first, so the visitor sees the conversation at once; the rest of the
       // history follows in the background, before the server's answer is merged in.
-      conversation.apply((await history?.loadTail(siteKey, TAIL_SIZE).catch(() => [])) ?? []);
+      const tail = (await history?.loadTail(siteKey, TAIL_SIZE).catch(() => [])) ?? [];
+      conversation.apply(tail);
+      // Undelivered messages sort last: any there are in the tail.
+      outbox = tail.some((m) => m.status === 'pending');
       const at = resets;
       const cache = history;
       const current = () => !destroyed && at === resets;
@@ -513,10 +517,11 @@ export function createClient(options: ClientOptions): LeFluxClient {
         await history?.put(keep).catch(() => undefined);
       }
       conversation.apply(keep);
+      outbox = keep.length > 0;
     }
     render();
     // In an object: an async function returning the promise itself would wait for it.
-    return { older };
+    return { older, outbox };
   }
 
   async function start(): Promise<void> {
@@ -528,6 +533,11 @@ export function createClient(options: ClientOptions): LeFluxClient {
     });
     const asked = session;
     const at = resets;
+    // Whether this page itself needs the socket is decided from what it found when it loaded.
+    // What other tabs do meanwhile (open the window, start a session, write) arrives mirrored
+    // here, and must not make this tab connect: it would take over their session, or start a
+    // second one and deliver their outbox to it.
+    const openAtLoad = store.getState().open;
     const restoring = asked
       ? restoreSession({
           server,
@@ -539,8 +549,9 @@ export function createClient(options: ClientOptions): LeFluxClient {
         })
       : undefined;
     let older: Promise<void> | undefined;
+    let outbox = false;
     try {
-      ({ older } = await showCache());
+      ({ older, outbox } = await showCache());
     } finally {
       shown();
     }
@@ -572,9 +583,8 @@ export function createClient(options: ClientOptions): LeFluxClient {
       }
       store.setState({ phase: 'ready' });
     }
-    if (session || store.getState().open || conversation.pending().length > 0) {
-      void ensureConnection();
-    }
+    const ownSession = asked !== undefined && session?.id === asked.id;
+    if (at === resets && (ownSession || openAtLoad || outbox)) void ensureConnection();
   }
 
   const started = start();
