@@ -191,6 +191,17 @@ describe('IndexedDB history, opened early', () => {
     check.close();
   });
 
+  it('opens anew when the early connection was closed meanwhile', async () => {
+    const first = await openHistory();
+    await first.put([msg('kept')]);
+    first.close();
+    const raw = await openRaw();
+    raw.close();
+    const history = await openHistory(Promise.resolve(raw));
+    opened.push(history);
+    expect((await history.load('acme')).map((m) => m.id)).toEqual(['kept']);
+  });
+
   it('opens as usual when the early open found nothing or failed', async () => {
     const earlyOpens = [
       () => Promise.resolve(undefined),

@@ -135,6 +135,12 @@ async function adopt(
     raw.close();
     return undefined;
   }
+  try {
+    // Closed meanwhile (another tab's upgrade asked it to step aside): open anew instead.
+    raw.transaction(STORE).abort();
+  } catch {
+    return undefined;
+  }
   // As `blocking` below: a newer tab wants to upgrade, step aside.
   raw.onversionchange = () => raw.close();
   return wrap(raw) as unknown as IDBPDatabase<LeFluxDB>;
