@@ -176,7 +176,7 @@ if (wanted('load') || wanted('tabs') || wanted('bytes')) {
         target: { op: '<=', value: 12, unit: 'KB' },
         baseline: { label: 'preact+hooks min+gzip', value: KB(floor) },
         ratioAs: 'times',
-        note: `${before.scripts.length} script(s), ${KB(before.transferBytes).toFixed(1)} KB as served (uncompressed)`,
+        note: `${before.scripts.length} script(s), ${KB(before.transferBytes).toFixed(1)} KB as the server sent them (brotli)`,
       });
     });
 
