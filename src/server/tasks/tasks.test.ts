@@ -188,6 +188,20 @@ async function navigated(sessionId: string) {
     .toBe('held 1');
 }
 
+/**
+ * A visitor on / asks for pricing; the page reports the navigate step done and unloads: the
+ * task is held at its next step, waiting for the page to come back.
+ */
+async function heldAfterNavigate() {
+  const session = await visitor('/');
+  await session.w.send('m1', 'show me pricing');
+  const navigate = await session.w.next('action');
+  session.w.result(navigate);
+  await navigated(session.sessionId);
+  await session.w.drop();
+  return { session, navigate };
+}
+
 const texts = async (sessionId: string) =>
   (await store.messagesAfter(sessionId, 0)).map((m) => `${m.author}: ${m.text}`);
 
@@ -267,12 +281,7 @@ describe('a task across a reload', () => {
 
   it('aborts when the reload lands elsewhere: message in the ack, task_aborted, in history', async () => {
     await start();
-    const session = await visitor('/');
-    await session.w.send('m1', 'show me pricing');
-    const navigate = await session.w.next('action');
-    session.w.result(navigate);
-    await navigated(session.sessionId);
-    await session.w.drop();
+    const { session, navigate } = await heldAfterNavigate();
 
     const { w, ack } = await reloaded(session, '/contact.html');
     expect(ack.task).toBeNull();
@@ -302,11 +311,7 @@ describe('a task across a reload', () => {
 describe('holding a task while nobody is connected', () => {
   it('the sweeper aborts it after the hold; the message waits in the history', async () => {
     await start();
-    const session = await visitor('/');
-    await session.w.send('m1', 'show me pricing');
-    session.w.result(await session.w.next('action'));
-    await navigated(session.sessionId);
-    await session.w.drop();
+    const { session } = await heldAfterNavigate();
 
     clock += HOLD - 1;
     await new Promise((done) => setTimeout(done, 60));
@@ -323,12 +328,7 @@ describe('holding a task while nobody is connected', () => {
 
   it('decides on access without the sweeper: restore, then session_init from the right page', async () => {
     await start({ sweepIntervalMs: 60_000 });
-    const session = await visitor('/');
-    await session.w.send('m1', 'show me pricing');
-    const navigate = await session.w.next('action');
-    session.w.result(navigate);
-    await navigated(session.sessionId);
-    await session.w.drop();
+    const { session } = await heldAfterNavigate();
 
     clock += HOLD;
     const restored = await restore(session);
@@ -344,12 +344,7 @@ describe('holding a task while nobody is connected', () => {
 
   it('a hold that ran out is aborted by session_init too', async () => {
     await start({ sweepIntervalMs: 60_000 });
-    const session = await visitor('/');
-    await session.w.send('m1', 'show me pricing');
-    const navigate = await session.w.next('action');
-    session.w.result(navigate);
-    await navigated(session.sessionId);
-    await session.w.drop();
+    const { session, navigate } = await heldAfterNavigate();
 
     clock += HOLD;
     const { w, ack } = await reloaded(session, '/pricing.html');
