@@ -17,18 +17,6 @@ interface Row {
   url: string | null;
 }
 
-/** An appended entry waiting for its batch. */
-interface QueuedRow {
-  sessionId: string;
-  siteKey: string;
-  messageId: string;
-  author: Author;
-  text: string;
-  at: number;
-  seq: number;
-  url: string | null;
-}
-
 /** Rows per multi-row INSERT: one statement step per chunk, not per row (~15% of a row's cost). */
 const CHUNK_ROWS = 32;
 /** Session ids whose `sid` is remembered; a forgotten one costs one indexed lookup. */
@@ -119,7 +107,8 @@ export function openSqliteMessageLog(
   const sids = new Map<string, number>();
 
   let closed = false;
-  let queue: QueuedRow[] = [];
+  /** Appended entries waiting for their batch (copies: a caller may reuse its object). */
+  let queue: MessageLogEntry[] = [];
   let timer: NodeJS.Timeout | undefined;
   /** Set while the last write failed: appends then wait for the retry instead of writing. */
   let failing = false;
@@ -142,9 +131,9 @@ export function openSqliteMessageLog(
   };
 
   /** Inserts the rows inside the caller's transaction; returns the sessions rows it added. */
-  function insertBatch(batch: readonly QueuedRow[]): Map<string, number> {
+  function insertBatch(batch: readonly MessageLogEntry[]): Map<string, number> {
     const added = new Map<string, number>();
-    const sidOf = (row: QueuedRow): number => {
+    const sidOf = (row: MessageLogEntry): number => {
       let sid = sids.get(row.sessionId) ?? added.get(row.sessionId);
       if (sid === undefined) {
         const found = findSid.get(row.sessionId) as { sid: number } | undefined;
@@ -154,19 +143,19 @@ export function openSqliteMessageLog(
       return sid;
     };
     const values: (string | number | null)[] = [];
-    const push = (row: QueuedRow) => {
+    const push = (row: MessageLogEntry) => {
       values.push(sidOf(row), row.siteKey, row.messageId, row.author, row.text, row.at);
-      values.push(row.seq, row.url);
+      values.push(row.seq, row.url ?? null);
     };
     let i = 0;
     for (; i + CHUNK_ROWS <= batch.length; i += CHUNK_ROWS) {
       values.length = 0;
-      for (let j = i; j < i + CHUNK_ROWS; j++) push(batch[j] as QueuedRow);
+      for (let j = i; j < i + CHUNK_ROWS; j++) push(batch[j] as MessageLogEntry);
       insertChunk.run(values);
     }
     for (; i < batch.length; i++) {
       values.length = 0;
-      push(batch[i] as QueuedRow);
+      push(batch[i] as MessageLogEntry);
       insertOne.run(values);
     }
     return added;
@@ -220,16 +209,7 @@ export function openSqliteMessageLog(
       if (queue.length >= maxQueuedRows) {
         throw new Error(`message log ${path}: ${queue.length} rows wait for the database`);
       }
-      queue.push({
-        sessionId: entry.sessionId,
-        siteKey: entry.siteKey,
-        messageId: entry.messageId,
-        author: entry.author,
-        text: entry.text,
-        at: entry.at,
-        seq: entry.seq,
-        url: entry.url ?? null,
-      });
+      queue.push({ ...entry });
       if (failing) return;
       if (queue.length >= maxBatchRows) flushInBackground();
       else schedule(flushDelayMs);
