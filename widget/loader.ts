@@ -1,8 +1,10 @@
 /**
  * `widget.js`: the one file a site embeds (a classic `<script async>`). It stays tiny: it keeps
  * the script tag, puts a queueing `window.LeFlux` in place (calls made before the widget is ready
- * run once it is) and imports the embed module next to it. No imports here, so it stays one file.
+ * run once it is) and imports the embed module next to it. It imports constants only, so the
+ * build inlines them and it stays one small file.
  */
+import { HISTORY_DB, STORAGE_KEYS } from '../src/client/storage/names.js';
 
 /** The modules' hashed file names under `leflux/`, from the build (vite.config.ts). */
 declare const __LEFLUX_EMBED__: string;
@@ -17,8 +19,8 @@ function chatNeededNow(): boolean {
   try {
     const storage = localStorage;
     return (
-      storage.getItem('leflux:sessionId') !== null ||
-      /"open":true/.test(storage.getItem('leflux:widget') ?? '')
+      storage.getItem(STORAGE_KEYS.session) !== null ||
+      /"open":true/.test(storage.getItem(STORAGE_KEYS.widget) ?? '')
     );
   } catch {
     // Storage blocked: nothing stored either.
@@ -47,14 +49,14 @@ export interface Boot {
 const QUEUED = ['open', 'close', 'toggle', 'send', 'clear', 'identify', 'on', 'off', 'destroy'];
 
 /**
- * Opens the existing `leflux` database at whatever version it has, so the connection is ready
+ * Opens the existing history database (`leflux`) at whatever version it has, so the connection is ready
  * when the chat module needs it instead of being asked for then (5-20 ms of a reload here).
  * Never creates it: that, and any upgrade, stay with the history module.
  */
 function openEarly(): Promise<IDBDatabase | undefined> {
   return new Promise((resolve) => {
     try {
-      const request = indexedDB.open('leflux');
+      const request = indexedDB.open(HISTORY_DB);
       request.onupgradeneeded = () => request.transaction?.abort();
       request.onsuccess = () => {
         const db = request.result;

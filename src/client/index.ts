@@ -2,7 +2,7 @@
 export { type ClientErrorCode, LeFluxError } from './errors.js';
 export { createClient } from './session.js';
 export type { DeliveryStatus, StoredMessage } from './storage/history.js';
-export { STORAGE_KEYS } from './storage/session-records.js';
+export { STORAGE_KEYS } from './storage/names.js';
 export type {
   Activity,
   ClientEvents,

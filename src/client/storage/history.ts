@@ -1,5 +1,6 @@
 import { type DBSchema, type IDBPDatabase, openDB, wrap } from 'idb';
 import { type ChatMessage, validateChatMessage } from '../../protocol/index.js';
+import { HISTORY_DB } from './names.js';
 
 export type DeliveryStatus = 'pending' | 'sent' | 'failed';
 
@@ -48,7 +49,6 @@ interface MessageRecord extends StoredMessage {
   order: OrderKey;
 }
 
-const DB_NAME = 'leflux';
 /** 1: one record per message, `bySite`. 2: adds `order` to each record and the `byOrder` index. */
 const DB_VERSION = 2;
 /** The one store: `MessageRecord`s keyed by `id`, indexed `bySite` (siteKey) and `byOrder`. */
@@ -155,7 +155,7 @@ export async function openHistory(
     if (typeof indexedDB === 'undefined') return memoryHistory();
     const adopted = await adopt(opened);
     if (adopted) return historyOn(adopted);
-    db = await openDB<LeFluxDB>(DB_NAME, DB_VERSION, {
+    db = await openDB<LeFluxDB>(HISTORY_DB, DB_VERSION, {
       // Every schema migration, keyed on the version the browser had.
       async upgrade(database, oldVersion, _newVersion, tx) {
         if (oldVersion < 1)

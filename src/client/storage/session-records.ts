@@ -1,13 +1,8 @@
 import { CONTACT_FIELDS, type ContactDetails, validateContact } from '../../protocol/contact.js';
 import { ID_PATTERN } from '../../protocol/limits.js';
+import { STORAGE_KEYS } from './names.js';
 import type { RawStorage } from './raw-storage.js';
 import { createRecord, type StoredRecord } from './records.js';
-
-export const STORAGE_KEYS = {
-  session: 'leflux:sessionId',
-  widget: 'leflux:widget',
-  user: 'leflux:user',
-} as const;
 
 /** `leflux:sessionId`: which server session this browser continues, and the token that proves it. */
 export interface SessionRecord {
