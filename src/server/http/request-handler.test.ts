@@ -1,6 +1,6 @@
 // @vitest-environment node
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
+import { type IncomingHttpHeaders, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
@@ -80,16 +80,20 @@ const purge = (id: string, headers: Record<string, string> = {}, body?: string) 
   fetch(`${server.url}/api/session/${id}`, { method: 'DELETE', headers, body });
 
 /** A request with the path sent exactly as written (fetch would normalise `..`). */
-function rawGet(path: string): Promise<{ status: number; body: string }> {
+/** A GET with exactly the headers given (fetch would add Accept-Encoding and decode). */
+function rawGet(
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: IncomingHttpHeaders; bytes: Buffer; body: string }> {
   const { port } = new URL(server.url);
   return new Promise((done, fail) => {
-    const req = request({ host: '127.0.0.1', port, path, method: 'GET' }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        body += chunk;
+    const req = request({ host: '127.0.0.1', port, path, method: 'GET', headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        const bytes = Buffer.concat(chunks);
+        done({ status: res.statusCode ?? 0, headers: res.headers, bytes, body: bytes.toString() });
       });
-      res.on('end', () => done({ status: res.statusCode ?? 0, body }));
     });
     req.on('error', fail);
     req.end();
@@ -369,38 +373,20 @@ describe('GET /widget.js', () => {
   it('compresses for browsers that accept it: brotli first, then gzip, each with its own ETag', async () => {
     const code = `window.LeFlux = ${JSON.stringify('x'.repeat(2000))};`;
     writeFileSync(join(dir, 'widget.js'), code);
-    const get = (headers: Record<string, string>) =>
-      new Promise<{ status: number; headers: Record<string, unknown>; body: Buffer }>(
-        (done, fail) => {
-          const { port } = new URL(server.url);
-          const req = request({ host: '127.0.0.1', port, path: '/widget.js', headers }, (res) => {
-            const chunks: Buffer[] = [];
-            res.on('data', (chunk: Buffer) => chunks.push(chunk));
-            res.on('end', () =>
-              done({
-                status: res.statusCode ?? 0,
-                headers: res.headers,
-                body: Buffer.concat(chunks),
-              }),
-            );
-          });
-          req.on('error', fail);
-          req.end();
-        },
-      );
+    const get = (headers: Record<string, string>) => rawGet('/widget.js', headers);
     const br = await get({ 'accept-encoding': 'gzip, deflate, br' });
     expect(br.headers['content-encoding']).toBe('br');
     expect(br.headers.vary).toBe('Accept-Encoding');
-    expect(brotliDecompressSync(br.body).toString()).toBe(code);
-    expect(br.body.length).toBeLessThan(code.length / 10);
+    expect(brotliDecompressSync(br.bytes).toString()).toBe(code);
+    expect(br.bytes.length).toBeLessThan(code.length / 10);
 
     const gz = await get({ 'accept-encoding': 'gzip;q=1, br;q=0' });
     expect(gz.headers['content-encoding']).toBe('gzip');
-    expect(gunzipSync(gz.body).toString()).toBe(code);
+    expect(gunzipSync(gz.bytes).toString()).toBe(code);
 
     const plain = await get({});
     expect(plain.headers['content-encoding']).toBeUndefined();
-    expect(plain.body.toString()).toBe(code);
+    expect(plain.body).toBe(code);
 
     const etags = [br, gz, plain].map((r) => r.headers.etag as string);
     expect(new Set(etags).size).toBe(3);
