@@ -1,5 +1,5 @@
 import 'fake-indexeddb/auto';
-import { openDB } from 'idb';
+import { openDB, unwrap } from 'idb';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   compareMessages,
@@ -138,14 +138,8 @@ describe('IndexedDB history', () => {
   });
 });
 
-/** What `widget.js` does on a reload: opens `leflux` at whatever version it has. */
-function openRaw(): Promise<IDBDatabase> {
-  return new Promise((resolve, reject) => {
-    const request = indexedDB.open('leflux');
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
-  });
-}
+/** What `widget.js` does on a reload: opens `leflux` at whatever version it has, unwrapped. */
+const openRaw = async (): Promise<IDBDatabase> => unwrap(await openDB('leflux'));
 
 describe('IndexedDB history pages', () => {
   it('reads on past a page whose messages all share one order key', async () => {
