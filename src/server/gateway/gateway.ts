@@ -245,7 +245,8 @@ export function attachGateway(options: GatewayOptions): Gateway {
       if (!duplicate) {
         message.seq = seq;
         await store.touch(sessionId, now());
-        if (url !== '') await store.setPage(sessionId, { url });
+        // A store write only when the page changed: most messages come from the page the last one did.
+        if (url !== '' && url !== session.url) await store.setPage(sessionId, { url });
         await conversation.record(session, message, url);
         void replies.run(sessionId, async () => {
           try {
