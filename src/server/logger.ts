@@ -1,3 +1,7 @@
+/** `LOG_LEVEL` values, most severe first; `silent` writes nothing. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
 /**
  * Where the server reports what it cannot throw: log write failures, agent errors,
  * handler crashes. An interface so tests can capture or silence it.

@@ -31,3 +31,11 @@ export function describeDatabaseUrl(raw: string): string {
   const port = url.port ? `:${url.port}` : '';
   return `${url.protocol}//${user}${url.hostname}${port}${url.pathname === '/' ? '' : url.pathname}`;
 }
+
+/**
+ * `raw` with whatever sits between the user name and `@` replaced by `***`: for messages about
+ * a value that is not even a URL, which may still carry a password.
+ */
+export function maskPassword(raw: string): string {
+  return raw.replace(/^([^:]*:\/\/[^:/@]*:)[^@]*@/, '$1***@');
+}
