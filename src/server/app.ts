@@ -7,7 +7,7 @@ import { defaultSweepInterval, loadConfig, type ServerConfig, shortestIdleTtl } 
 import { attachGateway, type LeFluxIo } from './gateway/gateway.js';
 import { createRequestHandler } from './http/request-handler.js';
 import { createDisabledMessageLog, type MessageLog } from './log/message-log.js';
-import { openSqliteMessageLog } from './log/sqlite-log.js';
+import { openMessageLog } from './log/open-message-log.js';
 import { consoleLogger, type Logger } from './logger.js';
 import { type CrawlResult, crawlSite } from './site/site-crawler.js';
 import { createSiteContext, type SiteContext } from './site/site-search.js';
@@ -88,7 +88,7 @@ export function createLeFluxServer(
   const log =
     deps.log ??
     (config.messageLog || anySiteLogs
-      ? openSqliteMessageLog(config.dbPath, { logger })
+      ? openMessageLog(config, { logger })
       : createDisabledMessageLog());
   const agent = deps.agent ?? createDemoAgent();
   const ownSite = createSiteContext();
@@ -181,7 +181,9 @@ export function createLeFluxServer(
     io,
     site,
     crawled,
-    listen() {
+    async listen() {
+      // A log it cannot use (PostgreSQL unreachable, tables from a newer LeFlux) stops the start.
+      await log.ping();
       return new Promise((done, fail) => {
         httpServer.once('error', fail);
         httpServer.listen(config.port, config.host, () => {
