@@ -3,12 +3,18 @@ import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import type { Agent } from './agent/agent.js';
 import { createDemoAgent } from './agent/demo-agent.js';
-import { defaultSweepInterval, loadConfig, type ServerConfig, shortestIdleTtl } from './config.js';
+import {
+  configSecrets,
+  defaultSweepInterval,
+  loadConfig,
+  type ServerConfig,
+  shortestIdleTtl,
+} from './config.js';
 import { attachGateway, type LeFluxIo } from './gateway/gateway.js';
 import { createRequestHandler } from './http/request-handler.js';
 import { createDisabledMessageLog, type MessageLog } from './log/message-log.js';
 import { openMessageLog } from './log/open-message-log.js';
-import { consoleLogger, type Logger } from './logger.js';
+import { createJsonLogger, type Logger } from './logger.js';
 import { type CrawlResult, crawlSite } from './site/site-crawler.js';
 import { createSiteContext, type SiteContext } from './site/site-search.js';
 import { siteSettingsLookup } from './site-settings.js';
@@ -28,6 +34,7 @@ export interface LeFluxServerDeps {
   site?: SiteContext;
   /** The clock for sessions, messages and tasks; tests fake it. Default `Date.now`. */
   now?: () => number;
+  /** Default: JSON lines on stdout at `config.logLevel`, secrets redacted (`createJsonLogger`). */
   logger?: Logger;
 }
 
@@ -70,7 +77,8 @@ export function createLeFluxServer(
   deps: LeFluxServerDeps = {},
 ): LeFluxServer {
   const now = deps.now ?? Date.now;
-  const logger = deps.logger ?? consoleLogger;
+  const logger =
+    deps.logger ?? createJsonLogger({ level: config.logLevel, secrets: configSecrets(config) });
   if (!deps.store && config.store !== 'memory') {
     throw new Error(`session store "${config.store}" is not implemented`);
   }

@@ -208,6 +208,17 @@ export function loadConfig(env: Env = process.env): ServerConfig {
   };
 }
 
+/**
+ * The configured values no log line may show, wherever they turn up (an error quoting a
+ * request, a URL): the admin key and the database password. For `createJsonLogger`.
+ */
+export function configSecrets(config: ServerConfig): string[] {
+  const secrets = [config.adminKey];
+  const password = config.databaseUrl && parseDatabaseUrl(config.databaseUrl)?.password;
+  if (password) secrets.push(password, decodeURIComponent(password));
+  return secrets.filter((secret): secret is string => Boolean(secret));
+}
+
 /** Half the idle TTL keeps evictions at most ~1.5 TTL late; a minute caps the lag for long TTLs. */
 export function defaultSweepInterval(idleTtlMs: number): number {
   return Math.min(Math.floor(idleTtlMs / 2), 60_000);

@@ -1,22 +1,31 @@
 import { createLeFluxServer } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, configSecrets, loadConfig } from './config.js';
+import { createJsonLogger } from './logger.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const server = createLeFluxServer(config);
-  const { url } = await server.listen();
-  console.log(`LeFlux listening on ${url} (demo: ${url}/)`);
+  const logger = createJsonLogger({ level: config.logLevel, secrets: configSecrets(config) });
+  const server = createLeFluxServer(config, { logger });
+  let url: string;
+  try {
+    ({ url } = await server.listen());
+  } catch (error) {
+    // Structured, like every line after it: the database's reason, never its password.
+    logger.error('LeFlux failed to start', error);
+    process.exit(1);
+  }
+  logger.info(`LeFlux listening on ${url} (demo: ${url}/)`, { url });
 
   let stopping = false;
   const stop = (signal: string) => {
     // A second signal means the operator does not want to wait.
     if (stopping) process.exit(1);
     stopping = true;
-    console.log(`LeFlux: ${signal} received, closing`);
+    logger.info(`${signal} received, closing`, { signal });
     server.close().then(
       () => process.exit(0),
       (error: unknown) => {
-        console.error('LeFlux: error while closing', error);
+        logger.error('error while closing', error);
         process.exit(1);
       },
     );
@@ -27,7 +36,8 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   if (error instanceof ConfigError) {
-    // A configuration mistake is the operator's to fix: the message is enough, no stack.
+    // A configuration mistake is the operator's to fix: the message is enough, no stack (and no
+    // JSON: LOG_LEVEL itself may be what is wrong).
     console.error(`LeFlux: ${error.message}`);
   } else {
     console.error('LeFlux failed to start:', error);
