@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Logger } from '../logger.js';
+import { capturingLogger } from '../testing/capturing-logger.js';
 import type { MessageLog, MessageLogBatchOptions, MessageLogEntry } from './message-log.js';
 
 /** What the conformance suite needs from one implementation, fresh for each test. */
@@ -31,18 +31,6 @@ export const entry = (over: Partial<MessageLogEntry> = {}): MessageLogEntry => (
   url: 'https://acme.test/',
   ...over,
 });
-
-/** A logger that keeps what the log reports. */
-export function capturingLogger() {
-  const errors: string[] = [];
-  const warnings: string[] = [];
-  const logger: Logger = {
-    info: () => {},
-    warn: (m) => void warnings.push(m),
-    error: (m) => void errors.push(m),
-  };
-  return { logger, errors, warnings };
-}
 
 /** A `schedule` option the test runs by hand: nothing fires until `runAll()`. */
 function manualSchedule() {

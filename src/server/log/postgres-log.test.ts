@@ -2,16 +2,12 @@
 import { Client } from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../logger.js';
+import { capturingLogger } from '../testing/capturing-logger.js';
 import { freeLoopbackPort } from '../testing/loopback-port.js';
 import { postgresForThisFile } from '../testing/per-file-servers.js';
 import { skipWithoutServers } from '../testing/server-binaries.js';
 import type { MessageLog } from './message-log.js';
-import {
-  capturingLogger,
-  describeMessageLog,
-  entry,
-  type MessageLogFixture,
-} from './message-log-conformance.js';
+import { describeMessageLog, entry, type MessageLogFixture } from './message-log-conformance.js';
 import { openPostgresMessageLog } from './postgres-log.js';
 
 const skip = skipWithoutServers(['postgres'], 'the PostgreSQL message log tests');
