@@ -138,6 +138,10 @@ describe('loadConfig: message log database, logs and metrics', () => {
       'postgres://',
       'postgres://leflux:hunter2@:5432/leflux',
       'postgres://leflux:hunter2@db:99999/leflux',
+      'postgres//leflux:hunter2@db/leflux',
+      'postgres:/leflux:hunter2@db/leflux',
+      'postgres://leflux:hunter2@db:5432/leflux extra',
+      ' https://leflux:pass:hunter2@db',
     ]) {
       const error = configError({ DATABASE_URL: bad });
       expect(error.variable).toBe('DATABASE_URL');

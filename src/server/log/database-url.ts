@@ -6,6 +6,8 @@
  * @example parseDatabaseUrl('postgres://leflux:secret@db.internal:5432/leflux')?.hostname // 'db.internal'
  */
 export function parseDatabaseUrl(raw: string): URL | undefined {
+  // A space is a paste mistake, not a database name: URL would quietly encode it.
+  if (/\s/.test(raw)) return undefined;
   let url: URL;
   try {
     url = new URL(raw);
@@ -33,9 +35,18 @@ export function describeDatabaseUrl(raw: string): string {
 }
 
 /**
- * `raw` with whatever sits between the user name and `@` replaced by `***`: for messages about
- * a value that is not even a URL, which may still carry a password.
+ * `raw` with what may be a password replaced by `***`: between the first `:` after the scheme
+ * and the last `@`. For messages about a value that is not even a valid URL (a missing `//`, a
+ * stray space), which may still carry one.
+ *
+ * @example maskPassword('postgres//leflux:hunter2@db/leflux') // 'postgres//leflux:***@db/leflux'
  */
 export function maskPassword(raw: string): string {
-  return raw.replace(/^([^:]*:\/\/[^:/@]*:)[^@]*@/, '$1***@');
+  const at = raw.lastIndexOf('@');
+  if (at < 0) return raw;
+  const scheme = raw.indexOf('://');
+  const from = scheme >= 0 && scheme < at ? scheme + 3 : 0;
+  const colon = raw.indexOf(':', from);
+  if (colon < 0 || colon > at) return raw;
+  return `${raw.slice(0, colon + 1)}***${raw.slice(at)}`;
 }
