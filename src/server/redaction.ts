@@ -56,7 +56,7 @@ const MAX_ITEMS = 100;
  * above (at any depth, in errors, their own fields and nested objects), every occurrence of
  * the `secrets` given (the admin key, the API key... known at start), and tokens, credentials
  * and email addresses inside strings. Errors become pino's plain error objects (`type`,
- * `message` and `stack` with their causes, own fields). Phone numbers are only found under a
+ * `message`, `stack`, own fields, and `cause` as another such object). Phone numbers are only found under a
  * key: in free text they cannot be told from other numbers.
  *
  * @example
@@ -93,9 +93,14 @@ export function createRedaction(secrets: readonly (string | undefined)[] = []) {
       }
       if (value instanceof Date) return value.toISOString();
       if (ArrayBuffer.isView(value)) return `[${value.byteLength} bytes]`;
-      const isError = value instanceof Error;
-      // pino's own serializer: type, message and stack with their causes, own fields.
-      const source = (isError ? stdSerializers.err(value) : value) as Record<string, unknown>;
+      // pino's serializer keeps the cause (and errors among the fields) as nested error objects:
+      // `err.message` often already quotes its cause, which pino's default one would append again.
+      const source = (
+        value instanceof Error ? stdSerializers.errWithCause(value) : value
+      ) as Record<string, unknown>;
+      // An error, or one pino's serializer made (they keep the original as a hidden `raw`).
+      const isError =
+        value instanceof Error || (typeof source.stack === 'string' && 'raw' in source);
       const out: Record<string, unknown> = {};
       let count = 0;
       for (const key of Object.keys(source)) {
