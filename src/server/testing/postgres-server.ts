@@ -168,6 +168,11 @@ async function systemUser(name: string): Promise<{ uid: number; gid: number }> {
     const [uid, gid] = await Promise.all([run('id', ['-u', name]), run('id', ['-g', name])]);
     return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
   } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new Error('running as root, PostgreSQL needs `id` and `runuser` on the PATH', {
+        cause,
+      });
+    }
     throw new Error(
       `running as root, PostgreSQL's initdb needs the "${name}" system user, which is missing (the postgresql package creates it)`,
       { cause },
