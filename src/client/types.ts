@@ -45,7 +45,11 @@ export interface ClientOptions {
   fetch?: typeof fetch;
   /** Where records live. Default `window.localStorage`, falling back to memory. */
   localStorage?: () => Storage | undefined;
-  /** Where history lives. Default IndexedDB, falling back to memory. */
+  /**
+   * Where history lives. Default IndexedDB (falling back to memory), opened only when a record or
+   * an existing database says there is something to read, or on the first write; a store passed
+   * here is always opened.
+   */
   history?: () => Promise<HistoryStore>;
   /** The page the visitor is on, reported to the server. Default `location` and `document.title`. */
   page?: () => { url: string; title: string };
