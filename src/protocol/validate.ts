@@ -1,7 +1,19 @@
 import { CONTACT_FIELDS, type ContactField, validateContact } from './contact.js';
-import type { ActionResultPayload, SessionInitPayload, VisitorMessagePayload } from './events.js';
+import type {
+  ActionResultPayload,
+  AgentMessagePayload,
+  SessionInitPayload,
+  VisitorMessagePayload,
+} from './events.js';
 import { ID_PATTERN, KEY_PATTERN, LIMITS, SITE_KEY_PATTERN } from './limits.js';
-import type { Author, ChatMessage, ClientRetention, RestoreRequest, TaskInfo } from './messages.js';
+import type {
+  Author,
+  ChatMessage,
+  ClientRetention,
+  PostMessageRequest,
+  RestoreRequest,
+  TaskInfo,
+} from './messages.js';
 import { type ActionPayload, PAGE_STEP_TYPES, type PageStep, type TaskStep } from './tasks.js';
 
 /** Result of validating untrusted input: the typed value, or why it was refused. */
@@ -139,6 +151,25 @@ export function validateRestoreRequest(input: unknown): Validated<RestoreRequest
 
 const AUTHORS: readonly Author[] = ['visitor', 'agent', 'system'];
 
+/** `asks` and `name`, the optional fields of a message, onto `value`; or why they are invalid. */
+function messageExtras<T extends ChatMessage | AgentMessagePayload>(
+  input: Obj,
+  value: T,
+): Validated<T> {
+  if (input.asks !== undefined) {
+    if (!CONTACT_FIELDS.includes(input.asks as ContactField))
+      return fail('asks must be name, email or phone');
+    value.asks = input.asks as ContactField;
+  }
+  if (input.name !== undefined) {
+    const r = reader(input);
+    const name = r.text('name', LIMITS.maxNameLength, false, false);
+    if (r.problem) return fail(r.problem);
+    value.name = name;
+  }
+  return { ok: true, value };
+}
+
 /** Validates a message read back from storage or received from the server. */
 export function validateChatMessage(input: unknown): Validated<ChatMessage> {
   if (!isObject(input)) return fail('message must be an object');
@@ -153,12 +184,49 @@ export function validateChatMessage(input: unknown): Validated<ChatMessage> {
     seq: r.int('seq', true),
   };
   if (r.problem) return fail(r.problem);
-  if (input.asks !== undefined) {
-    if (!CONTACT_FIELDS.includes(input.asks as ContactField))
-      return fail('asks must be name, email or phone');
-    return { ok: true, value: { ...(value as ChatMessage), asks: input.asks as ContactField } };
+  // No compact(): this runs on every cached message of a reload; an absent seq is undefined.
+  return messageExtras(input, value as ChatMessage);
+}
+
+/**
+ * Validates an `agent_message` as the widget receives it.
+ *
+ * @example
+ * socket.on('agent_message', (raw) => {
+ *   const checked = validateAgentMessage(raw);
+ *   if (checked.ok) show(checked.value);
+ * });
+ */
+export function validateAgentMessage(input: unknown): Validated<AgentMessagePayload> {
+  if (!isObject(input)) return fail('agent_message payload must be an object');
+  const r = reader(input);
+  const value = {
+    id: r.id('id'),
+    text: r.text('text', LIMITS.maxTextLength),
+    at: r.int('at'),
+    seq: r.int('seq'),
+  } as AgentMessagePayload;
+  if (input.author !== undefined && input.author !== 'system') {
+    return fail('author must be system when present');
   }
-  return { ok: true, value: value as ChatMessage };
+  if (r.problem) return fail(r.problem);
+  if (input.author === 'system') value.author = 'system';
+  return messageExtras(input, value);
+}
+
+/**
+ * Validates a message an operator or agent code posts (`POST /api/session/:id/messages`,
+ * `LeFluxServer.post`): the same text limits as a visitor's, and an optional author name.
+ */
+export function validatePostMessage(input: unknown): Validated<PostMessageRequest> {
+  if (!isObject(input)) return fail('body must be a JSON object');
+  const r = reader(input);
+  const value = {
+    text: r.text('text', LIMITS.maxTextLength, false, false),
+    name: r.text('name', LIMITS.maxNameLength, true, false),
+  };
+  if (r.problem) return fail(r.problem);
+  return { ok: true, value: compact(value) as PostMessageRequest };
 }
 
 const STEP_TYPES: readonly TaskStep['type'][] = [...PAGE_STEP_TYPES, 'say', 'ask'];
