@@ -58,9 +58,9 @@ async function startLeFlux(): Promise<Running> {
     async seed({ siteKey, sessions, messages, prefix }) {
       const seeded: SeededSession[] = [];
       for (let s = 0; s < sessions; s++) {
-        const session = await store.create(siteKey);
+        const session = await store.sessions.create(siteKey);
         const history = seedConversation(`${prefix}${s}`, messages);
-        for (const message of history) await store.appendMessage(session.id, message);
+        for (const message of history) await store.history.append(session.id, message);
         seeded.push({
           id: session.id,
           token: session.token,

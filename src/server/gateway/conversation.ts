@@ -73,12 +73,12 @@ export function createConversation(options: ConversationOptions): Conversation {
     async postAgentMessage(sessionId, rawText, { url, emit = true, asks } = {}) {
       const text = rawText.slice(0, LIMITS.maxTextLength);
       if (text.trim() === '') return undefined;
-      const session = await store.get(sessionId);
+      const session = await store.sessions.get(sessionId);
       if (!session) return undefined;
       const message: ChatMessage = { id: nanoid(), author: 'agent', text, at: now() };
       if (asks) message.asks = asks;
       try {
-        message.seq = (await store.appendMessage(sessionId, message)).seq;
+        message.seq = (await store.history.append(sessionId, message)).seq;
       } catch (error) {
         // Purged or evicted meanwhile: nobody to answer.
         if (error instanceof SessionNotFoundError) return undefined;

@@ -21,6 +21,7 @@ import type { Logger } from '../logger.js';
 import { secretsEqual } from '../secret.js';
 import type { SiteContext } from '../site/site-search.js';
 import { originAllowed, pageOrigin, type SiteSettingsLookup } from '../site-settings.js';
+import { createLocalSessionLock } from '../stores/session-lock.js';
 import {
   SessionNotFoundError,
   type SessionRecord,
@@ -28,7 +29,6 @@ import {
 } from '../stores/session-store.js';
 import { createTaskRunner } from '../tasks/task-runner.js';
 import { createConversation } from './conversation.js';
-import { createSessionQueue } from './session-queue.js';
 
 /** Per-socket state socket.io keeps for us (and would share across nodes with an adapter). */
 export interface SocketData {
@@ -115,8 +115,8 @@ export function attachGateway(options: GatewayOptions): Gateway {
   const { io, store, log, agent, site, sites, now, logger } = options;
   // Acks depend only on intake; replies get their own chain so a slow agent never delays acks.
   // Task changes have a third chain; intake and replies may wait on it, never the reverse.
-  const intake = createSessionQueue();
-  const replies = createSessionQueue();
+  const intake = createLocalSessionLock();
+  const replies = createLocalSessionLock();
   const conversation = createConversation({
     io,
     store,
@@ -143,10 +143,10 @@ export function attachGateway(options: GatewayOptions): Gateway {
   ): Promise<AckThen<SessionInitOk>> {
     const before = socket.data.sessionId;
     if (before !== undefined && before !== session.id) {
-      if (await store.unbind(before, socket.id)) await tasks.socketLost(before);
+      if (await store.sockets.unbind(before, socket.id)) await tasks.socketLost(before);
       await socket.leave(before);
     }
-    const previous = await store.bind(session.id, socket.id);
+    const previous = await store.sockets.bind(session.id, socket.id);
     if (previous !== undefined) {
       // The older socket stays connected (read-only); a session_init from it takes the session back.
       io.to(previous).emit('taken_over', {});
@@ -154,12 +154,12 @@ export function attachGateway(options: GatewayOptions): Gateway {
     }
     await socket.join(session.id);
     socket.data.sessionId = session.id;
-    if (socket.disconnected) await store.unbind(session.id, socket.id);
-    await store.setPage(session.id, { url: init.url, title: init.title });
-    if (init.contact) await store.saveVisitor(session.id, init.contact);
+    if (socket.disconnected) await store.sockets.unbind(session.id, socket.id);
+    await store.sessions.setPage(session.id, { url: init.url, title: init.title });
+    if (init.contact) await store.visitors.save(session.id, init.contact);
     // Before `missed`: an aborted task's message must be in this ack.
     const bound = await tasks.sessionBound(session.id, init.url);
-    const missed = await store.messagesAfter(session.id, init.lastSeq ?? 0);
+    const missed = await store.history.after(session.id, init.lastSeq ?? 0);
     const ack: SessionInitOk = {
       ok: true,
       sessionId: session.id,
@@ -187,11 +187,11 @@ export function attachGateway(options: GatewayOptions): Gateway {
     }
     const { sessionId, token } = init;
     if (sessionId === undefined || token === undefined) {
-      const session = await store.create(init.siteKey, init.visitorId);
+      const session = await store.sessions.create(init.siteKey, init.visitorId);
       return intake.run(session.id, () => attach(socket, session, init, false));
     }
     return intake.run(sessionId, async () => {
-      const session = await store.get(sessionId);
+      const session = await store.sessions.get(sessionId);
       if (!session || session.siteKey !== init.siteKey) {
         return failure('session_not_found', `session ${sessionId} does not exist or was evicted`);
       }
@@ -230,7 +230,7 @@ export function attachGateway(options: GatewayOptions): Gateway {
     if (!checked.ok) return failure('invalid_payload', checked.message);
     const { id, text, url, sentAt } = checked.value;
     return intake.run(sessionId, async () => {
-      const session = await store.get(sessionId);
+      const session = await store.sessions.get(sessionId);
       if (!session) {
         return failure('session_not_found', `session ${sessionId} does not exist or was evicted`);
       }
@@ -241,12 +241,12 @@ export function attachGateway(options: GatewayOptions): Gateway {
         );
       }
       const message: ChatMessage = { id, author: 'visitor', text, at: sentAt };
-      const { seq, duplicate } = await store.appendMessage(sessionId, message);
+      const { seq, duplicate } = await store.history.append(sessionId, message);
       if (!duplicate) {
         message.seq = seq;
-        await store.touch(sessionId, now());
+        await store.sessions.touch(sessionId, now());
         // A store write only when the page changed: most messages come from the page the last one did.
-        if (url !== '' && url !== session.url) await store.setPage(sessionId, { url });
+        if (url !== '' && url !== session.url) await store.sessions.setPage(sessionId, { url });
         await conversation.record(session, message, url);
         void replies.run(sessionId, async () => {
           try {
@@ -267,10 +267,10 @@ export function attachGateway(options: GatewayOptions): Gateway {
     const checked = validateActionResult(raw);
     if (sessionId === undefined || !checked.ok) return;
     await intake.run(sessionId, async () => {
-      const session = await store.get(sessionId);
+      const session = await store.sessions.get(sessionId);
       // Only the holder speaks for the session; an older tab's late result is ignored.
       if (session?.boundSocket !== socket.id) return;
-      await store.touch(sessionId, now());
+      await store.sessions.touch(sessionId, now());
       await tasks.result(sessionId, socket.id, checked.value);
     });
   }
@@ -317,7 +317,7 @@ export function attachGateway(options: GatewayOptions): Gateway {
       intake
         .run(sessionId, async () => {
           // Only the holder leaving holds the task; an older tab closing changes nothing.
-          if (await store.unbind(sessionId, socket.id)) await tasks.socketLost(sessionId);
+          if (await store.sockets.unbind(sessionId, socket.id)) await tasks.socketLost(sessionId);
         })
         .catch((error) => logger.error(`unbind failed (session ${sessionId})`, error));
     });
@@ -337,7 +337,7 @@ export function attachGateway(options: GatewayOptions): Gateway {
         replies.run(sessionId, () =>
           tasks.exclusive(sessionId, async () => {
             const logRows = await log.purgeSession(sessionId);
-            const live = await store.delete(sessionId);
+            const live = await store.sessions.delete(sessionId);
             io.to(sessionId).emit('session_evicted', {});
             io.in(sessionId).disconnectSockets();
             return { live, logRows };

@@ -50,8 +50,8 @@ beforeEach(async () => {
     },
     { store, log, now, logger: silentLogger },
   );
-  session = await store.create('acme');
-  await store.appendMessage(session.id, { id: 'm1', author: 'visitor', text: 'hello', at: clock });
+  session = await store.sessions.create('acme');
+  await store.history.append(session.id, { id: 'm1', author: 'visitor', text: 'hello', at: clock });
   await log.append({
     sessionId: session.id,
     siteKey: 'acme',
@@ -131,7 +131,7 @@ describe('POST /api/session/:id', () => {
       history: [{ id: 'm1', author: 'visitor', text: 'hello', at: 1_000_000, seq: 1 }],
       task: null,
     });
-    expect((await store.get(session.id))?.lastActiveAt).toBe(1_000_000);
+    expect((await store.sessions.get(session.id))?.lastActiveAt).toBe(1_000_000);
   });
 
   it('accepts text/plain bodies (sendBeacon)', async () => {
@@ -178,21 +178,21 @@ describe('DELETE /api/session/:id', () => {
   it('purges with the session token: live session and log rows', async () => {
     const res = await purge(session.id, { authorization: `Bearer ${session.token}` });
     expect(res.status).toBe(204);
-    expect(await store.get(session.id)).toBeUndefined();
+    expect(await store.sessions.get(session.id)).toBeUndefined();
     expect(await log.listSession(session.id)).toEqual([]);
   });
 
   it('accepts the token in a JSON body', async () => {
     const res = await purge(session.id, {}, JSON.stringify({ token: session.token }));
     expect(res.status).toBe(204);
-    expect(await store.get(session.id)).toBeUndefined();
+    expect(await store.sessions.get(session.id)).toBeUndefined();
   });
 
   it('purges with the admin key, also the log of an evicted session', async () => {
     expect((await purge(session.id, { 'x-leflux-admin-key': ADMIN_KEY })).status).toBe(204);
-    expect(await store.get(session.id)).toBeUndefined();
+    expect(await store.sessions.get(session.id)).toBeUndefined();
 
-    const other = await store.create('acme');
+    const other = await store.sessions.create('acme');
     await log.append({
       sessionId: other.id,
       siteKey: 'acme',
@@ -202,7 +202,7 @@ describe('DELETE /api/session/:id', () => {
       at: clock,
       seq: 1,
     });
-    await store.delete(other.id);
+    await store.sessions.delete(other.id);
     expect((await purge(other.id, { 'x-leflux-admin-key': ADMIN_KEY })).status).toBe(204);
     expect(await log.listSession(other.id)).toEqual([]);
     expect((await purge(other.id, { 'x-leflux-admin-key': ADMIN_KEY })).status).toBe(404);
@@ -219,7 +219,7 @@ describe('DELETE /api/session/:id', () => {
       expect(res.status).toBe(401);
       expect(await res.json()).toMatchObject({ error: { code: 'unauthorized' } });
     }
-    expect(await store.get(session.id)).toBeDefined();
+    expect(await store.sessions.get(session.id)).toBeDefined();
     expect(await log.listSession(session.id)).toHaveLength(1);
   });
 
@@ -298,7 +298,7 @@ describe('site settings (LEFLUX_SITES)', () => {
 
   it("restore carries the site's retention, only for a site that sets it", async () => {
     const url = await startWithSites();
-    const shop = await store.create('shop');
+    const shop = await store.sessions.create('shop');
     const shopBody = await (await call(url, shop, 'POST', {})).json();
     expect(shopBody.retention).toEqual({ sessionTtlMs: 3_600_000, userTtlMs: 86_400_000 });
     const acmeBody = await (await call(url, session, 'POST', {})).json();
@@ -307,7 +307,7 @@ describe('site settings (LEFLUX_SITES)', () => {
 
   it("answers CORS for a listed site's sessions only to its origins", async () => {
     const url = await startWithSites();
-    const shop = await store.create('shop');
+    const shop = await store.sessions.create('shop');
     const preflight = (target: SessionRecord, origin: string) =>
       call(url, target, 'OPTIONS', { origin, 'access-control-request-method': 'POST' });
 
@@ -330,7 +330,7 @@ describe('site settings (LEFLUX_SITES)', () => {
       authorization: `Bearer ${shop.token}`,
     });
     expect(purgeFromEvil.status).toBe(403);
-    expect(await store.get(shop.id)).toBeDefined();
+    expect(await store.sessions.get(shop.id)).toBeDefined();
     // No Origin: not a cross-origin browser call; the token decides, as before.
     expect((await call(url, shop, 'POST', {})).status).toBe(200);
 

@@ -38,7 +38,7 @@ export function createRequestHandler(
   async function allowedOriginsFor(pathname: string): Promise<readonly string[] | undefined> {
     const id = /^\/api\/session\/([^/]+)$/.exec(pathname)?.[1];
     if (id === undefined || !ID_PATTERN.test(id)) return undefined;
-    const session = await store.get(id);
+    const session = await store.sessions.get(id);
     return session && sites(session.siteKey).allowedOrigins;
   }
 

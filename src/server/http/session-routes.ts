@@ -30,7 +30,8 @@ const wrongToken = () =>
 
 async function liveSession(store: SessionStore, id: string | undefined): Promise<SessionRecord> {
   // An id outside the pattern was never issued: same answer as an unknown one.
-  const session = id !== undefined && ID_PATTERN.test(id) ? await store.get(id) : undefined;
+  const session =
+    id !== undefined && ID_PATTERN.test(id) ? await store.sessions.get(id) : undefined;
   if (!session) throw notFound(id ?? '');
   return session;
 }
@@ -54,7 +55,7 @@ export function restoreSessionRoute({ store, gateway, sites }: SessionRoutesOpti
         createdAt: session.createdAt,
         lastActiveAt: session.lastActiveAt,
       },
-      history: await store.messagesAfter(session.id, 0),
+      history: await store.history.after(session.id, 0),
       task,
     };
     const { retention } = sites(session.siteKey);

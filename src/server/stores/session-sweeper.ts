@@ -26,7 +26,7 @@ export function startSessionSweeper(options: SessionSweeperOptions): () => void 
     running = true;
     try {
       const at = now();
-      const evicted = await store.sweep(at);
+      const evicted = await store.sessions.sweep(at);
       if (evicted.length > 0) onEvicted(evicted);
       await alsoSweep?.(at);
     } catch (error) {

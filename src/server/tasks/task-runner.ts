@@ -13,8 +13,8 @@ import {
 import type { TaskPlan } from '../agent/agent.js';
 import type { Conversation } from '../gateway/conversation.js';
 import type { LeFluxIo } from '../gateway/gateway.js';
-import { createSessionQueue } from '../gateway/session-queue.js';
 import type { Logger } from '../logger.js';
+import { createLocalSessionLock } from '../stores/session-lock.js';
 import {
   SessionNotFoundError,
   type SessionStore,
@@ -165,7 +165,7 @@ function checkPlan(
 export function createTaskRunner(options: TaskRunnerOptions): TaskRunner {
   const { io, store, conversation, now, logger, holdMs, waitTtlMs } = options;
   const stepTimeoutMs = options.stepTimeoutMs ?? 60_000;
-  const queue = createSessionQueue();
+  const queue = createLocalSessionLock();
 
   /** Runs on the session's queue; a session that vanished meanwhile yields `fallback`. */
   function run<T>(sessionId: string, fallback: T, work: () => Promise<T>): Promise<T> {
@@ -180,8 +180,8 @@ export function createTaskRunner(options: TaskRunnerOptions): TaskRunner {
   }
 
   const save = (sessionId: string, task: TaskState, changes: Partial<TaskState>) => {
-    const next: TaskState = { ...task, ...changes, updatedAt: now() };
-    return store.saveTask(sessionId, next).then(() => next);
+    const next: TaskState = { ...task, ...changes, version: task.version + 1, updatedAt: now() };
+    return store.tasks.save(sessionId, next).then(() => next);
   };
 
   /**
@@ -193,10 +193,10 @@ export function createTaskRunner(options: TaskRunnerOptions): TaskRunner {
     task: TaskState,
     how: { message?: string; say?: boolean; emit?: boolean },
   ): Promise<boolean> {
-    if (!(await store.deleteTask(sessionId, task.id))) return false;
+    if (!(await store.tasks.delete(sessionId, task.id))) return false;
     const step = task.steps[task.step];
     if (task.status === 'waiting' && step?.type === 'ask') {
-      await store.clearWaits({ sessionId }, step.scope);
+      await store.waits.clear({ sessionId }, step.scope);
     }
     const emit = how.emit ?? true;
     if (how.message === undefined) {
@@ -216,7 +216,7 @@ export function createTaskRunner(options: TaskRunnerOptions): TaskRunner {
     sessionId: string,
     emit: boolean,
   ): Promise<{ task?: TaskState; aborted?: { taskId: string; message: string } }> {
-    const task = await store.getTask(sessionId);
+    const task = await store.tasks.get(sessionId);
     if (!task) return {};
     let message: string | undefined;
     let say = true;
@@ -228,7 +228,7 @@ export function createTaskRunner(options: TaskRunnerOptions): TaskRunner {
             ? TASK_MESSAGES.noAnswer
             : TASK_MESSAGES.noResult;
     } else if (task.status === 'waiting') {
-      const waits = await store.listWaits({ sessionId });
+      const waits = await store.waits.list({ sessionId });
       if (!waits.some((w) => w.taskId === task.id && w.step === task.step)) {
         message = TASK_MESSAGES.withdrawn;
         say = false;
@@ -267,7 +267,7 @@ export function createTaskRunner(options: TaskRunnerOptions): TaskRunner {
       }
     }
     if (step.type === 'fill' && step.value === undefined && step.field !== undefined) {
-      const value = (await store.getVisitor(sessionId))[step.field];
+      const value = (await store.visitors.get(sessionId))[step.field];
       // Unknown here: the widget may still hold it (`leflux:user`).
       return { ok: true, action: { ...step, ...base, ...(value !== undefined && { value }) } };
     }
@@ -277,7 +277,7 @@ export function createTaskRunner(options: TaskRunnerOptions): TaskRunner {
   /** Runs the task forward from its current step until a step is in flight, it waits or ends. */
   async function pump(sessionId: string): Promise<void> {
     for (let guard = 0; guard <= LIMITS.maxTaskSteps; guard++) {
-      const task = await store.getTask(sessionId);
+      const task = await store.tasks.get(sessionId);
       if (task?.status !== 'running' || task.sentAt !== undefined) return;
       const step = task.steps[task.step];
       if (!step) {
@@ -291,13 +291,13 @@ export function createTaskRunner(options: TaskRunnerOptions): TaskRunner {
         continue;
       }
       if (step.type === 'ask') {
-        if (step.field && (await store.getVisitor(sessionId))[step.field]) {
+        if (step.field && (await store.visitors.get(sessionId))[step.field]) {
           await save(sessionId, task, { step: task.step + 1 });
           continue;
         }
         await conversation.postAgentMessage(sessionId, step.question, { asks: step.field });
         const expiresAt = at + waitTtlMs;
-        await store.addWait(sessionId, {
+        await store.waits.add(sessionId, {
           id: nanoid(),
           scope: step.scope,
           question: step.question,
@@ -309,7 +309,7 @@ export function createTaskRunner(options: TaskRunnerOptions): TaskRunner {
         await save(sessionId, task, { status: 'waiting', deadline: expiresAt });
         return;
       }
-      const session = await store.get(sessionId);
+      const session = await store.sessions.get(sessionId);
       if (!session) return;
       if (session.boundSocket === undefined) {
         await hold(sessionId, task);
@@ -338,13 +338,14 @@ export function createTaskRunner(options: TaskRunnerOptions): TaskRunner {
         return Promise.resolve(null);
       }
       return run(sessionId, null, async () => {
-        const previous = await store.getTask(sessionId);
+        const previous = await store.tasks.get(sessionId);
         if (previous) await end(sessionId, previous, { message: TASK_MESSAGES.replaced });
-        const session = await store.get(sessionId);
+        const session = await store.sessions.get(sessionId);
         if (!session) return null;
         const at = now();
         const task: TaskState = {
           id: nanoid(),
+          version: 1,
           label: plan.label,
           steps: checked.steps,
           step: 0,
@@ -353,9 +354,9 @@ export function createTaskRunner(options: TaskRunnerOptions): TaskRunner {
           createdAt: at,
           updatedAt: at,
         };
-        await store.saveTask(sessionId, task);
+        await store.tasks.save(sessionId, task);
         await pump(sessionId);
-        const after = await store.getTask(sessionId);
+        const after = await store.tasks.get(sessionId);
         return after ? taskInfo(after) : null;
       });
     },
@@ -418,12 +419,12 @@ export function createTaskRunner(options: TaskRunnerOptions): TaskRunner {
 
     result(sessionId, socketId, result) {
       return run(sessionId, undefined, async () => {
-        const task = await store.getTask(sessionId);
+        const task = await store.tasks.get(sessionId);
         // A late or repeated result of a step already decided: nothing to do.
         if (task?.id !== result.taskId || task.step !== result.step || task.sentAt === undefined) {
           return;
         }
-        const session = await store.get(sessionId);
+        const session = await store.sessions.get(sessionId);
         if (session?.boundSocket !== socketId) return;
         if (!result.ok) {
           await fail(sessionId, task, result.detail?.trim() || 'no reason given');
@@ -452,7 +453,7 @@ export function createTaskRunner(options: TaskRunnerOptions): TaskRunner {
 
     socketLost(sessionId) {
       return run(sessionId, undefined, async () => {
-        const task = await store.getTask(sessionId);
+        const task = await store.tasks.get(sessionId);
         if (task?.status === 'running') await hold(sessionId, task);
       });
     },
@@ -460,9 +461,9 @@ export function createTaskRunner(options: TaskRunnerOptions): TaskRunner {
     answer(sessionId, message) {
       return run(sessionId, false, async () => {
         await settle(sessionId, true);
-        const wait = await store.takeWait(sessionId);
+        const wait = await store.waits.take(sessionId);
         if (!wait) return false;
-        const task = await store.getTask(sessionId);
+        const task = await store.tasks.get(sessionId);
         const step = task?.steps[task.step];
         if (
           task?.status !== 'waiting' ||
@@ -487,13 +488,13 @@ export function createTaskRunner(options: TaskRunnerOptions): TaskRunner {
               TASK_MESSAGES.badAnswer(step.field, hint, step.question),
             );
             const at = now();
-            await store.addWait(sessionId, { ...wait, createdAt: at, expiresAt: at + waitTtlMs });
+            await store.waits.add(sessionId, { ...wait, createdAt: at, expiresAt: at + waitTtlMs });
             await save(sessionId, task, { deadline: at + waitTtlMs });
             return true;
           }
-          await store.saveVisitor(sessionId, checked.value);
+          await store.visitors.save(sessionId, checked.value);
         } else if (step.key) {
-          await store.saveValue(sessionId, step.key, text);
+          await store.values.save(sessionId, step.key, text);
         }
         await save(sessionId, task, {
           step: task.step + 1,
@@ -513,7 +514,7 @@ export function createTaskRunner(options: TaskRunnerOptions): TaskRunner {
     },
 
     async sweep(at) {
-      const due = await store.tasksDue(at);
+      const due = await store.tasks.due(at);
       await Promise.all(
         due.map((sessionId) =>
           run(sessionId, undefined, async () => void (await settle(sessionId, true))),
