@@ -12,8 +12,8 @@ export interface ServerConfig {
   /** `HOST`. Default `127.0.0.1`. */
   host: string;
   /** `LEFLUX_STORE`: where live sessions live. Default `memory`. */
-  store: 'memory' | 'redis';
-  /** `REDIS_URL`; required with `store: 'redis'`. */
+  storeKind: 'memory' | 'redis';
+  /** `REDIS_URL`; required with `storeKind: 'redis'`. */
   redisUrl?: string;
   /** `LEFLUX_DB`: SQLite file of the message log, or `:memory:`. Default `./data/leflux.sqlite`. */
   dbPath: string;
@@ -24,12 +24,19 @@ export interface ServerConfig {
   /** `LEFLUX_WAIT_TTL_MS`: how long an agent's question (`ask` step) waits for an answer. Default 10 min. */
   waitTtlMs: number;
   /**
-   * `LEFLUX_CRAWL` (`on` | `off`): after listening, crawl the site served by this server
-   * (over loopback) for the agent's context. Default on.
+   * `LEFLUX_CRAWL` (`on` | `off`): with the demo on, crawl the site served by this server
+   * (over loopback) for the agent's context after listening. Default on.
    */
   crawl: boolean;
   /** `LEFLUX_ADMIN_KEY`: lets an operator purge any session. Unset: only session tokens can. */
   adminKey?: string;
+  /**
+   * `LEFLUX_DEMO` (`on` | `off`): serve the demo site, answer with the demo agent (unless
+   * another agent is set) and crawl the site for it. Default off (`npm start` turns it on).
+   */
+  demo: boolean;
+  /** `LEFLUX_AGENT_TIMEOUT_MS`: the longest an agent may take to answer a message. Default 15 s. */
+  agentTimeoutMs: number;
   /** `LEFLUX_MESSAGE_LOG` (`on` | `off`): keep a message log for the dashboard. Default on. */
   messageLog: boolean;
   /**
@@ -64,6 +71,7 @@ export const CONFIG_DEFAULTS = {
   idleTtlMs: 30 * 60_000,
   taskHoldMs: 30_000,
   waitTtlMs: 10 * 60_000,
+  agentTimeoutMs: 15_000,
   widgetFile: join(repoRoot, 'dist', 'widget.js'),
   demoDir: join(repoRoot, 'demo'),
 } as const;
@@ -72,13 +80,17 @@ type Env = Record<string, string | undefined>;
 
 /**
  * Reads and validates the server's environment. An empty variable counts as unset.
+ * `defaults.demo` is what an unset `LEFLUX_DEMO` means (`npm start` passes true).
  *
  * @example
  * const config = loadConfig(); // process.env
  * const test = loadConfig({ PORT: '0', LEFLUX_DB: ':memory:' });
  * @throws {ConfigError} naming the variable and the bad value.
  */
-export function loadConfig(env: Env = process.env): ServerConfig {
+export function loadConfig(
+  env: Env = process.env,
+  defaults: { demo?: boolean } = {},
+): ServerConfig {
   const read = (name: string): string | undefined => {
     const v = env[name]?.trim();
     return v === '' ? undefined : v;
@@ -115,8 +127,8 @@ export function loadConfig(env: Env = process.env): ServerConfig {
     throw invalid('REDIS_URL', redisUrl, 'a redis:// or rediss:// URL');
   }
 
-  const store = oneOf('LEFLUX_STORE', ['memory', 'redis'], 'memory');
-  if (store === 'redis') {
+  const storeKind = oneOf('LEFLUX_STORE', ['memory', 'redis'], 'memory');
+  if (storeKind === 'redis') {
     if (redisUrl === undefined) {
       throw new ConfigError('REDIS_URL', 'LEFLUX_STORE=redis requires REDIS_URL to be set.');
     }
@@ -134,14 +146,25 @@ export function loadConfig(env: Env = process.env): ServerConfig {
   const taskHoldMs = integer('LEFLUX_TASK_HOLD_MS', CONFIG_DEFAULTS.taskHoldMs, 0, 2_147_483_647);
   const waitTtlMs = integer('LEFLUX_WAIT_TTL_MS', CONFIG_DEFAULTS.waitTtlMs, 1000, 2_147_483_647);
 
-  const adminKey = read('LEFLUX_ADMIN_KEY');
-  if (adminKey !== undefined && adminKey.length < 16) {
-    // Do not echo the key itself into logs.
-    throw new ConfigError(
-      'LEFLUX_ADMIN_KEY',
-      `Invalid LEFLUX_ADMIN_KEY (${adminKey.length} characters): expected at least 16 characters.`,
-    );
-  }
+  /** A secret of at least 16 characters; never echoed into an error (or a log). */
+  const secret = (name: string): string | undefined => {
+    const value = read(name);
+    if (value !== undefined && value.length < 16) {
+      throw new ConfigError(
+        name,
+        `Invalid ${name} (${value.length} characters): expected at least 16 characters.`,
+      );
+    }
+    return value;
+  };
+  const adminKey = secret('LEFLUX_ADMIN_KEY');
+  const agentTimeoutMs = integer(
+    'LEFLUX_AGENT_TIMEOUT_MS',
+    CONFIG_DEFAULTS.agentTimeoutMs,
+    100,
+    10 * 60_000,
+  );
+  const demo = oneOf('LEFLUX_DEMO', ['on', 'off'], defaults.demo ? 'on' : 'off') === 'on';
 
   const messageLog = oneOf('LEFLUX_MESSAGE_LOG', ['on', 'off'], 'on') === 'on';
   const crawl = oneOf('LEFLUX_CRAWL', ['on', 'off'], 'on') === 'on';
@@ -152,7 +175,7 @@ export function loadConfig(env: Env = process.env): ServerConfig {
   return {
     port,
     host,
-    store,
+    storeKind,
     redisUrl,
     dbPath,
     idleTtlMs,
@@ -160,6 +183,8 @@ export function loadConfig(env: Env = process.env): ServerConfig {
     waitTtlMs,
     crawl,
     adminKey,
+    demo,
+    agentTimeoutMs,
     messageLog,
     sitesFile,
     sites,

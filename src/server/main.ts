@@ -1,11 +1,12 @@
-import { createLeFluxServer } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
+import { createLeFluxServer } from './server.js';
 
+/** `npm start`: the server from the environment, with the demo on unless `LEFLUX_DEMO=off`. */
 async function main(): Promise<void> {
-  const config = loadConfig();
-  const server = createLeFluxServer(config);
-  const { url } = await server.listen();
-  console.log(`LeFlux listening on ${url} (demo: ${url}/)`);
+  const config = loadConfig(process.env, { demo: true });
+  const server = await createLeFluxServer(config);
+  const { url } = await server.listen({ port: config.port, host: config.host });
+  console.log(`LeFlux listening on ${url}${config.demo ? ` (demo: ${url}/)` : ''}`);
 
   let stopping = false;
   const stop = (signal: string) => {

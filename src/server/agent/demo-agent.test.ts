@@ -66,9 +66,13 @@ async function ask(
   return createDemoAgent().reply({
     session,
     message: { id: 'm', author: 'visitor', text, at: 0, seq: 1 },
+    history: [],
     page: { url, title: 'Home' },
     site,
     data: sessionData(store, session),
+    signal: new AbortController().signal,
+    typing: () => {},
+    post: async () => {},
   });
 }
 

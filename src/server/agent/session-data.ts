@@ -48,7 +48,10 @@ export interface SessionData extends ValueScope {
  * await data.save('plan', 'pro');
  * const { email } = await data.visitor.get();
  */
-export function sessionData(store: SessionStore, session: SessionRecord): SessionData {
+export function sessionData(
+  store: SessionStore,
+  session: Pick<SessionRecord, 'id' | 'siteKey' | 'visitorId'>,
+): SessionData {
   const { id, siteKey, visitorId } = session;
   return {
     get: (key) => store.values.get(id, key),

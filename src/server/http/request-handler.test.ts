@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LIMITS } from '../../protocol/index.js';
-import { type LeFluxServer, startServer } from '../app.js';
 import type { MessageLog } from '../log/message-log.js';
 import { openSqliteMessageLog } from '../log/sqlite-log.js';
 import { silentLogger } from '../logger.js';
+import { type LeFluxServer, startServer } from '../server.js';
 import { createMemorySessionStore } from '../stores/memory-store.js';
 import type { SessionRecord, SessionStore } from '../stores/session-store.js';
 
@@ -41,15 +41,17 @@ beforeEach(async () => {
   const now = () => clock;
   store = createMemorySessionStore({ idleTtlMs: TTL, now });
   log = openSqliteMessageLog(':memory:');
-  server = await startServer(
-    {
-      port: 0,
-      adminKey: ADMIN_KEY,
-      demoDir: join(dir, 'demo'),
-      widgetFile: join(dir, 'widget.js'),
-    },
-    { store, log, now, logger: silentLogger },
-  );
+  server = await startServer({
+    adminKey: ADMIN_KEY,
+    demo: true,
+    crawl: false,
+    demoDir: join(dir, 'demo'),
+    widgetFile: join(dir, 'widget.js'),
+    store,
+    log,
+    now,
+    logger: silentLogger,
+  });
   session = await store.sessions.create('acme');
   await store.history.append(session.id, { id: 'm1', author: 'visitor', text: 'hello', at: clock });
   await log.append({
@@ -264,23 +266,25 @@ describe('site settings (LEFLUX_SITES)', () => {
   });
 
   async function startWithSites() {
-    sitesServer = await startServer(
-      {
-        port: 0,
-        demoDir: join(dir, 'demo'),
-        widgetFile: join(dir, 'widget.js'),
-        sites: new Map([
-          [
-            'shop',
-            {
-              allowedOrigins: [SHOP],
-              retention: { sessionTtlMs: 3_600_000, userTtlMs: 86_400_000 },
-            },
-          ],
-        ]),
-      },
-      { store, log, now: () => clock, logger: silentLogger },
-    );
+    sitesServer = await startServer({
+      demo: true,
+      crawl: false,
+      demoDir: join(dir, 'demo'),
+      widgetFile: join(dir, 'widget.js'),
+      sites: new Map([
+        [
+          'shop',
+          {
+            allowedOrigins: [SHOP],
+            retention: { sessionTtlMs: 3_600_000, userTtlMs: 86_400_000 },
+          },
+        ],
+      ]),
+      store,
+      log,
+      now: () => clock,
+      logger: silentLogger,
+    });
     return sitesServer.url;
   }
 

@@ -9,13 +9,13 @@ import type {
 } from '../../protocol/index.js';
 import type { Agent, AgentContext, TaskPlan } from '../agent/agent.js';
 import { createDemoAgent } from '../agent/demo-agent.js';
-import { type LeFluxServer, startServer } from '../app.js';
-import { openTestSocket, type TestSocket } from '../gateway/test-socket.js';
 import { openSqliteMessageLog } from '../log/sqlite-log.js';
 import { silentLogger } from '../logger.js';
+import { openTestSocket, type TestSocket } from '../realtime/test-socket.js';
+import { type LeFluxServer, startServer } from '../server.js';
 import { createMemorySessionStore } from '../stores/memory-store.js';
 import type { SessionStore } from '../stores/session-store.js';
-import { TASK_MESSAGES } from './task-runner.js';
+import { TASK_MESSAGES } from './texts.js';
 
 type ClientSocket = TestSocket;
 type EventName = keyof ServerToClientEvents;
@@ -74,17 +74,17 @@ async function start({ sweepIntervalMs = 20 } = {}) {
       return task ? { text: 'On it.', task } : demo.reply(context);
     },
   };
-  server = await startServer(
-    {
-      port: 0,
-      idleTtlMs: IDLE_TTL,
-      taskHoldMs: HOLD,
-      waitTtlMs: WAIT_TTL,
-      sweepIntervalMs,
-      crawl: false,
-    },
-    { store, log: openSqliteMessageLog(':memory:'), now, agent, logger: silentLogger },
-  );
+  server = await startServer({
+    idleTtlMs: IDLE_TTL,
+    taskHoldMs: HOLD,
+    waitTtlMs: WAIT_TTL,
+    sweepIntervalMs,
+    store,
+    log: openSqliteMessageLog(':memory:'),
+    now,
+    agent,
+    logger: silentLogger,
+  });
 }
 
 /** A connected socket that records every server event, so none is missed between awaits. */

@@ -7,10 +7,10 @@ import type {
   VisitorMessageOk,
   VisitorMessagePayload,
 } from '../../protocol/index.js';
-import { type LeFluxServer, startServer } from '../app.js';
 import type { MessageLog } from '../log/message-log.js';
 import { openSqliteMessageLog } from '../log/sqlite-log.js';
 import { silentLogger } from '../logger.js';
+import { type LeFluxServer, startServer } from '../server.js';
 import { createMemorySessionStore } from '../stores/memory-store.js';
 import type { SessionStore } from '../stores/session-store.js';
 import { initSession, openTestSocket, type TestSocket } from './test-socket.js';
@@ -29,10 +29,15 @@ beforeEach(async () => {
   const now = () => clock;
   store = createMemorySessionStore({ idleTtlMs: TTL, now });
   log = openSqliteMessageLog(':memory:');
-  server = await startServer(
-    { port: 0, idleTtlMs: TTL, sweepIntervalMs: 20 },
-    { store, log, now, logger: silentLogger },
-  );
+  server = await startServer({
+    idleTtlMs: TTL,
+    sweepIntervalMs: 20,
+    demo: true,
+    store,
+    log,
+    now,
+    logger: silentLogger,
+  });
 });
 
 afterEach(async () => {

@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io as connect } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type LeFluxServer, startServer } from './app.js';
 import { openSqliteMessageLog } from './log/sqlite-log.js';
 import { silentLogger } from './logger.js';
+import { type LeFluxServer, startServer } from './server.js';
 
 const servers: LeFluxServer[] = [];
 afterEach(async () => {
@@ -15,10 +15,12 @@ afterEach(async () => {
 });
 
 async function start(overrides: Parameters<typeof startServer>[0] = {}) {
-  const server = await startServer(
-    { port: 0, dbPath: ':memory:', ...overrides },
-    { logger: silentLogger },
-  );
+  const server = await startServer({
+    dbPath: ':memory:',
+    demo: true,
+    ...overrides,
+    logger: silentLogger,
+  });
   servers.push(server);
   return server;
 }
@@ -158,5 +160,56 @@ describe('crawled context', () => {
     const server = await start({ crawl: false });
     expect(await server.crawled).toEqual({ pages: [], failed: [] });
     expect(server.site.pages()).toEqual([]);
+  });
+});
+
+describe('demo content belongs to the demo', () => {
+  it('with the demo off: no demo pages, no crawl, no agent; messages are stored and logged, unanswered', async () => {
+    const log = openSqliteMessageLog(':memory:');
+    const server = await start({ demo: false, log });
+    expect((await fetch(`${server.url}/`)).status).toBe(404);
+    expect((await fetch(`${server.url}/pricing.html`)).status).toBe(404);
+    expect(await server.crawled).toEqual({ pages: [], failed: [] });
+    // The widget and the API are there all the same.
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+
+    const socket = connect(server.url, { transports: ['websocket'], forceNew: true });
+    try {
+      const ack = await socket
+        .timeout(5_000)
+        .emitWithAck('session_init', { siteKey: 'acme', url: '/', title: '' });
+      let answered = false;
+      socket.on('agent_message', () => {
+        answered = true;
+      });
+      await socket
+        .timeout(5_000)
+        .emitWithAck('visitor_message', { id: 'm1', text: 'show me pricing', url: '', sentAt: 1 });
+      await server.drain();
+      expect(answered).toBe(false);
+      expect((await log.listSession(ack.sessionId)).map((e) => [e.author, e.text])).toEqual([
+        ['visitor', 'show me pricing'],
+      ]);
+    } finally {
+      socket.disconnect();
+    }
+  });
+
+  it('with the demo on: the pages and the demo agent', async () => {
+    const server = await start({ demo: true, crawl: false });
+    expect((await fetch(`${server.url}/pricing.html`)).status).toBe(200);
+    const socket = connect(server.url, { transports: ['websocket'], forceNew: true });
+    try {
+      await socket
+        .timeout(5_000)
+        .emitWithAck('session_init', { siteKey: 'acme', url: '/', title: '' });
+      const reply = new Promise<{ text: string }>((done) => socket.once('agent_message', done));
+      await socket
+        .timeout(5_000)
+        .emitWithAck('visitor_message', { id: 'm1', text: 'hello', url: '', sentAt: 1 });
+      expect((await reply).text).toMatch(/demo assistant/);
+    } finally {
+      socket.disconnect();
+    }
   });
 });
