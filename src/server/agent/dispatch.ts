@@ -138,10 +138,11 @@ export function createAgentDispatch(options: AgentDispatchOptions): AgentDispatc
     };
 
     inFlight.add(stop);
-    const timer = setTimeout(
-      () => stop.abort(new AgentTimeoutError(`no answer within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
+    const timer = setTimeout(() => {
+      // Before the agent hears of it: whatever it posts from now on is dropped.
+      failed = true;
+      stop.abort(new AgentTimeoutError(`no answer within ${timeoutMs} ms`));
+    }, timeoutMs);
     const ended = new Promise<never>((_, reject) => {
       signal.addEventListener('abort', () => reject(signal.reason), { once: true });
     });
