@@ -93,6 +93,8 @@ describe('loadConfig', () => {
     ['LEFLUX_WAIT_TTL_MS', '999'],
     ['LEFLUX_CRAWL', 'true'],
     ['LEFLUX_DEMO', 'yes'],
+    ['LEFLUX_AGENT_URL', 'ftp://bot.example/'],
+    ['LEFLUX_AGENT_URL', 'not a url'],
     ['LEFLUX_AGENT_TIMEOUT_MS', '99'],
     ['LEFLUX_AGENT_TIMEOUT_MS', 'soon'],
   ])('rejects %s=%s naming the variable and the value', (variable, value) => {
@@ -109,6 +111,35 @@ describe('loadConfig', () => {
     expect(error.message).toContain('LEFLUX_ADMIN_KEY');
     expect(error.message).not.toContain('hunter2');
   });
+
+  it('reads the webhook agent and the operator API key', () => {
+    expect(
+      loadConfig({
+        LEFLUX_AGENT_URL: 'https://bot.example/leflux',
+        LEFLUX_AGENT_SECRET: 's'.repeat(16),
+        LEFLUX_API_KEY: 'a'.repeat(16),
+      }),
+    ).toMatchObject({
+      agentUrl: 'https://bot.example/leflux',
+      agentSecret: 's'.repeat(16),
+      apiKey: 'a'.repeat(16),
+    });
+  });
+
+  it('refuses the webhook URL without its secret, naming the secret', () => {
+    const error = configError({ LEFLUX_AGENT_URL: 'https://bot.example/leflux' });
+    expect(error.variable).toBe('LEFLUX_AGENT_SECRET');
+    expect(error.message).toContain('LEFLUX_AGENT_SECRET');
+  });
+
+  it.each(['LEFLUX_AGENT_SECRET', 'LEFLUX_API_KEY'])(
+    'rejects a short %s without printing it',
+    (name) => {
+      const error = configError({ LEFLUX_AGENT_URL: 'https://bot.example/', [name]: 'hunter2' });
+      expect(error.variable).toBe(name);
+      expect(error.message).not.toContain('hunter2');
+    },
+  );
 
   it('requires REDIS_URL with LEFLUX_STORE=redis', () => {
     const error = configError({ LEFLUX_STORE: 'redis' });

@@ -31,10 +31,19 @@ export interface ServerConfig {
   /** `LEFLUX_ADMIN_KEY`: lets an operator purge any session. Unset: only session tokens can. */
   adminKey?: string;
   /**
+   * `LEFLUX_API_KEY`: the key of the REST API for late answers and operators
+   * (`POST /api/session/:id/messages`, `/typing`). Unset: that API refuses every request.
+   */
+  apiKey?: string;
+  /**
    * `LEFLUX_DEMO` (`on` | `off`): serve the demo site, answer with the demo agent (unless
    * another agent is set) and crawl the site for it. Default off (`npm start` turns it on).
    */
   demo: boolean;
+  /** `LEFLUX_AGENT_URL`: the webhook agent's URL; set, it answers (in place of the demo agent). */
+  agentUrl?: string;
+  /** `LEFLUX_AGENT_SECRET`: signs webhook requests (HMAC-SHA256); required with `agentUrl`. */
+  agentSecret?: string;
   /** `LEFLUX_AGENT_TIMEOUT_MS`: the longest an agent may take to answer a message. Default 15 s. */
   agentTimeoutMs: number;
   /** `LEFLUX_MESSAGE_LOG` (`on` | `off`): keep a message log for the dashboard. Default on. */
@@ -158,6 +167,20 @@ export function loadConfig(
     return value;
   };
   const adminKey = secret('LEFLUX_ADMIN_KEY');
+  const apiKey = secret('LEFLUX_API_KEY');
+
+  const agentUrl = read('LEFLUX_AGENT_URL');
+  if (agentUrl !== undefined && !isHttpUrl(agentUrl)) {
+    throw invalid('LEFLUX_AGENT_URL', agentUrl, 'an http:// or https:// URL');
+  }
+  const agentSecret = secret('LEFLUX_AGENT_SECRET');
+  if (agentUrl !== undefined && agentSecret === undefined) {
+    // Unsigned requests would let anyone who finds the URL pose as this server.
+    throw new ConfigError(
+      'LEFLUX_AGENT_SECRET',
+      'LEFLUX_AGENT_URL requires LEFLUX_AGENT_SECRET (at least 16 characters) to sign its requests.',
+    );
+  }
   const agentTimeoutMs = integer(
     'LEFLUX_AGENT_TIMEOUT_MS',
     CONFIG_DEFAULTS.agentTimeoutMs,
@@ -183,7 +206,10 @@ export function loadConfig(
     waitTtlMs,
     crawl,
     adminKey,
+    apiKey,
     demo,
+    agentUrl,
+    agentSecret,
     agentTimeoutMs,
     messageLog,
     sitesFile,
@@ -192,6 +218,15 @@ export function loadConfig(
     widgetFile: CONFIG_DEFAULTS.widgetFile,
     demoDir: CONFIG_DEFAULTS.demoDir,
   };
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const { protocol } = new URL(value);
+    return protocol === 'http:' || protocol === 'https:';
+  } catch {
+    return false;
+  }
 }
 
 /** Half the idle TTL keeps evictions at most ~1.5 TTL late; a minute caps the lag for long TTLs. */

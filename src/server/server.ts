@@ -5,6 +5,7 @@ import type { ChatMessage, PostMessageRequest } from '../protocol/index.js';
 import type { Agent } from './agent/agent.js';
 import { createDemoAgent } from './agent/demo-agent.js';
 import { createAgentDispatch } from './agent/dispatch.js';
+import { createWebhookAgent } from './agent/webhook-agent.js';
 import { defaultSweepInterval, loadConfig, type ServerConfig, shortestIdleTtl } from './config.js';
 import { createConversation } from './conversation/conversation.js';
 import { createRequestHandler, type RequestHandler } from './http/request-handler.js';
@@ -28,8 +29,8 @@ import { createTaskRunner } from './tasks/task-runner.js';
  */
 export interface LeFluxServerOptions extends Partial<ServerConfig> {
   /**
-   * Who answers visitor messages. Default: the demo agent when `demo` is on, else none:
-   * messages wait for `post`.
+   * Who answers visitor messages. Default: the webhook agent when `agentUrl` is set, else the
+   * demo agent when `demo` is on, else none: messages wait for `post` or the REST API.
    */
   agent?: Agent;
   /** Live sessions. Default: the memory store. */
@@ -141,7 +142,18 @@ export async function createLeFluxServer(options: LeFluxServerOptions = {}): Pro
     (config.messageLog || anySiteLogs
       ? openSqliteMessageLog(config.dbPath, { logger })
       : createDisabledMessageLog());
-  const agent = options.agent ?? (config.demo ? createDemoAgent() : undefined);
+  const agent =
+    options.agent ??
+    (config.agentUrl !== undefined && config.agentSecret !== undefined
+      ? createWebhookAgent({
+          url: config.agentUrl,
+          secret: config.agentSecret,
+          timeoutMs: config.agentTimeoutMs,
+          logger,
+        })
+      : config.demo
+        ? createDemoAgent()
+        : undefined);
   const ownSite = createSiteContext();
   const site = options.site ?? ownSite;
   const crawlOn = config.demo && config.crawl && options.site === undefined;
@@ -267,9 +279,11 @@ export async function createLeFluxServer(options: LeFluxServerOptions = {}): Pro
   logger.info(
     options.agent
       ? 'answering with the agent given to createLeFluxServer'
-      : config.demo
-        ? 'answering with the demo agent'
-        : 'no agent configured: visitor messages wait for post()',
+      : config.agentUrl !== undefined
+        ? `answering with the webhook agent at ${config.agentUrl}`
+        : config.demo
+          ? 'answering with the demo agent'
+          : 'no agent configured: visitor messages wait for post() or the REST API',
   );
 
   return {

@@ -29,5 +29,9 @@ export function checkReply(
     if (!checked.ok) return { ok: false, message: `reply task: ${checked.message}` };
     reply.task = checked.plan;
   }
-  return { ok: true, reply };
+  // `{}` says nothing, like null.
+  return {
+    ok: true,
+    reply: reply.text === undefined && reply.task === undefined ? undefined : reply,
+  };
 }
