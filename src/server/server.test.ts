@@ -213,3 +213,53 @@ describe('demo content belongs to the demo', () => {
     }
   });
 });
+
+describe('LeFluxServer.post', () => {
+  it('sends to the open tab at once; with none open, the message waits for the next restore', async () => {
+    const server = await start({ demo: false });
+    const socket = connect(server.url, { transports: ['websocket'], forceNew: true });
+    try {
+      const ack = await socket
+        .timeout(5_000)
+        .emitWithAck('session_init', { siteKey: 'acme', url: '/', title: '' });
+      const heard = new Promise((done) => socket.once('agent_message', done));
+      const posted = await server.post(ack.sessionId, { text: 'Hello from Ada', name: 'Ada' });
+      expect(posted).toMatchObject({
+        author: 'agent',
+        text: 'Hello from Ada',
+        name: 'Ada',
+        seq: 1,
+      });
+      expect(await heard).toEqual({
+        id: posted.id,
+        text: 'Hello from Ada',
+        name: 'Ada',
+        at: posted.at,
+        seq: 1,
+      });
+      socket.disconnect();
+      await server.post(ack.sessionId, { text: 'Are you still there?' });
+      const restored = await fetch(`${server.url}/api/session/${ack.sessionId}`, {
+        method: 'POST',
+        body: JSON.stringify({ token: ack.token }),
+      });
+      expect((await restored.json()).history.map((m: { text: string }) => m.text)).toEqual([
+        'Hello from Ada',
+        'Are you still there?',
+      ]);
+    } finally {
+      socket.disconnect();
+    }
+  });
+
+  it('rejects with session_not_found for an unknown session, invalid_payload for a bad message', async () => {
+    const server = await start({ demo: false });
+    await expect(server.post('nope', { text: 'hi' })).rejects.toMatchObject({
+      code: 'session_not_found',
+    });
+    await expect(server.typing('nope')).rejects.toMatchObject({ code: 'session_not_found' });
+    await expect(server.post('nope', { text: ' ' })).rejects.toMatchObject({
+      code: 'invalid_payload',
+    });
+  });
+});

@@ -208,6 +208,7 @@ export async function createLeFluxServer(options: LeFluxServerOptions = {}): Pro
     logger,
     sites,
     adminKey: config.adminKey,
+    apiKey: config.apiKey,
     widgetFile: config.widgetFile,
     demoDir: config.demo ? config.demoDir : undefined,
   });

@@ -14,6 +14,7 @@ import { createMemorySessionStore } from '../stores/memory-store.js';
 import type { SessionRecord, SessionStore } from '../stores/session-store.js';
 
 const ADMIN_KEY = 'admin-key-0123456789';
+const API_KEY = 'api-key-0123456789abcdef';
 const TTL = 60_000;
 let dir: string;
 let clock: number;
@@ -43,6 +44,7 @@ beforeEach(async () => {
   log = openSqliteMessageLog(':memory:');
   server = await startServer({
     adminKey: ADMIN_KEY,
+    apiKey: API_KEY,
     demo: true,
     crawl: false,
     demoDir: join(dir, 'demo'),
@@ -173,6 +175,121 @@ describe('POST /api/session/:id', () => {
     const res = await restore(session.id, body);
     expect(res.status).toBe(413);
     expect(await res.json()).toMatchObject({ error: { code: 'body_too_large' } });
+  });
+});
+
+describe('POST /api/session/:id/messages (operators, late answers)', () => {
+  /** `key: null` sends no Authorization header. */
+  const post = (id: string, body: string, key: string | null = API_KEY, url = server.url) =>
+    fetch(`${url}/api/session/${id}/messages`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(key === null ? {} : { authorization: `Bearer ${key}` }),
+      },
+      body,
+    });
+
+  it('201 with the message, stored and logged, with the name when given', async () => {
+    const res = await post(session.id, JSON.stringify({ text: 'Hello, I am Ada.', name: 'Ada' }));
+    expect(res.status).toBe(201);
+    const { message } = await res.json();
+    expect(message).toEqual({
+      id: expect.any(String),
+      author: 'agent',
+      text: 'Hello, I am Ada.',
+      name: 'Ada',
+      at: clock,
+      seq: 2,
+    });
+    expect((await store.history.after(session.id, 1))[0]).toEqual(message);
+    expect((await log.listSession(session.id)).at(-1)).toMatchObject({
+      messageId: message.id,
+      author: 'agent',
+      text: 'Hello, I am Ada.',
+      seq: 2,
+    });
+    const anonymous = await post(session.id, JSON.stringify({ text: 'No name here' }));
+    expect((await anonymous.json()).message).not.toHaveProperty('name');
+  });
+
+  it.each([
+    ['no text', { name: 'Ada' }, 'invalid_payload'],
+    ['a blank text', { text: '  ' }, 'invalid_payload'],
+    ['a text over the limit', { text: 'x'.repeat(LIMITS.maxTextLength + 1) }, 'invalid_payload'],
+    [
+      'a name over the limit',
+      { text: 'hi', name: 'x'.repeat(LIMITS.maxNameLength + 1) },
+      'invalid_payload',
+    ],
+    ['a number for a name', { text: 'hi', name: 7 }, 'invalid_payload'],
+    ['not an object', ['hi'], 'invalid_payload'],
+  ])('400 for %s, storing nothing', async (_, body, code) => {
+    const res = await post(session.id, JSON.stringify(body));
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: { code } });
+    expect(await store.history.after(session.id, 1)).toEqual([]);
+  });
+
+  it('400 for invalid JSON, 413 over the body limit', async () => {
+    const broken = await post(session.id, '{"text":');
+    expect(broken.status).toBe(400);
+    expect(await broken.json()).toMatchObject({ error: { code: 'invalid_json' } });
+    const huge = await post(session.id, JSON.stringify({ text: 'x'.repeat(LIMITS.maxBodyBytes) }));
+    expect(huge.status).toBe(413);
+  });
+
+  it('401 for a missing or wrong key, before anything else is checked', async () => {
+    const body = JSON.stringify({ text: 'hi' });
+    for (const key of [null, 'wrong-key-0123456789abc', ADMIN_KEY, session.token]) {
+      const res = await post(session.id, body, key);
+      expect(res.status).toBe(401);
+      expect(await res.json()).toMatchObject({ error: { code: 'unauthorized' } });
+    }
+    // Not even whether a session exists, or whether the body is valid.
+    expect((await post('nope', '{', 'wrong-key-0123456789abc')).status).toBe(401);
+    expect(await store.history.after(session.id, 1)).toEqual([]);
+  });
+
+  it('401 for every request while LEFLUX_API_KEY is unset', async () => {
+    const keyless = await startServer({ store, log, now: () => clock, logger: silentLogger });
+    try {
+      for (const key of [null, API_KEY, '']) {
+        const res = await post(session.id, JSON.stringify({ text: 'hi' }), key, keyless.url);
+        expect(res.status).toBe(401);
+        expect(await res.json()).toMatchObject({
+          error: { code: 'unauthorized', message: expect.stringContaining('LEFLUX_API_KEY') },
+        });
+      }
+    } finally {
+      await keyless.close();
+    }
+  });
+
+  it('404 for an unknown or evicted session', async () => {
+    const body = JSON.stringify({ text: 'hi' });
+    for (const id of ['nope', 'bad%20id', 'x'.repeat(65)]) {
+      const res = await post(id, body);
+      expect(res.status).toBe(404);
+      expect(await res.json()).toMatchObject({ error: { code: 'session_not_found' } });
+    }
+    clock += TTL;
+    expect((await post(session.id, body)).status).toBe(404);
+  });
+});
+
+describe('POST /api/session/:id/typing', () => {
+  const typing = (id: string, key?: string) =>
+    fetch(`${server.url}/api/session/${id}/typing`, {
+      method: 'POST',
+      headers: key === undefined ? {} : { authorization: `Bearer ${key}` },
+    });
+
+  it('204 with the key; 401 without; 404 for an unknown session', async () => {
+    expect((await typing(session.id, API_KEY)).status).toBe(204);
+    expect((await typing(session.id)).status).toBe(401);
+    expect((await typing(session.id, 'wrong-key-0123456789abc')).status).toBe(401);
+    expect((await typing('nope', API_KEY)).status).toBe(404);
   });
 });
 

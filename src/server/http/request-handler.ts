@@ -10,6 +10,7 @@ import { SessionNotFoundError, type SessionStore } from '../stores/session-store
 import { allowApiOrigin, answerApiPreflight } from './cors.js';
 import { HttpError } from './http-error.js';
 import { sendJson } from './json-response.js';
+import { postMessageRoute, typingRoute } from './operator-routes.js';
 import { Router } from './router.js';
 import { purgeSessionRoute, restoreSessionRoute } from './session-routes.js';
 import { staticSiteRoute } from './static-site.js';
@@ -25,6 +26,8 @@ export interface RequestHandlerOptions {
   sites: SiteSettingsLookup;
   /** `LEFLUX_ADMIN_KEY`: lets an operator purge any session. */
   adminKey?: string;
+  /** `LEFLUX_API_KEY`: the operator API (messages, typing). Unset: refused. */
+  apiKey?: string;
   widgetFile: string;
   /** The demo site's root, served at `/`; undefined (demo off): no pages. */
   demoDir?: string;
@@ -73,6 +76,8 @@ export function createRequestHandler(options: RequestHandlerOptions): RequestHan
     })
     .add('POST', '/api/session/:id', restoreSessionRoute(options))
     .add('DELETE', '/api/session/:id', purgeSessionRoute(options))
+    .add('POST', '/api/session/:id/messages', postMessageRoute(options))
+    .add('POST', '/api/session/:id/typing', typingRoute(options))
     .add('GET', '/widget.js', widgetBundleRoute(options.widgetFile))
     .add('GET', '/leflux/*', widgetAssetsRoute(join(dirname(options.widgetFile), 'leflux')))
     .add(
