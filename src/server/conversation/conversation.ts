@@ -86,6 +86,7 @@ export function createConversation(options: ConversationOptions): Conversation {
         at: message.at,
         seq: message.seq ?? 0,
         url,
+        ...(message.name !== undefined && { name: message.name }),
       });
     } catch (error) {
       // Logging must never break chat.

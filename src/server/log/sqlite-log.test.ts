@@ -5,21 +5,12 @@ import { join } from 'node:path';
 import Database from 'libsql';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Logger } from '../logger.js';
-import { createDisabledMessageLog, type MessageLog, type MessageLogEntry } from './message-log.js';
+import { createDisabledMessageLog, type MessageLog } from './message-log.js';
+import { describeMessageLog, logEntry } from './message-log-conformance.js';
 import { openSqliteMessageLog } from './sqlite-log.js';
-import { userVersion } from './sqlite-schema.js';
+import { SCHEMA_VERSION, userVersion } from './sqlite-schema.js';
 
-const entry = (over: Partial<MessageLogEntry> = {}): MessageLogEntry => ({
-  sessionId: 's1',
-  siteKey: 'acme',
-  messageId: 'm1',
-  author: 'visitor',
-  text: 'hello',
-  at: 1000,
-  seq: 1,
-  url: 'https://acme.test/',
-  ...over,
-});
+const entry = logEntry;
 
 let log: MessageLog | undefined;
 const dirs: string[] = [];
@@ -61,57 +52,9 @@ function capturingLogger() {
   return { logger, errors };
 }
 
+describeMessageLog('sqlite', () => openSqliteMessageLog(':memory:'));
+
 describe('sqlite message log', () => {
-  it('appends and lists a session ascending by seq', async () => {
-    log = openSqliteMessageLog(':memory:');
-    await log.append(entry({ messageId: 'm2', seq: 2, author: 'agent', url: undefined }));
-    await log.append(entry());
-    await log.append(entry({ sessionId: 'other' }));
-    expect(await log.listSession('s1')).toEqual([
-      entry(),
-      entry({ messageId: 'm2', seq: 2, author: 'agent', url: undefined }),
-    ]);
-  });
-
-  it('ignores a second append of the same (session, seq): the first row wins', async () => {
-    log = openSqliteMessageLog(':memory:');
-    await log.append(entry());
-    await log.flush();
-    await log.append(entry({ text: 'written again' }));
-    await log.append(entry({ sessionId: 's2', text: 'same seq, other session' }));
-    expect(await log.listSession('s1')).toEqual([entry()]);
-    expect(await log.listSession('s2')).toEqual([
-      entry({ sessionId: 's2', text: 'same seq, other session' }),
-    ]);
-  });
-
-  it('writes batches longer than one multi-row insert, across many sessions, in order', async () => {
-    log = openSqliteMessageLog(':memory:', { flushDelayMs: 60_000, maxBatchRows: 10_000 });
-    const sessions = Array.from({ length: 7 }, (_, i) => `s${i}`);
-    for (let seq = 1; seq <= 30; seq++) {
-      for (const sessionId of sessions) {
-        await log.append(entry({ sessionId, messageId: `${sessionId}-${seq}`, seq }));
-      }
-    }
-    await log.flush();
-    for (const sessionId of sessions) {
-      const rows = await log.listSession(sessionId);
-      expect(rows.map((r) => r.messageId)).toEqual(
-        Array.from({ length: 30 }, (_, i) => `${sessionId}-${i + 1}`),
-      );
-    }
-  });
-
-  it('purges one session only', async () => {
-    log = openSqliteMessageLog(':memory:');
-    await log.append(entry());
-    await log.append(entry({ messageId: 'm2', seq: 2 }));
-    await log.append(entry({ sessionId: 's2' }));
-    expect(await log.purgeSession('s1')).toBe(2);
-    expect(await log.listSession('s1')).toEqual([]);
-    expect(await log.listSession('s2')).toHaveLength(1);
-  });
-
   it('creates the directory of a file database and keeps rows across reopen', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'leflux-log-'));
     try {
@@ -170,7 +113,33 @@ describe('sqlite message log', () => {
     const version = userVersion(db);
     db.close();
     expect(tables.map((row) => (row as { name: string }).name)).toEqual(['messages', 'sessions']);
-    expect(version).toBe(2);
+    expect(version).toBe(SCHEMA_VERSION);
+  });
+
+  it('gives a version 2 file the name column, keeping its rows', async () => {
+    const { path, reader } = tempDatabase();
+    const v2 = reader();
+    v2.exec(`
+      CREATE TABLE sessions (sid INTEGER PRIMARY KEY, session_id TEXT NOT NULL UNIQUE, site_key TEXT NOT NULL);
+      CREATE TABLE messages (
+        sid INTEGER NOT NULL, site_key TEXT NOT NULL, message_id TEXT NOT NULL, author TEXT NOT NULL,
+        text TEXT NOT NULL, at INTEGER NOT NULL, seq INTEGER NOT NULL, url TEXT, UNIQUE (sid, seq));
+      INSERT INTO sessions (session_id, site_key) VALUES ('s1', 'acme');
+      INSERT INTO messages VALUES (1, 'acme', 'm1', 'visitor', 'hello', 1000, 1, 'https://acme.test/');
+      PRAGMA user_version = 2;
+    `);
+    v2.close();
+    log = openSqliteMessageLog(path);
+    await log.append(entry({ messageId: 'm2', seq: 2, author: 'agent', name: 'Ada' }));
+    expect(await log.listSession('s1')).toEqual([
+      entry(),
+      entry({ messageId: 'm2', seq: 2, author: 'agent', name: 'Ada' }),
+    ]);
+    await log.close();
+    log = undefined;
+    const db = reader();
+    expect(userVersion(db)).toBe(SCHEMA_VERSION);
+    db.close();
   });
 
   it('refuses a file from a newer schema version and leaves it as it is', async () => {
@@ -182,21 +151,6 @@ describe('sqlite message log', () => {
     const db = reader();
     expect(userVersion(db)).toBe(9);
     db.close();
-  });
-
-  it('purges a session and its interned id; the session can be logged again later', async () => {
-    log = openSqliteMessageLog(':memory:');
-    await log.append(entry());
-    expect(await log.purgeSession('s1')).toBe(1);
-    expect(await log.purgeSession('s1')).toBe(0);
-    await log.append(entry({ messageId: 'again' }));
-    expect((await log.listSession('s1')).map((e) => e.messageId)).toEqual(['again']);
-  });
-
-  it('rejects (rather than crashing) once closed', async () => {
-    log = openSqliteMessageLog(':memory:');
-    await log.close();
-    await expect(log.append(entry())).rejects.toThrow();
   });
 });
 
