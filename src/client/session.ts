@@ -1,12 +1,12 @@
 import { nanoid } from 'nanoid';
 import { type ContactDetails, validateContact } from '../protocol/contact.js';
 import {
-  type AgentMessagePayload,
   type ChatMessage,
   CLIENT_RETENTION_DEFAULTS,
   type Failure,
   LIMITS,
   type SessionInitPayload,
+  validateAgentMessage,
   validateRetention,
 } from '../protocol/index.js';
 import { createActivityTracker } from './activity.js';
@@ -22,6 +22,7 @@ import { createTabSync, type TabMessage } from './tabs/tab-sync.js';
 import { type Connection, openConnection } from './transport/connection.js';
 import { purgeSession, restoreSession } from './transport/session-api.js';
 import type { ClientEvents, ClientOptions, ClientState, LeFluxClient } from './types.js';
+import { createTypingIndicator } from './typing.js';
 import { visitorId } from './visitor-id.js';
 
 /**
@@ -82,7 +83,9 @@ export function createClient(options: ClientOptions): LeFluxClient {
     readOnly: false,
     user: contactOf(records.user.read()),
     task: null,
+    typing: false,
   });
+  const typing = createTypingIndicator(store);
 
   let history: HistoryStore | undefined;
   let connection: Promise<Connection | undefined> | undefined;
@@ -204,6 +207,10 @@ export function createClient(options: ClientOptions): LeFluxClient {
           store.setState({ connected: false });
         },
         agentMessage: onAgentMessage,
+        agentTyping() {
+          typing.show();
+          tabs.post({ type: 'typing' });
+        },
         takenOver: onTakenOver,
         evicted() {
           // A purge from Clear in another tab can reach this socket before that tab's message
@@ -341,16 +348,12 @@ export function createClient(options: ClientOptions): LeFluxClient {
     return flushing;
   }
 
-  function onAgentMessage(payload: AgentMessagePayload): void {
-    if (!session) return;
-    const message: ChatMessage = {
-      id: payload.id,
-      author: 'agent',
-      text: payload.text,
-      at: payload.at,
-      seq: payload.seq,
-    };
-    if (payload.asks) message.asks = payload.asks;
+  function onAgentMessage(raw: unknown): void {
+    const checked = validateAgentMessage(raw);
+    if (!session || !checked.ok) return;
+    const { author = 'agent', ...payload } = checked.value;
+    const message: ChatMessage = { ...payload, author };
+    typing.hide();
     void commit([toStored(message, session.id)]);
     emitter.emit('message', message);
   }
@@ -392,6 +395,7 @@ export function createClient(options: ClientOptions): LeFluxClient {
       case 'messages': {
         const changed = conversation.apply(message.messages);
         if (changed.length === 0) return;
+        if (changed.some((m) => m.author !== 'visitor')) typing.hide();
         render();
         // This tab may hold the socket: it delivers the shared outbox.
         if (bound && changed.some((m) => m.status === 'pending')) void flush();
@@ -413,6 +417,9 @@ export function createClient(options: ClientOptions): LeFluxClient {
         return;
       case 'user':
         store.setState({ user: contactOf(records.user.read()) });
+        return;
+      case 'typing':
+        typing.show();
         return;
       case 'bye':
         // The tab that held the socket may be gone: the one the visitor looks at takes over.
@@ -604,6 +611,7 @@ export function createClient(options: ClientOptions): LeFluxClient {
   cleanups.push(() => {
     activity.settle();
     clearTimeout(readOnlyTimer);
+    typing.hide();
     dropConnection();
     tabs.close();
     history?.close();

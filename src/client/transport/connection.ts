@@ -2,7 +2,6 @@ import type { Socket } from 'socket.io-client';
 import type {
   ActionPayload,
   ActionResultPayload,
-  AgentMessagePayload,
   ClientToServerEvents,
   Failure,
   ServerToClientEvents,
@@ -19,7 +18,9 @@ export interface ConnectionEvents {
   /** The socket is (re)connected and needs a `session_init` before anything else. */
   connected(): void;
   disconnected(reason: string): void;
-  agentMessage(payload: AgentMessagePayload): void;
+  /** Validated by the session: the type says what the server means to send, not what arrives. */
+  agentMessage(payload: unknown): void;
+  agentTyping(): void;
   takenOver(): void;
   evicted(): void;
   /** The agent asks this page to run a task step. */
@@ -66,6 +67,7 @@ export async function openConnection(options: ConnectionOptions): Promise<Connec
   socket.on('connect', () => events.connected());
   socket.on('disconnect', (reason) => events.disconnected(reason));
   socket.on('agent_message', (payload) => events.agentMessage(payload));
+  socket.on('agent_typing', () => events.agentTyping());
   socket.on('taken_over', () => events.takenOver());
   socket.on('session_evicted', () => events.evicted());
   // Validated by the session: the type says what the server means to send, not what arrives.

@@ -1,0 +1,33 @@
+import { AGENT_TYPING_MS } from '../protocol/events.js';
+import type { StateStore } from './state.js';
+import type { ClientState } from './types.js';
+
+/** The agent's typing indicator (`state.typing`): up on `agent_typing`, down on the next agent message or after 30 s. */
+export interface TypingIndicator {
+  show(): void;
+  hide(): void;
+}
+
+/**
+ * @example
+ * const typing = createTypingIndicator(store);
+ * typing.show(); // state.typing is true for AGENT_TYPING_MS at most
+ */
+export function createTypingIndicator(
+  store: StateStore<ClientState>,
+  ms = AGENT_TYPING_MS,
+): TypingIndicator {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const hide = () => {
+    clearTimeout(timer);
+    store.setState({ typing: false });
+  };
+  return {
+    show() {
+      clearTimeout(timer);
+      store.setState({ typing: true });
+      timer = setTimeout(hide, ms);
+    },
+    hide,
+  };
+}
