@@ -13,7 +13,7 @@ import { type SessionData, sessionData } from './session-data.js';
 export const AGENT_FAILED_TEXT = 'The assistant could not answer. Try again in a moment.';
 
 /** Messages of history an agent gets (`context.history`). */
-export const AGENT_HISTORY = 50;
+export const AGENT_HISTORY = Number(process.env.XH ?? 50);
 
 export interface AgentDispatchOptions {
   /** Undefined: no agent; messages wait for `post` or the REST API (a human inbox). */
@@ -62,6 +62,15 @@ function agentSession({
   return session;
 }
 
+/** Calls the agent; a synchronous throw becomes a rejection. */
+function invoke(agent: Agent, context: AgentContext): Promise<unknown> {
+  try {
+    return Promise.resolve(agent.reply(context));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
 /**
  * Runs the agent for each visitor message, one message at a time per session (so answers come
  * in the order of the questions), with its history, a typing indicator and `post`, under a
@@ -75,8 +84,8 @@ export function createAgentDispatch(options: AgentDispatchOptions): AgentDispatc
   const { agent, store, conversation, tasks, site, logger, timeoutMs } = options;
   // Per session, in arrival order: an answer may start a task that the next message answers.
   const answers = createLocalSessionLock();
-  /** The agent calls in flight, each with its own signal (aborted by a timeout or `abort()`). */
-  const inFlight = new Set<AbortController>();
+  /** How to end each agent call in flight (`abort()` ends them all). */
+  const inFlight = new Set<(reason: unknown) => void>();
   let closed = false;
 
   /** Posts a checked reply: its text, then its task, under the session's lock. */
@@ -97,11 +106,22 @@ export function createAgentDispatch(options: AgentDispatchOptions): AgentDispatc
     url: string,
     answering: Agent,
   ): Promise<void> {
-    const stop = new AbortController();
-    const { signal } = stop;
     let failed = false;
-    let posted: Promise<void> = Promise.resolve();
+    /** Why the answer ended early (a timeout, the server closing). */
+    let reason: unknown;
+    // Made only if the agent asks for `context.signal`: most never do.
+    let stop: AbortController | undefined;
+    /** The last post in flight: the next one waits for it. */
+    let posted: Promise<void> | undefined;
     let data: SessionData | undefined;
+    let fail: (error: unknown) => void = () => {};
+    /** Ends the answer now: before the agent hears of it, so whatever it posts is dropped. */
+    const end = (error: unknown) => {
+      failed = true;
+      reason = error;
+      stop?.abort(error);
+      fail(error);
+    };
 
     // Open until the answer fails (a throw, the timeout) or the server closes: an agent may
     // return first and post later.
@@ -114,8 +134,11 @@ export function createAgentDispatch(options: AgentDispatchOptions): AgentDispatc
       if (!checked.ok)
         return Promise.reject(new TypeError(`invalid agent post: ${checked.message}`));
       const { reply } = checked;
+      if (!reply) return posted ?? Promise.resolve();
       // One after another: posts show in the order they were made.
-      posted = posted.then(() => (reply ? deliver(session, reply, url) : undefined));
+      posted = posted
+        ? posted.then(() => deliver(session, reply, url))
+        : deliver(session, reply, url);
       return posted;
     };
 
@@ -130,43 +153,45 @@ export function createAgentDispatch(options: AgentDispatchOptions): AgentDispatc
         data ??= sessionData(store, session);
         return data;
       },
-      signal,
+      get signal() {
+        if (!stop) {
+          stop = new AbortController();
+          if (failed) stop.abort(reason);
+        }
+        return stop.signal;
+      },
       typing() {
         if (!failed && !closed) conversation.typing(session.id);
       },
       post,
     };
 
-    inFlight.add(stop);
-    const timer = setTimeout(() => {
-      // Before the agent hears of it: whatever it posts from now on is dropped.
-      failed = true;
-      stop.abort(new AgentTimeoutError(`no answer within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const ended = new Promise<never>((_, reject) => {
-      signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-    });
+    const timer = setTimeout(
+      () => end(new AgentTimeoutError(`no answer within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    inFlight.add(end);
     try {
-      const value = await Promise.race([
-        Promise.resolve().then(() => answering.reply(context)),
-        ended,
-      ]);
+      // Settles with the agent's answer, or rejects first when `end` is called.
+      const value = await new Promise<unknown>((resolve, reject) => {
+        fail = reject;
+        invoke(answering, context).then(resolve, reject);
+      });
       const checked = checkReply(value);
       if (!checked.ok) throw new TypeError(`invalid agent reply: ${checked.message}`);
-      if (checked.reply) await post(checked.reply);
-      else await posted;
+      await (checked.reply ? post(checked.reply) : posted);
     } catch (error) {
       failed = true;
       if (closed) return;
       // The id names the conversation for whoever reads the log; the token is never logged.
       logger.error(`agent could not answer (session ${session.id})`, error);
-      await posted.catch(() => undefined);
+      await posted?.catch(() => undefined);
       await store.lock.run(session.id, () =>
         conversation.post(session, { author: 'system', text: AGENT_FAILED_TEXT }, { url }),
       );
     } finally {
       clearTimeout(timer);
-      inFlight.delete(stop);
+      inFlight.delete(end);
     }
   }
 
@@ -193,7 +218,7 @@ export function createAgentDispatch(options: AgentDispatchOptions): AgentDispatc
 
     abort() {
       closed = true;
-      for (const call of inFlight) call.abort(new Error('the server is closing'));
+      for (const end of inFlight) end(new Error('the server is closing'));
     },
 
     idle() {

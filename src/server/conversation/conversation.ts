@@ -102,11 +102,11 @@ export function createConversation(options: ConversationOptions): Conversation {
         at: now(),
         url,
       });
-      if (result.ok) {
-        message.seq = result.seq;
-        if (!result.duplicate) await record(result.session, message, url);
-      }
-      return { ...result, message };
+      if (!result.ok) return { ok: false, reason: result.reason, message };
+      message.seq = result.seq;
+      if (!result.duplicate) await record(result.session, message, url);
+      const { session, seq, duplicate } = result;
+      return { ok: true, session, seq, duplicate, message };
     },
 
     async post(to, { author, text: rawText, name, asks }, { emit = true, url } = {}) {

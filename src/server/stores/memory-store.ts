@@ -35,8 +35,8 @@ export interface MemorySessionStoreOptions {
 /** Everything one session holds. The record's `taskId` is derived from `task` when read. */
 interface Entry {
   session: Omit<SessionRecord, 'taskId'>;
-  /** Ascending by `seq`, at most `maxHistory` (oldest dropped first). */
-  messages: ChatMessage[];
+  /** Ascending by `seq`, at most `maxHistory` (oldest dropped first); each frozen. */
+  messages: Readonly<ChatMessage>[];
   /** message id -> seq, for dedupe of resends. Mirrors `messages`. */
   seqById: Map<string, number>;
   values: Map<string, JsonValue>;
@@ -47,17 +47,18 @@ interface Entry {
 }
 
 /**
- * A copy of `message` with `seq`, field by field: `{ ...message, seq }` took V8's slow clone
- * path (~1 µs, more than the rest of an append). A field added to `ChatMessage` must be
- * added here too; the conformance suite round-trips every field.
+ * The stored copy of `message` with `seq`, made field by field (`{ ...message, seq }` took
+ * V8's slow clone path, ~1 µs) and frozen: reads hand the stored object out as it is, so a
+ * reader cannot change the history, and an agent's 50 messages of history cost no copies. A
+ * field added to `ChatMessage` must be added here too; the conformance suite round-trips
+ * every field.
  */
-function copyMessage(message: Omit<ChatMessage, 'seq'>, seq: number | undefined): ChatMessage {
+function storedMessage(message: Omit<ChatMessage, 'seq'>, seq: number): Readonly<ChatMessage> {
   const { id, author, text, at, asks, name } = message;
-  const copy: ChatMessage = { id, author, text, at };
-  if (seq !== undefined) copy.seq = seq;
+  const copy: ChatMessage = { id, author, text, at, seq };
   if (asks !== undefined) copy.asks = asks;
   if (name !== undefined) copy.name = name;
-  return copy;
+  return Object.freeze(copy);
 }
 
 /** A copy of the record as callers see it (copies keep them from mutating stored state). */
@@ -106,7 +107,7 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions): Se
     const known = seqById.get(message.id);
     if (known !== undefined) return { seq: known, duplicate: true };
     const seq = session.nextSeq++;
-    messages.push(copyMessage(message, seq));
+    messages.push(storedMessage(message, seq));
     seqById.set(message.id, seq);
     while (messages.length > maxHistory) {
       const dropped = messages.shift();
@@ -234,27 +235,17 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions): Se
 
       async after(sessionId, seq) {
         const { messages } = need(sessionId);
-        // Ascending by seq: only the tail after `seq` is copied.
+        // Ascending by seq: only the tail after `seq` is taken.
         let from = messages.length;
         while (from > 0 && (messages[from - 1]?.seq ?? 0) > seq) from--;
-        const after: ChatMessage[] = [];
-        for (let i = from; i < messages.length; i++) {
-          const m = messages[i] as ChatMessage;
-          after.push(copyMessage(m, m.seq));
-        }
-        return after;
+        return messages.slice(from);
       },
 
       async recent(sessionId, limit) {
         const entry = live(sessionId);
         if (!entry) return undefined;
         const { messages } = entry;
-        const recent: ChatMessage[] = [];
-        for (let i = Math.max(0, messages.length - limit); i < messages.length; i++) {
-          const m = messages[i] as ChatMessage;
-          recent.push(copyMessage(m, m.seq));
-        }
-        return { session: recordOf(entry), messages: recent };
+        return { session: recordOf(entry), messages: limit > 0 ? messages.slice(-limit) : [] };
       },
     },
 

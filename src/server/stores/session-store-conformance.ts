@@ -61,11 +61,17 @@ export function describeSessionStore(
       expect(await store.sessions.get(session.id)).toEqual(session);
     });
 
-    it('hands out copies: mutating a result does not change the store', async () => {
+    it('what it hands out cannot change the store (copies, or frozen)', async () => {
       const { id } = await store.sessions.create('acme');
-      await store.history.append(id, visitor('a'));
+      const sent = { ...visitor('a') };
+      await store.history.append(id, sent);
+      sent.text = 'changed by the writer';
       const [message] = await store.history.after(id, 0);
-      message!.text = 'changed';
+      try {
+        message!.text = 'changed';
+      } catch {
+        // Frozen: the store's own copy refuses the change.
+      }
       const session = await store.sessions.get(id);
       session!.token = 'changed';
       expect((await store.history.after(id, 0))[0]?.text).toBe('text of a');

@@ -129,7 +129,11 @@ export interface SessionRecords {
   sweep(now: number): Promise<string[]>;
 }
 
-/** The session's messages, numbered by `seq`, at most `LIMITS.maxHistory` (oldest dropped). */
+/**
+ * The session's messages, numbered by `seq`, at most `LIMITS.maxHistory` (oldest dropped).
+ * Messages read are the caller's to read, not to change: a store may hand out its own frozen
+ * copies (the memory store does, to copy nothing on the way out).
+ */
 export interface SessionHistory {
   /** Stores a message with the next seq; a message id seen before returns its first seq. */
   append(sessionId: string, message: Omit<ChatMessage, 'seq'>): Promise<AppendResult>;
