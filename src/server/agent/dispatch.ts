@@ -71,6 +71,101 @@ function invoke(agent: Agent, context: AgentContext): Promise<unknown> {
   }
 }
 
+/** What an `AgentCall` needs from the dispatch. */
+interface CallDeps {
+  store: SessionStore;
+  deliver(session: SessionRecord, reply: AgentReply, url: string): Promise<void>;
+  typing(sessionId: string): void;
+  closed(): boolean;
+  warn(text: string): void;
+}
+
+/**
+ * One answer in progress: the `AgentContext` the agent gets, and the state behind it. A class,
+ * so an answer costs one object and two bound functions rather than a closure per member.
+ */
+class AgentCall implements AgentContext {
+  readonly session: AgentSession;
+  readonly page: { url: string; title: string };
+  /** Set once the answer failed (a throw, the timeout) or the server closed: posts are dropped. */
+  failed = false;
+  /** The last post in flight: the next one waits for it. */
+  posted: Promise<void> | undefined;
+  #reason: unknown;
+  // Made only if the agent asks for `signal`: most never do.
+  #stop: AbortController | undefined;
+  #data: SessionData | undefined;
+  #fail: (error: unknown) => void = () => {};
+
+  constructor(
+    private readonly record: SessionRecord,
+    readonly message: ChatMessage,
+    readonly history: ChatMessage[],
+    readonly url: string,
+    readonly site: SiteContext,
+    private readonly deps: CallDeps,
+  ) {
+    this.session = agentSession(record);
+    this.page = { url, title: record.title ?? '' };
+  }
+
+  /** Built on first use: most answers never touch it. */
+  get data(): SessionData {
+    this.#data ??= sessionData(this.deps.store, this.record);
+    return this.#data;
+  }
+
+  get signal(): AbortSignal {
+    if (!this.#stop) {
+      this.#stop = new AbortController();
+      if (this.failed) this.#stop.abort(this.#reason);
+    }
+    return this.#stop.signal;
+  }
+
+  // Fields, not methods: agents destructure them (`reply({ post, typing })`).
+  typing = (): void => {
+    if (!this.failed && !this.deps.closed()) this.deps.typing(this.record.id);
+  };
+
+  // Open until the answer fails (a throw, the timeout) or the server closes: an agent may
+  // return first and post later.
+  post = (value: AgentReply): Promise<void> => {
+    if (this.failed || this.deps.closed()) {
+      this.deps.warn(`agent posted after its answer ended; dropped (session ${this.record.id})`);
+      return Promise.resolve();
+    }
+    const checked = checkReply(value);
+    if (!checked.ok) {
+      return Promise.reject(new TypeError(`invalid agent post: ${checked.message}`));
+    }
+    const { reply } = checked;
+    if (!reply) return this.posted ?? Promise.resolve();
+    const { deliver } = this.deps;
+    // One after another: posts show in the order they were made.
+    this.posted = this.posted
+      ? this.posted.then(() => deliver(this.record, reply, this.url))
+      : deliver(this.record, reply, this.url);
+    return this.posted;
+  };
+
+  /** Settles with what the agent returns, or rejects first when `end` is called. */
+  answer(agent: Agent): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      this.#fail = reject;
+      invoke(agent, this).then(resolve, reject);
+    });
+  }
+
+  /** Ends the answer now, before the agent hears of it: whatever it posts is dropped. */
+  end(error: unknown): void {
+    this.failed = true;
+    this.#reason = error;
+    this.#stop?.abort(error);
+    this.#fail(error);
+  }
+}
+
 /**
  * Runs the agent for each visitor message, one message at a time per session (so answers come
  * in the order of the questions), with its history, a typing indicator and `post`, under a
@@ -84,8 +179,8 @@ export function createAgentDispatch(options: AgentDispatchOptions): AgentDispatc
   const { agent, store, conversation, tasks, site, logger, timeoutMs } = options;
   // Per session, in arrival order: an answer may start a task that the next message answers.
   const answers = createLocalSessionLock();
-  /** How to end each agent call in flight (`abort()` ends them all). */
-  const inFlight = new Set<(reason: unknown) => void>();
+  /** The agent calls in flight (`abort()` ends them all). */
+  const inFlight = new Set<AgentCall>();
   let closed = false;
 
   /** Posts a checked reply: its text, then its task, under the session's lock. */
@@ -106,92 +201,34 @@ export function createAgentDispatch(options: AgentDispatchOptions): AgentDispatc
     url: string,
     answering: Agent,
   ): Promise<void> {
-    let failed = false;
-    /** Why the answer ended early (a timeout, the server closing). */
-    let reason: unknown;
-    // Made only if the agent asks for `context.signal`: most never do.
-    let stop: AbortController | undefined;
-    /** The last post in flight: the next one waits for it. */
-    let posted: Promise<void> | undefined;
-    let data: SessionData | undefined;
-    let fail: (error: unknown) => void = () => {};
-    /** Ends the answer now: before the agent hears of it, so whatever it posts is dropped. */
-    const end = (error: unknown) => {
-      failed = true;
-      reason = error;
-      stop?.abort(error);
-      fail(error);
-    };
-
-    // Open until the answer fails (a throw, the timeout) or the server closes: an agent may
-    // return first and post later.
-    const post = (value: AgentReply): Promise<void> => {
-      if (failed || closed) {
-        logger.warn(`agent posted after its answer ended; dropped (session ${session.id})`);
-        return Promise.resolve();
-      }
-      const checked = checkReply(value);
-      if (!checked.ok)
-        return Promise.reject(new TypeError(`invalid agent post: ${checked.message}`));
-      const { reply } = checked;
-      if (!reply) return posted ?? Promise.resolve();
-      // One after another: posts show in the order they were made.
-      posted = posted
-        ? posted.then(() => deliver(session, reply, url))
-        : deliver(session, reply, url);
-      return posted;
-    };
-
-    const context: AgentContext = {
-      session: agentSession(session),
-      message,
-      history,
-      page: { url, title: session.title ?? '' },
-      site,
-      // Built on first use: most answers never touch it.
-      get data() {
-        data ??= sessionData(store, session);
-        return data;
-      },
-      get signal() {
-        if (!stop) {
-          stop = new AbortController();
-          if (failed) stop.abort(reason);
-        }
-        return stop.signal;
-      },
-      typing() {
-        if (!failed && !closed) conversation.typing(session.id);
-      },
-      post,
-    };
-
+    const call = new AgentCall(session, message, history, url, site, {
+      store,
+      deliver,
+      typing: (sessionId) => conversation.typing(sessionId),
+      closed: () => closed,
+      warn: (text) => logger.warn(text),
+    });
     const timer = setTimeout(
-      () => end(new AgentTimeoutError(`no answer within ${timeoutMs} ms`)),
+      () => call.end(new AgentTimeoutError(`no answer within ${timeoutMs} ms`)),
       timeoutMs,
     );
-    inFlight.add(end);
+    inFlight.add(call);
     try {
-      // Settles with the agent's answer, or rejects first when `end` is called.
-      const value = await new Promise<unknown>((resolve, reject) => {
-        fail = reject;
-        invoke(answering, context).then(resolve, reject);
-      });
-      const checked = checkReply(value);
+      const checked = checkReply(await call.answer(answering));
       if (!checked.ok) throw new TypeError(`invalid agent reply: ${checked.message}`);
-      await (checked.reply ? post(checked.reply) : posted);
+      await (checked.reply ? call.post(checked.reply) : call.posted);
     } catch (error) {
-      failed = true;
+      call.failed = true;
       if (closed) return;
       // The id names the conversation for whoever reads the log; the token is never logged.
       logger.error(`agent could not answer (session ${session.id})`, error);
-      await posted?.catch(() => undefined);
+      await call.posted?.catch(() => undefined);
       await store.lock.run(session.id, () =>
         conversation.post(session, { author: 'system', text: AGENT_FAILED_TEXT }, { url }),
       );
     } finally {
       clearTimeout(timer);
-      inFlight.delete(end);
+      inFlight.delete(call);
     }
   }
 
@@ -218,7 +255,7 @@ export function createAgentDispatch(options: AgentDispatchOptions): AgentDispatc
 
     abort() {
       closed = true;
-      for (const end of inFlight) end(new Error('the server is closing'));
+      for (const call of inFlight) call.end(new Error('the server is closing'));
     },
 
     idle() {
