@@ -107,6 +107,9 @@ describe('agent dispatch', () => {
       url: 'https://acme.test/',
     });
     expect(JSON.stringify(last.session)).not.toContain(session.token);
+    // Nothing else the agent can reach from its context holds it either.
+    expect(JSON.stringify(last)).not.toContain(session.token);
+    expect(Object.values(last).some((v) => v === session.token)).toBe(false);
     expect(last.page).toEqual({ url: 'https://acme.test/', title: '' });
   });
 

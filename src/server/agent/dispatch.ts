@@ -81,16 +81,19 @@ interface CallDeps {
 }
 
 /**
- * One answer in progress: the `AgentContext` the agent gets, and the state behind it. A class,
- * so an answer costs one object and two bound functions rather than a closure per member.
+ * One answer in progress: the `AgentContext` the agent gets, and the state behind it (in
+ * private fields: the agent sees the context's members only, never the session's token). A
+ * class, so an answer costs one object and two bound functions rather than a closure per member.
  */
 class AgentCall implements AgentContext {
   readonly session: AgentSession;
   readonly page: { url: string; title: string };
+  readonly #record: SessionRecord;
+  readonly #deps: CallDeps;
   /** Set once the answer failed (a throw, the timeout) or the server closed: posts are dropped. */
-  failed = false;
+  #failed = false;
   /** The last post in flight: the next one waits for it. */
-  posted: Promise<void> | undefined;
+  #posted: Promise<void> | undefined;
   #reason: unknown;
   // Made only if the agent asks for `signal`: most never do.
   #stop: AbortController | undefined;
@@ -98,41 +101,43 @@ class AgentCall implements AgentContext {
   #fail: (error: unknown) => void = () => {};
 
   constructor(
-    private readonly record: SessionRecord,
+    record: SessionRecord,
     readonly message: ChatMessage,
     readonly history: ChatMessage[],
-    readonly url: string,
+    url: string,
     readonly site: SiteContext,
-    private readonly deps: CallDeps,
+    deps: CallDeps,
   ) {
+    this.#record = record;
+    this.#deps = deps;
     this.session = agentSession(record);
     this.page = { url, title: record.title ?? '' };
   }
 
   /** Built on first use: most answers never touch it. */
   get data(): SessionData {
-    this.#data ??= sessionData(this.deps.store, this.record);
+    this.#data ??= sessionData(this.#deps.store, this.#record);
     return this.#data;
   }
 
   get signal(): AbortSignal {
     if (!this.#stop) {
       this.#stop = new AbortController();
-      if (this.failed) this.#stop.abort(this.#reason);
+      if (this.#failed) this.#stop.abort(this.#reason);
     }
     return this.#stop.signal;
   }
 
   // Fields, not methods: agents destructure them (`reply({ post, typing })`).
   typing = (): void => {
-    if (!this.failed && !this.deps.closed()) this.deps.typing(this.record.id);
+    if (!this.#failed && !this.#deps.closed()) this.#deps.typing(this.#record.id);
   };
 
   // Open until the answer fails (a throw, the timeout) or the server closes: an agent may
   // return first and post later.
   post = (value: AgentReply): Promise<void> => {
-    if (this.failed || this.deps.closed()) {
-      this.deps.warn(`agent posted after its answer ended; dropped (session ${this.record.id})`);
+    if (this.#failed || this.#deps.closed()) {
+      this.#deps.warn(`agent posted after its answer ended; dropped (session ${this.#record.id})`);
       return Promise.resolve();
     }
     const checked = checkReply(value);
@@ -140,13 +145,15 @@ class AgentCall implements AgentContext {
       return Promise.reject(new TypeError(`invalid agent post: ${checked.message}`));
     }
     const { reply } = checked;
-    if (!reply) return this.posted ?? Promise.resolve();
-    const { deliver } = this.deps;
+    if (!reply) return this.#posted ?? Promise.resolve();
+    const record = this.#record;
+    const { url } = this.page;
+    const { deliver } = this.#deps;
     // One after another: posts show in the order they were made.
-    this.posted = this.posted
-      ? this.posted.then(() => deliver(this.record, reply, this.url))
-      : deliver(this.record, reply, this.url);
-    return this.posted;
+    this.#posted = this.#posted
+      ? this.#posted.then(() => deliver(record, reply, url))
+      : deliver(record, reply, url);
+    return this.#posted;
   };
 
   /** Settles with what the agent returns, or rejects first when `end` is called. */
@@ -157,9 +164,14 @@ class AgentCall implements AgentContext {
     });
   }
 
+  /** Settles when the posts made so far are done; rejects if one of them failed. */
+  posts(): Promise<void> {
+    return this.#posted ?? Promise.resolve();
+  }
+
   /** Ends the answer now, before the agent hears of it: whatever it posts is dropped. */
   end(error: unknown): void {
-    this.failed = true;
+    this.#failed = true;
     this.#reason = error;
     this.#stop?.abort(error);
     this.#fail(error);
@@ -216,13 +228,14 @@ export function createAgentDispatch(options: AgentDispatchOptions): AgentDispatc
     try {
       const checked = checkReply(await call.answer(answering));
       if (!checked.ok) throw new TypeError(`invalid agent reply: ${checked.message}`);
-      await (checked.reply ? call.post(checked.reply) : call.posted);
+      if (checked.reply) await call.post(checked.reply);
+      else await call.posts();
     } catch (error) {
-      call.failed = true;
+      call.end(error);
       if (closed) return;
       // The id names the conversation for whoever reads the log; the token is never logged.
       logger.error(`agent could not answer (session ${session.id})`, error);
-      await call.posted?.catch(() => undefined);
+      await call.posts().catch(() => undefined);
       await store.lock.run(session.id, () =>
         conversation.post(session, { author: 'system', text: AGENT_FAILED_TEXT }, { url }),
       );
