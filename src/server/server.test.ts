@@ -1,13 +1,14 @@
 // @vitest-environment node
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { Agent, createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io as connect } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSqliteMessageLog } from './log/sqlite-log.js';
 import { silentLogger } from './logger.js';
-import { type LeFluxServer, startServer } from './server.js';
+import { createLeFluxServer, type LeFluxServer, startServer } from './server.js';
 
 const servers: LeFluxServer[] = [];
 afterEach(async () => {
@@ -261,5 +262,50 @@ describe('LeFluxServer.post', () => {
     await expect(server.post('nope', { text: ' ' })).rejects.toMatchObject({
       code: 'invalid_payload',
     });
+  });
+});
+
+describe('attach and handle (inside another app)', () => {
+  it('serves its routes through handle, hands the rest to next, runs socket.io on the app server, and leaves it open on close', async () => {
+    const leflux = await createLeFluxServer({
+      dbPath: ':memory:',
+      logger: silentLogger,
+      agent: { reply: async ({ message }) => ({ text: `echo: ${message.text}` }) },
+    });
+    // A connect/Express-style app: LeFlux first, then the app's own routes.
+    const app = createServer((req, res) => {
+      leflux.handle(req, res, () => {
+        res.writeHead(200, { 'content-type': 'text/plain' }).end(`app: ${req.url}`);
+      });
+    });
+    leflux.attach(app);
+    await new Promise<void>((done) => app.listen(0, '127.0.0.1', done));
+    const { port } = app.address() as AddressInfo;
+    const url = `http://127.0.0.1:${port}`;
+    try {
+      expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ ok: true });
+      expect(await (await fetch(`${url}/orders/42`)).text()).toBe('app: /orders/42');
+      // Under /api/session/ every path is LeFlux's.
+      expect((await fetch(`${url}/api/session/x/nothing`, { method: 'POST' })).status).toBe(404);
+      const socket = connect(url, { transports: ['websocket'], forceNew: true });
+      try {
+        await socket
+          .timeout(5_000)
+          .emitWithAck('session_init', { siteKey: 'acme', url: '/', title: '' });
+        const reply = new Promise<{ text: string }>((done) => socket.once('agent_message', done));
+        await socket
+          .timeout(5_000)
+          .emitWithAck('visitor_message', { id: 'm1', text: 'hi', url: '', sentAt: 1 });
+        expect((await reply).text).toBe('echo: hi');
+      } finally {
+        socket.disconnect();
+      }
+      await leflux.close();
+      // The app's server is the app's: still up.
+      expect(await (await fetch(`${url}/still`)).text()).toBe('app: /still');
+    } finally {
+      app.closeAllConnections();
+      await new Promise((done) => app.close(done));
+    }
   });
 });
