@@ -1,20 +1,21 @@
-import { createLeFluxServer } from './app.js';
 import { ConfigError, configSecrets, loadConfig } from './config.js';
 import { createJsonLogger } from './logger.js';
+import { createLeFluxServer } from './server.js';
 
+/** `npm start`: the server from the environment, with the demo on unless `LEFLUX_DEMO=off`. */
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const config = loadConfig(process.env, { demo: true });
   const logger = createJsonLogger({ level: config.logLevel, secrets: configSecrets(config) });
-  const server = createLeFluxServer(config, { logger });
+  const server = await createLeFluxServer({ ...config, logger });
   let url: string;
   try {
-    ({ url } = await server.listen());
+    ({ url } = await server.listen({ port: config.port, host: config.host }));
   } catch (error) {
     // Structured, like every line after it: the database's reason, never its password.
     logger.error('LeFlux failed to start', error);
     process.exit(1);
   }
-  logger.info(`LeFlux listening on ${url} (demo: ${url}/)`, { url });
+  logger.info(`LeFlux listening on ${url}${config.demo ? ` (demo: ${url}/)` : ''}`, { url });
 
   let stopping = false;
   const stop = (signal: string) => {
