@@ -10,6 +10,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import type { RestoreResponse } from '../src/protocol/index.js';
+import { NO_RATE_LIMITS } from '../src/server/limits/rate-limiter.js';
 import type { Logger } from '../src/server/logger.js';
 import { startServer } from '../src/server/server.js';
 import { createMemorySessionStore } from '../src/server/stores/memory-store.js';
@@ -52,6 +53,9 @@ async function startLeFlux(): Promise<Running> {
     ...(options.demoDir ? { demoDir: options.demoDir, crawl: false } : {}),
     store,
     logger,
+    // The load generator is thousands of visitors on one address.
+    limits: NO_RATE_LIMITS,
+    maxSessions: 10_000_000,
   });
   return {
     url: server.url,

@@ -21,7 +21,6 @@ export const fr: Strings = {
   takenOver:
     'Un autre onglet a repris cette conversation. Vous pourrez continuer ici dans un instant.',
   offline: 'Reconnexion…',
-  you: 'Vous',
-  agent: 'Agent',
   typing: 'En train d’écrire…',
+  limited: 'Nouvel essai sous peu.',
 };

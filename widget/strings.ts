@@ -24,9 +24,8 @@ const en = {
   takenOver:
     'This conversation is open elsewhere: another tab took over. You can continue here in a moment.',
   offline: 'Reconnecting…',
-  you: 'You',
-  agent: 'Agent',
   typing: 'Typing…',
+  limited: 'Sending again in a moment.',
 };
 
 export type Strings = typeof en;

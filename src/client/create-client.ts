@@ -65,6 +65,7 @@ export function createClient(options: ClientOptions): LeFluxClient {
     draft: stored.widget?.draft ?? '',
     task: null,
     typing: false,
+    retryAt: null,
   });
   const emitter = createEmitter<ClientEvents>();
 

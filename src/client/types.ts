@@ -88,6 +88,12 @@ export interface ClientState {
   task: TaskInfo | null;
   /** The agent (or an operator) is writing: until its next message, 30 s at most. */
   typing: boolean;
+  /**
+   * The server asked this tab to wait (too many messages or new conversations from here, or a
+   * full server: `rate_limited`, `server_full`): when it tries again (epoch ms). What waits stays
+   * pending and goes then. Null otherwise.
+   */
+  retryAt: number | null;
 }
 
 export interface Activity {

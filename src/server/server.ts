@@ -15,6 +15,7 @@ import {
 } from './config.js';
 import { createConversation } from './conversation/conversation.js';
 import { createRequestHandler, type RequestHandler } from './http/request-handler.js';
+import { createMemoryRateLimiter, type RateLimiter } from './limits/rate-limiter.js';
 import { createDisabledMessageLog, type MessageLog } from './log/message-log.js';
 import { openMessageLog } from './log/open-message-log.js';
 import { createJsonLogger, type Logger } from './logger.js';
@@ -62,6 +63,11 @@ export interface LeFluxServerOptions extends Partial<ServerConfig> {
   logger?: Logger;
   /** This node's Prometheus metrics. Default: a fresh registry (process metrics too when served). */
   metrics?: Metrics;
+  /**
+   * Where the rate limits count. Default: follows the session store (`storeKind`): in this
+   * process for `memory`; in Redis, shared by the nodes, for `redis` (`createRedisRateLimiter`).
+   */
+  limiter?: RateLimiter;
 }
 
 /** A message posted from outside a visitor's turn: an operator's, or an agent's late answer. */
@@ -130,6 +136,7 @@ function settings(options: LeFluxServerOptions): ServerConfig {
     now: _n,
     logger: _g,
     metrics: _m,
+    limiter: _r,
     ...given
   } = options;
   const set = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
@@ -222,6 +229,9 @@ export async function createLeFluxServer(options: LeFluxServerOptions = {}): Pro
     logger,
     timeoutMs: config.agentTimeoutMs,
   });
+  // With the Redis store (several nodes), createRedisRateLimiter over its client, so every node
+  // counts together; config refuses LEFLUX_STORE=redis until that store exists.
+  const limiter = options.limiter ?? createMemoryRateLimiter(config.limits);
   const sessions = createSessionServices({
     store,
     log,
@@ -230,10 +240,18 @@ export async function createLeFluxServer(options: LeFluxServerOptions = {}): Pro
     dispatch,
     channel,
     sites,
+    limiter,
     now,
     logger,
   });
-  attachGateway({ io, sessions, logger });
+  attachGateway({
+    io,
+    sessions,
+    sites,
+    logger,
+    maxSessions: config.maxSessions,
+    trustedProxies: config.trustedProxies,
+  });
   metrics.countSockets(() => io.of('/').sockets.size);
   const handle = createRequestHandler({
     sessions,
@@ -241,6 +259,7 @@ export async function createLeFluxServer(options: LeFluxServerOptions = {}): Pro
     log,
     logger,
     sites,
+    trustedProxies: config.trustedProxies,
     adminKey: config.adminKey,
     apiKey: config.apiKey,
     widgetFile: config.widgetFile,

@@ -1,6 +1,6 @@
 import { createSocketLock } from '../tabs/socket-lock.js';
 import { type Connection, openConnection } from '../transport/connection.js';
-import { bind } from './bind.js';
+import { bind, refuse } from './bind.js';
 import { serverEvents } from './inbox.js';
 import { fail, type Session } from './session.js';
 
@@ -47,8 +47,8 @@ export function nextLinkState(state: LinkState, event: LinkEvent): LinkState | u
   return NEXT[state][event];
 }
 
-/** What binding came to: the session is held, try again later, or there is nothing to hold. */
-export type BindOutcome = 'bound' | 'retry' | 'release';
+/** What binding came to: the session is held, try again in so many ms, or nothing to hold. */
+export type BindOutcome = 'bound' | 'release' | number;
 
 export interface Link {
   state(): LinkState;
@@ -124,8 +124,18 @@ export function createLink(s: Session): Link {
     };
     const opening: Promise<Connection | undefined> = (options.connect ?? openConnection)({
       server: s.server,
+      siteKey: s.siteKey,
       schedule,
-      events: { connected: from('socketUp'), disconnected: from('socketDown'), ...serverEvents(s) },
+      events: {
+        connected: from('socketUp'),
+        disconnected: from('socketDown'),
+        // Only the open socket reports: a closed one has no listeners left.
+        refused(why) {
+          refuse(s, why);
+          release();
+        },
+        ...serverEvents(s),
+      },
     }).catch((cause: unknown) => {
       if (socket === opening) {
         socket = undefined;
@@ -152,7 +162,7 @@ export function createLink(s: Session): Link {
     if (outcome === 'bound') go('bound');
     else if (outcome === 'release') release();
     else
-      cancelTimer = schedule(options.retryMs ?? 3_000, () => {
+      cancelTimer = schedule(outcome, () => {
         if (current()) void bindNow();
       });
   }

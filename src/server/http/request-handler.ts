@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname, join } from 'node:path';
 import { ID_PATTERN } from '../../protocol/index.js';
+import { clientAddress } from '../limits/client-address.js';
 import type { MessageLog } from '../log/message-log.js';
 import type { Logger } from '../logger.js';
 import { SessionError } from '../sessions/session-error.js';
@@ -24,6 +25,8 @@ export interface RequestHandlerOptions {
   logger: Logger;
   /** Per-site settings: allowed origins (CORS). */
   sites: SiteSettingsLookup;
+  /** Proxies of the operator's own before this server (`LEFLUX_TRUSTED_PROXIES`). Default 0. */
+  trustedProxies?: number;
   /** `LEFLUX_ADMIN_KEY`: lets an operator purge any session. */
   adminKey?: string;
   /** `LEFLUX_API_KEY`: the operator API (messages, typing). Unset: refused. */
@@ -46,11 +49,16 @@ export type RequestHandler = (
 ) => void;
 
 /** The status for a service's refusal. */
-const STATUS = { invalid_payload: 400, unauthorized: 401, origin_not_allowed: 403 } as const;
+const STATUS = {
+  invalid_payload: 400,
+  unauthorized: 401,
+  origin_not_allowed: 403,
+  rate_limited: 429,
+} as const;
 
 /** The server's whole HTTP surface (socket.io answers `/socket.io/` before this sees it). */
 export function createRequestHandler(options: RequestHandlerOptions): RequestHandler {
-  const { store, log, logger, sites, healthTimeoutMs = 2000 } = options;
+  const { store, log, logger, sites, healthTimeoutMs = 2000, trustedProxies = 0 } = options;
 
   /** The origins the addressed session's site allows; undefined: any (or no such session). */
   async function allowedOriginsFor(pathname: string): Promise<readonly string[] | undefined> {
@@ -105,7 +113,8 @@ export function createRequestHandler(options: RequestHandlerOptions): RequestHan
       if (next && !api) return next();
       throw new HttpError(404, 'not_found', `no route for ${req.method} ${url.pathname}`);
     }
-    await route.handler({ req, res, url, params: route.params, next });
+    const address = clientAddress(req.headers, req.socket.remoteAddress, trustedProxies);
+    await route.handler({ req, res, url, params: route.params, next, address });
   }
 
   return (req, res, next) => {
@@ -120,7 +129,15 @@ export function createRequestHandler(options: RequestHandlerOptions): RequestHan
         return new HttpError(404, error.code, error.message).render(res);
       }
       if (error instanceof SessionError) {
-        return new HttpError(STATUS[error.code], error.code, error.message).render(res);
+        const { code, message, retryAfter } = error;
+        return new HttpError(
+          STATUS[code],
+          code,
+          message,
+          retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) },
+          undefined,
+          retryAfter,
+        ).render(res);
       }
       logger.error(`${req.method} ${req.url} failed`, error);
       new HttpError(500, 'internal', 'internal server error').render(res);

@@ -4,6 +4,7 @@ import type { Agent } from '../agent/agent.js';
 import { createAgentDispatch } from '../agent/dispatch.js';
 import { createConversation } from '../conversation/conversation.js';
 import { createRecordingChannel } from '../conversation/test-channel.js';
+import { createMemoryRateLimiter, NO_RATE_LIMITS } from '../limits/rate-limiter.js';
 import { openSqliteMessageLog } from '../log/sqlite-log.js';
 import { silentLogger } from '../logger.js';
 import { createSiteContext } from '../site/site-search.js';
@@ -36,10 +37,11 @@ async function services(agent: Agent) {
     tasks,
     dispatch,
     sites: () => ({}),
+    limiter: createMemoryRateLimiter(NO_RATE_LIMITS),
   });
   const bound = await sessions.bind(
     { siteKey: 'acme', url: 'https://acme.test/', title: 'Acme' },
-    { socketId: 'socket-1', origin: undefined },
+    { socketId: 'socket-1', origin: undefined, address: '127.0.0.1' },
   );
   if (!bound.ok) throw new Error(bound.error.message);
   return { counting, channel, log, sessions, sessionId: bound.ack.sessionId };

@@ -1,6 +1,7 @@
 import type { AgentDispatch } from '../agent/dispatch.js';
 import type { Conversation } from '../conversation/conversation.js';
 import type { SessionChannel } from '../conversation/session-channel.js';
+import type { RateLimiter } from '../limits/rate-limiter.js';
 import type { MessageLog } from '../log/message-log.js';
 import type { Logger } from '../logger.js';
 import type { SiteSettingsLookup } from '../site-settings.js';
@@ -17,6 +18,8 @@ export interface SessionServiceDeps {
   channel: SessionChannel;
   /** Per-site settings: allowed origins and browser retention. */
   sites: SiteSettingsLookup;
+  /** The rate limits (session starts, messages, restores, purges, misses). */
+  limiter: RateLimiter;
   now: () => number;
   logger: Logger;
 }
