@@ -47,7 +47,8 @@ export type Received = VisitorAppend & { message: ChatMessage };
 export interface Conversation {
   /**
    * A visitor message from the socket holding the session: stored (a resend is recognised by
-   * its id and stored once), counted as activity, logged. Throws `SessionNotFoundError`.
+   * its id and stored once), counted as activity, logged (a resend too: the log keeps one row
+   * per sequence). Throws `SessionNotFoundError`.
    */
   receive(sessionId: string, socketId: string, payload: VisitorMessagePayload): Promise<Received>;
   /**
@@ -104,7 +105,9 @@ export function createConversation(options: ConversationOptions): Conversation {
       });
       if (!result.ok) return { ok: false, reason: result.reason, message };
       message.seq = result.seq;
-      if (!result.duplicate) await record(result.session, message, url);
+      // A resend is logged again: the log keeps the first row of a (session, seq), and the first
+      // attempt may have failed between storing and logging (its ack lost with it).
+      await record(result.session, message, url);
       const { session, seq, duplicate } = result;
       return { ok: true, session, seq, duplicate, message };
     },

@@ -19,7 +19,9 @@ export interface MessageLogEntry {
 /**
  * Durable record of conversations for the dashboard, separate from live sessions.
  * Appends are idempotent per (sessionId, seq): the store gives each accepted message its seq
- * once and never passes a resend on, so a repeated (session, seq) is a retried write. Implementations report failures by
+ * once, and a resend comes with its first seq (it is logged again in case its first attempt
+ * failed before the log heard of it), so a repeated (session, seq) is the same message and the
+ * first row stays. Implementations report failures by
  * rejecting; callers on the chat path catch them, since logging must never break chat.
  */
 export interface MessageLog {

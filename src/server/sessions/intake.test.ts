@@ -10,13 +10,14 @@ import { silentLogger } from '../logger.js';
 import { createSiteContext } from '../site/site-search.js';
 import { countingStore } from '../stores/counting-store.js';
 import { createMemorySessionStore } from '../stores/memory-store.js';
+import type { SessionStore } from '../stores/session-store.js';
 import { createTaskRunner } from '../tasks/task-runner.js';
 import { createSessionServices } from './sessions.js';
 
-/** The session services over a counting memory store, without sockets. */
-async function services(agent: Agent) {
+/** The session services over a counting memory store (wrapped by `wrap`), without sockets. */
+async function services(agent: Agent, wrap: (store: SessionStore) => SessionStore = (s) => s) {
   const counting = countingStore(createMemorySessionStore({ idleTtlMs: 60_000 }));
-  const { store } = counting;
+  const store = wrap(counting.store);
   const channel = createRecordingChannel();
   const log = openSqliteMessageLog(':memory:');
   const common = { store, channel, now: Date.now, logger: silentLogger };
@@ -94,5 +95,36 @@ describe('a plain visitor message', () => {
     await sessions.drain();
     expect(counting.calls).toEqual(['history.appendVisitor']);
     expect(answers).toBe(1);
+  });
+
+  it('a resend after a failure between storing and logging is logged (the ack was lost with it)', async () => {
+    let failOnce = true;
+    const { sessions, sessionId, log } = await services({ reply: async () => null }, (store) => ({
+      ...store,
+      history: {
+        ...store.history,
+        async appendVisitor(...args) {
+          const result = await store.history.appendVisitor(...args);
+          if (failOnce) {
+            failOnce = false;
+            // A networked store whose write went through and whose reply did not.
+            throw new Error('connection reset after the write');
+          }
+          return result;
+        },
+      },
+    }));
+    await expect(sessions.message(sessionId, 'socket-1', message('m1', 'hello'))).rejects.toThrow();
+    expect(await log.listSession(sessionId)).toEqual([]);
+    expect(await sessions.message(sessionId, 'socket-1', message('m1', 'hello'))).toMatchObject({
+      duplicate: true,
+      seq: 1,
+    });
+    expect((await log.listSession(sessionId)).map((e) => [e.messageId, e.seq])).toEqual([
+      ['m1', 1],
+    ]);
+    // Once logged, a later resend changes nothing.
+    await sessions.message(sessionId, 'socket-1', message('m1', 'hello'));
+    expect(await log.listSession(sessionId)).toHaveLength(1);
   });
 });
