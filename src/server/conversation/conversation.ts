@@ -48,7 +48,8 @@ export interface Conversation {
   /**
    * A visitor message from the socket holding the session: stored (a resend is recognised by
    * its id and stored once), counted as activity, logged (a resend too: the log keeps one row
-   * per sequence). Throws `SessionNotFoundError`.
+   * per sequence); resolves once the log row is written (`MessageLog.written`). Throws
+   * `SessionNotFoundError`.
    */
   receive(sessionId: string, socketId: string, payload: VisitorMessagePayload): Promise<Received>;
   /**
@@ -108,6 +109,9 @@ export function createConversation(options: ConversationOptions): Conversation {
       // A resend is logged again: the log keeps the first row of a (session, seq), and the first
       // attempt may have failed between storing and logging (its ack lost with it).
       await record(result.session, message, url);
+      // The ack waits for the row (a few ms, shared by the messages of the moment): a server
+      // that dies right after acking still has the message in its log.
+      if (logged(result.session.siteKey)) await log.written();
       const { session, seq, duplicate } = result;
       return { ok: true, session, seq, duplicate, message };
     },

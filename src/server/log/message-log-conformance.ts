@@ -241,6 +241,48 @@ export function describeMessageLog(
         expect(await reopened.listSession('s1')).toEqual([]);
       });
 
+      it('written() resolves once what was appended before it is committed, writing it now', async () => {
+        const timers = manualSchedule();
+        const log = open({ flushDelayMs: 60_000, schedule: timers.schedule });
+        await log.ping();
+        await log.written();
+        await log.append(entry({ messageId: 'm1' }));
+        await log.append(entry({ messageId: 'm2', seq: 2 }));
+        let done = false;
+        const written = log.written().then(() => {
+          done = true;
+        });
+        // Not after the batch delay: at once (0 ms), as a waiting ack asks.
+        expect(timers.delays()).toEqual([0]);
+        expect(done).toBe(false);
+        timers.runAll();
+        await written;
+        expect(await committed()).toEqual(['m1', 'm2']);
+        // An append after it is not waited for; one before the next call is.
+        await log.append(entry({ messageId: 'm3', seq: 3 }));
+        const next = log.written();
+        timers.runAll();
+        await next;
+        expect(await committed()).toEqual(['m1', 'm2', 'm3']);
+      });
+
+      it('written() does not wait while the database refuses writes, and never rejects', async () => {
+        const { logger } = capturingLogger();
+        const log = open({ flushDelayMs: 60_000, retryDelayMs: 60_000, logger });
+        await log.ping();
+        const allowWrites = await fixture.refuseWrites();
+        try {
+          await log.append(entry({ messageId: 'm1' }));
+          await expect(log.written()).resolves.toBeUndefined();
+          await log.append(entry({ messageId: 'm2', seq: 2 }));
+          await expect(log.written()).resolves.toBeUndefined();
+        } finally {
+          await allowWrites();
+        }
+        await log.flush();
+        expect(await committed()).toEqual(['m1', 'm2']);
+      });
+
       it('writes queued rows on close', async () => {
         const log = open({ flushDelayMs: 60_000 });
         await log.append(entry());

@@ -7,6 +7,7 @@ import {
   type MessageLogBatchOptions,
   type MessageLogEntry,
   unrefTimeout,
+  writeWaiters,
 } from './message-log.js';
 import { migrate } from './postgres-schema.js';
 
@@ -141,6 +142,7 @@ export function openPostgresMessageLog(
   let cancelTimer: (() => void) | undefined;
   /** Set while a background write waits its turn, so a burst of appends chains only one. */
   let backgroundPending = false;
+  const waiters = writeWaiters();
 
   /**
    * One writer: batches and purges run one after another, in call order, so a read or purge
@@ -205,6 +207,7 @@ export function openPostgresMessageLog(
       queue = queue.length === 0 ? batch : batch.concat(queue);
       // Whoever asked (a read, a purge, the timer) hears of it; the rows wait for the retry.
       failing = true;
+      waiters.failed();
       if (!closed) {
         cancelSchedule();
         schedule(retryDelayMs);
@@ -214,6 +217,8 @@ export function openPostgresMessageLog(
       writing = 0;
     }
     failing = false;
+    // Rows the database refused as data are given up for good: nobody waits for them either.
+    waiters.written(batch.length);
   }
 
   function flushInBackground(): void {
@@ -237,9 +242,18 @@ export function openPostgresMessageLog(
         throw new Error(`${where}: ${queue.length + writing} rows wait for the database`);
       }
       queue.push({ ...entry });
+      waiters.appended();
       if (failing) return;
       if (queue.length >= maxBatchRows) flushInBackground();
       else schedule(flushDelayMs);
+    },
+    async written() {
+      const wait = closed || failing ? undefined : waiters.wait();
+      if (!wait) return;
+      // Someone waits (an ack): write on the next turn, with what else arrives by then.
+      cancelSchedule();
+      schedule(0);
+      await wait;
     },
     async flush() {
       ensureOpen();
@@ -295,6 +309,7 @@ export function openPostgresMessageLog(
       } catch (error) {
         logger.error(`${where}: ${queue.length} row(s) lost at close`, error);
       } finally {
+        waiters.failed();
         cancelSchedule();
         await pool.end();
       }

@@ -8,6 +8,7 @@ import {
   type MessageLogBatchOptions,
   type MessageLogEntry,
   unrefTimeout,
+  writeWaiters,
 } from './message-log.js';
 import { migrate } from './sqlite-schema.js';
 
@@ -105,6 +106,7 @@ export function openSqliteMessageLog(
   let cancelTimer: (() => void) | undefined;
   /** Set while the last write failed: appends then wait for the retry instead of writing. */
   let failing = false;
+  const waiters = writeWaiters();
 
   // libsql's prepared statements keep working after db.close(); refuse explicitly instead.
   const ensureOpen = () => {
@@ -178,10 +180,12 @@ export function openSqliteMessageLog(
       queue = queue.length === 0 ? batch : batch.concat(queue);
       // Whoever asked (a read, a purge, the timer) hears of it; the rows wait for the retry.
       failing = true;
+      waiters.failed();
       if (!closed) schedule(retryDelayMs);
       throw error;
     }
     failing = false;
+    waiters.written(batch.length);
   }
 
   function flushInBackground(): void {
@@ -204,9 +208,18 @@ export function openSqliteMessageLog(
         throw new Error(`message log ${path}: ${queue.length} rows wait for the database`);
       }
       queue.push({ ...entry });
+      waiters.appended();
       if (failing) return;
       if (queue.length >= maxBatchRows) flushInBackground();
       else schedule(flushDelayMs);
+    },
+    async written() {
+      const wait = closed || failing ? undefined : waiters.wait();
+      if (!wait) return;
+      // Someone waits (an ack): write on the next turn, with what else arrives by then.
+      cancelSchedule();
+      schedule(0);
+      await wait;
     },
     async flush() {
       ensureOpen();
@@ -245,6 +258,7 @@ export function openSqliteMessageLog(
       } catch (error) {
         logger.error(`message log ${path}: ${queue.length} row(s) lost at close`, error);
       } finally {
+        waiters.failed();
         cancelSchedule();
         db.close();
       }
