@@ -455,6 +455,30 @@ describe('createClient', () => {
     });
   });
 
+  it('when the connection code fails to load (the server or the network down), tries again and delivers', async () => {
+    const { make, server, timers } = setup();
+    let failures = 2;
+    const client = make({
+      retryMs: 3_000,
+      connect: async (options) => {
+        if (failures-- > 0) throw new TypeError('Failed to fetch dynamically imported module');
+        return server.connect(options);
+      },
+    });
+    const errors: string[] = [];
+    client.on('error', (e) => errors.push(e.code));
+    await client.send('written while the server was down');
+    await drained();
+    expect(statuses(client)).toEqual(['pending']);
+    timers.advance(3_000);
+    await drained();
+    timers.advance(3_000);
+    await sent(client);
+    expect(texts(server.deliveries)).toEqual(['written while the server was down']);
+    // Said once, not at every attempt.
+    expect(errors).toEqual(['connect_failed']);
+  });
+
   it('refuses an empty or over-long message: rejects with invalid_message, emits it, stores nothing', async () => {
     const { make } = setup();
     const client = make();

@@ -2,7 +2,7 @@ import { createSocketLock } from '../tabs/socket-lock.js';
 import { type Connection, openConnection } from '../transport/connection.js';
 import { bind, refuse } from './bind.js';
 import { serverEvents } from './inbox.js';
-import { fail, type Session } from './session.js';
+import { fail, retryDelay, type Session } from './session.js';
 
 /**
  * The connection of this tab to the session, as one explicit state:
@@ -86,6 +86,8 @@ export function createLink(s: Session): Link {
   /** Bumped on every transition: a `session_init` answer from before one is stale. */
   let attempt = 0;
   let cancelTimer = () => {};
+  /** The connection's code failed to load once already (said once). */
+  let loadFailed = false;
 
   const lock = createSocketLock({
     name: `leflux:socket:${s.siteKey}`,
@@ -139,8 +141,13 @@ export function createLink(s: Session): Link {
     }).catch((cause: unknown) => {
       if (socket === opening) {
         socket = undefined;
-        fail(s, 'connect_failed', 'could not load the chat connection', cause);
-        release();
+        // Its code could not be fetched (the server or the network is down): say so once, keep
+        // this tab's turn, and try again as socket.io does for a connection.
+        if (!loadFailed) fail(s, 'connect_failed', 'could not load the chat connection', cause);
+        loadFailed = true;
+        cancelTimer = schedule(retryDelay(s), () => {
+          if (state === 'connecting' && !socket) open();
+        });
       }
       return undefined;
     });
