@@ -167,7 +167,11 @@ export async function openHistory(
     if (typeof indexedDB === 'undefined') return memoryHistory();
     const adopted = await adopt(opened);
     if (adopted) return historyOn(adopted);
-    db = await openDB<LeFluxDB>(HISTORY_DB, DB_VERSION, {
+    let onBlocked = () => {};
+    const blocked = new Promise<undefined>((resolve) => {
+      onBlocked = () => resolve(undefined);
+    });
+    const opening = openDB<LeFluxDB>(HISTORY_DB, DB_VERSION, {
       // Every schema migration, keyed on the version the browser had.
       async upgrade(database, oldVersion, _newVersion, tx) {
         if (oldVersion < 1)
@@ -185,7 +189,19 @@ export async function openHistory(
         // A newer tab wants to upgrade: step aside instead of blocking it forever.
         db.close();
       },
+      // An older tab holds the database and does not step aside: this page keeps its history
+      // in memory rather than wait (the chat would not show until that tab closes).
+      blocked: onBlocked,
     });
+    const first = await Promise.race([opening, blocked]);
+    if (!first) {
+      void opening.then(
+        (late) => late.close(),
+        () => undefined,
+      );
+      return memoryHistory();
+    }
+    db = first;
   } catch {
     return memoryHistory();
   }
@@ -196,9 +212,18 @@ export async function openHistory(
 function historyOn(db: IDBPDatabase<LeFluxDB>): HistoryStore {
   const parse = (rows: unknown[]) => {
     const parsed: StoredMessage[] = [];
+    const unreadable: IDBValidKey[] = [];
     for (const row of rows) {
       const message = parseStoredMessage(row);
       if (message) parsed.push(message);
+      // Its key is `id` (the store's keyPath): a record that no longer reads is deleted, so a
+      // broken or oversized row is not read again on every load.
+      else unreadable.push((row as { id: IDBValidKey }).id);
+    }
+    if (unreadable.length > 0) {
+      const tx = db.transaction(STORE, 'readwrite');
+      for (const id of unreadable) void tx.store.delete(id as string);
+      tx.done.catch(() => undefined);
     }
     return parsed.sort(compareMessages);
   };
@@ -223,11 +248,11 @@ function historyOn(db: IDBPDatabase<LeFluxDB>): HistoryStore {
       );
     },
     async loadPages(siteKey, size, onPage) {
-      const seen = new Set<string>();
+      const seen = new Set<unknown>();
       const fresh = (rows: unknown[]) =>
         rows.filter((row) => {
           const id = (row as { id?: unknown }).id;
-          if (typeof id !== 'string' || seen.has(id)) return false;
+          if (seen.has(id)) return false;
           seen.add(id);
           return true;
         });
