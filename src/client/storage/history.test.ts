@@ -240,6 +240,11 @@ describe('IndexedDB history, broken records and tabs', () => {
     expect(history.persistent).toBe(false);
     await history.put([msg('a')]);
     expect((await history.load('acme')).map((m) => m.id)).toEqual(['a']);
+    // A second tab queues behind the first one's blocked upgrade and is told nothing: it too
+    // keeps memory after the wait instead of hanging.
+    const second = await openHistory(undefined, { openWaitMs: 200 });
+    opened.push(second);
+    expect(second.persistent).toBe(false);
     old.close();
   });
 });

@@ -158,9 +158,17 @@ export async function historyExists(): Promise<boolean | undefined> {
   }
 }
 
+/**
+ * How long an open may wait, neither opened nor told it is blocked, before this page keeps its
+ * history in memory: a request queued behind another tab's blocked upgrade hears nothing at all
+ * (only the first request in the queue is told `blocked`).
+ */
+const OPEN_WAIT_MS = 3_000;
+
 export async function openHistory(
   /** A connection to `leflux` opened earlier, at any version (see `adopt`). */
   opened?: Promise<IDBDatabase | undefined>,
+  { openWaitMs = OPEN_WAIT_MS }: { openWaitMs?: number } = {},
 ): Promise<HistoryStore> {
   let db: IDBPDatabase<LeFluxDB>;
   try {
@@ -168,12 +176,16 @@ export async function openHistory(
     const adopted = await adopt(opened);
     if (adopted) return historyOn(adopted);
     let onBlocked = () => {};
+    let upgrading = false;
     const blocked = new Promise<undefined>((resolve) => {
       onBlocked = () => resolve(undefined);
+      // A migration under way (a long history takes a while) is not a queue: let it finish.
+      setTimeout(() => upgrading || resolve(undefined), openWaitMs);
     });
     const opening = openDB<LeFluxDB>(HISTORY_DB, DB_VERSION, {
       // Every schema migration, keyed on the version the browser had.
       async upgrade(database, oldVersion, _newVersion, tx) {
+        upgrading = true;
         if (oldVersion < 1)
           database.createObjectStore(STORE, { keyPath: 'id' }).createIndex('bySite', 'siteKey');
         if (oldVersion < 2) {
