@@ -14,4 +14,10 @@ export default defineConfig({
     trace: 'retain-on-failure',
     launchOptions: chromiumLaunchOptions(),
   },
+  // The fault suite is a project of its own, so that `npm run test:chaos` can run it alone (in its
+  // full form, LEFLUX_CHAOS=full) while `npm test` runs every project, the suite in its short form.
+  projects: [
+    { name: 'e2e', testIgnore: 'chaos/**' },
+    { name: 'chaos', testDir: 'e2e/chaos' },
+  ],
 });
