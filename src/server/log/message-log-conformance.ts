@@ -286,6 +286,36 @@ export function describeMessageLog(
         await eventually(committed, ['m1', 'm2']);
       });
 
+      it('a durable append resolves once the row is stored for good, without the batch delay', async () => {
+        const log = open({ flushDelayMs: 60_000 });
+        await log.ping();
+        await log.append(entry({ messageId: 'm1' }));
+        await log.append(entry({ messageId: 'm2', seq: 2 }), { durable: true });
+        // The durable one takes what was queued before it along.
+        expect(await committed()).toEqual(['m1', 'm2']);
+        await Promise.all(
+          [3, 4, 5].map((seq) =>
+            log.append(entry({ messageId: `m${seq}`, seq }), { durable: true }),
+          ),
+        );
+        expect(await committed()).toEqual(['m1', 'm2', 'm3', 'm4', 'm5']);
+      });
+
+      it('a durable append does not wait while the database refuses writes; the row is retried', async () => {
+        const { logger } = capturingLogger();
+        const log = open({ flushDelayMs: 60_000, retryDelayMs: 20, logger });
+        await log.ping();
+        const allowWrites = await fixture.refuseWrites();
+        try {
+          await log.append(entry({ messageId: 'm1' }), { durable: true });
+          await log.append(entry({ messageId: 'm2', seq: 2 }), { durable: true });
+          expect(await committed()).toEqual([]);
+        } finally {
+          await allowWrites();
+        }
+        await eventually(committed, ['m1', 'm2']);
+      });
+
       it('rejects appends past maxQueuedRows while the database refuses writes', async () => {
         const { logger } = capturingLogger();
         const log = open({

@@ -231,13 +231,24 @@ export function openPostgresMessageLog(
   }
 
   return {
-    async append(entry) {
+    async append(entry, options) {
       ensureOpen();
       if (queue.length + writing >= maxQueuedRows) {
         throw new Error(`${where}: ${queue.length + writing} rows wait for the database`);
       }
       queue.push({ ...entry });
       if (failing) return;
+      if (options?.durable) {
+        // In turn: a write in progress finishes first, then one statement takes every row
+        // queued meanwhile (the durable appends that came together share it).
+        await inTurn(writeQueued).catch((error: unknown) => {
+          logger.error(
+            `${where}: ${error instanceof Error ? error.message : error}; retrying in ${retryDelayMs} ms`,
+            error,
+          );
+        });
+        return;
+      }
       if (queue.length >= maxBatchRows) flushInBackground();
       else schedule(flushDelayMs);
     },

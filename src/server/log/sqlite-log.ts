@@ -198,14 +198,15 @@ export function openSqliteMessageLog(
   }
 
   return {
-    async append(entry) {
+    async append(entry, options) {
       ensureOpen();
       if (queue.length >= maxQueuedRows) {
         throw new Error(`message log ${path}: ${queue.length} rows wait for the database`);
       }
       queue.push({ ...entry });
       if (failing) return;
-      if (queue.length >= maxBatchRows) flushInBackground();
+      if (options?.durable) flushInBackground();
+      else if (queue.length >= maxBatchRows) flushInBackground();
       else schedule(flushDelayMs);
     },
     async flush() {
