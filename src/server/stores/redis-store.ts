@@ -43,6 +43,8 @@ export interface RedisSessionStoreOptions {
   maxHistory?: number;
   /** How long a node may hold a session's lock without renewing it. Default 3 s. */
   lockLeaseMs?: number;
+  /** Told when a session's lock ran out while its work was still running (a stalled process). */
+  onLeaseLost?: (sessionId: string) => void;
 }
 
 /** A script's answer as ioredis hands it over: strings, integers, nulls and arrays of them. */
@@ -375,6 +377,7 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions): Sess
       client,
       keyPrefix: `${P}lock:`,
       leaseMs: options.lockLeaseMs,
+      onLeaseLost: options.onLeaseLost,
     }),
 
     async ping() {
