@@ -1,5 +1,6 @@
 // @vitest-environment node
 import { Agent as HttpAgent, request } from 'node:http';
+import { Redis } from 'ioredis';
 import { nanoid } from 'nanoid';
 import { io as connect } from 'socket.io-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -10,9 +11,11 @@ import type {
   VisitorMessagePayload,
 } from '../protocol/index.js';
 import type { Agent } from './agent/agent.js';
+import { openSqliteMessageLog } from './log/sqlite-log.js';
 import { silentLogger } from './logger.js';
 import { initSession, openTestSocket, type TestSocket } from './realtime/test-socket.js';
 import { type LeFluxServer, type LeFluxServerOptions, startServer } from './server.js';
+import { createRedisSessionStore } from './stores/redis-store.js';
 import { freeLoopbackPort } from './testing/loopback-port.js';
 import { redisForThisFile } from './testing/per-file-servers.js';
 import { startRoundRobinProxy } from './testing/round-robin-proxy.js';
@@ -262,6 +265,58 @@ describe.skipIf(skipWithoutServers(['redis'], 'LeFlux nodes on Redis'))(
       const { history } = (await restored.json()) as { history: ChatMessage[] };
       expect(history.map((m) => m.seq)).toEqual(seqs);
       expect(new Set(history.map((m) => m.text)).size).toBe(20);
+    });
+
+    it('logs what a node that died stored without logging: a resend, and what a reconnecting tab missed', async () => {
+      clock = 1_000_000;
+      const log = openSqliteMessageLog(':memory:');
+      const redisPrefix = `t${nanoid(6)}:`;
+      const survivor = (await startServer({
+        storeKind: 'redis',
+        redisUrl: redis().url,
+        redisPrefix,
+        idleTtlMs: TTL,
+        logger: silentLogger,
+        now,
+        log,
+      })) as Node;
+      nodes.push(survivor);
+      // What the dead node left in Redis: a visitor message stored (not acked) and an answer
+      // stored (not sent), neither logged.
+      const store = createRedisSessionStore({
+        client: new Redis(redis().url),
+        keyPrefix: redisPrefix,
+        idleTtlMs: TTL,
+        now,
+      });
+      closers.push(() => store.close());
+      const session = await store.sessions.create('acme');
+      await store.sockets.bind(session.id, 'socket-on-the-dead-node');
+      const sent = message('m1');
+      await store.history.appendVisitor(
+        session.id,
+        { id: sent.id, author: 'visitor', text: sent.text, at: sent.sentAt },
+        { socketId: 'socket-on-the-dead-node', at: clock, url: sent.url },
+      );
+      await store.history.append(session.id, {
+        id: 'a1',
+        author: 'agent',
+        text: 'an answer',
+        at: clock,
+      });
+      expect(await log.listSession(session.id)).toEqual([]);
+
+      const tab = await open(survivor);
+      const ack = bound(
+        await initSession(tab, { sessionId: session.id, token: session.token, lastSeq: 1 }),
+      );
+      expect(ack.missed.map((m) => m.id)).toEqual(['a1']);
+      expect(await tab.timeout(2000).emitWithAck('visitor_message', sent)).toMatchObject({
+        ok: true,
+        seq: 1,
+        duplicate: true,
+      });
+      expect((await log.listSession(session.id)).map((e) => e.messageId)).toEqual(['m1', 'a1']);
     });
 
     it('does not start when Redis does not answer, naming it (never its password)', async () => {

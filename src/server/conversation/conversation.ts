@@ -72,6 +72,13 @@ export interface Conversation {
   ): Promise<ChatMessage | undefined>;
   /** Shows the agent's typing indicator in the session's tabs (`agent_typing`). */
   typing(sessionId: string): void;
+  /**
+   * Logs stored messages again when the log must hold what visitors were shown (`durableLog`):
+   * those a reconnecting tab missed may come from a node that died between storing and logging
+   * them. The log keeps the first row of a seq, so this writes only what it lacked. Only the
+   * newest 20 (a dying node leaves no more than its messages in flight).
+   */
+  relog(session: SessionRecord, messages: readonly ChatMessage[]): Promise<void>;
 }
 
 /**
@@ -117,10 +124,10 @@ export function createConversation(options: ConversationOptions): Conversation {
       });
       if (!result.ok) return { ok: false, reason: result.reason, message };
       message.seq = result.seq;
-      if (!result.duplicate) {
-        metrics?.messageIn();
-        await record(result.session, message, url);
-      }
+      if (!result.duplicate) metrics?.messageIn();
+      // A resend is logged again when the log must hold what was stored: the node that stored
+      // it may have died before logging it (the log keeps the first row of a seq).
+      if (!result.duplicate || appendOptions.durable) await record(result.session, message, url);
       const { session, seq, duplicate } = result;
       return { ok: true, session, seq, duplicate, message };
     },
@@ -152,8 +159,19 @@ export function createConversation(options: ConversationOptions): Conversation {
     typing(sessionId) {
       channel.emit(sessionId, 'agent_typing', {});
     },
+
+    async relog(session, messages) {
+      if (!appendOptions.durable) return;
+      // Only what a dying node can have left unlogged: its last few messages, not a whole
+      // history sent to a tab that holds nothing yet.
+      const recent = messages.slice(-RELOG_LIMIT);
+      await Promise.all(recent.map((message) => record(session, message, session.url)));
+    },
   };
 }
+
+/** The newest missed messages `relog` writes again. */
+const RELOG_LIMIT = 20;
 
 /** A stored message as `agent_message` carries it. */
 function payloadOf(message: ChatMessage): AgentMessagePayload {

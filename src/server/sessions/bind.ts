@@ -39,7 +39,7 @@ export const failure = (code: ErrorCode, message: string): Failure => ({
 });
 
 export function createBindService(deps: SessionServiceDeps): BindService {
-  const { store, tasks, channel, sites, logger, metrics } = deps;
+  const { store, tasks, channel, conversation, sites, logger, metrics } = deps;
   const { lock } = store;
 
   function leave(sessionId: string, socketId: string): Promise<void> {
@@ -72,6 +72,7 @@ export function createBindService(deps: SessionServiceDeps): BindService {
         ? { task: null, resume: false }
         : await tasks.sessionBound(id, init.url);
     const missed = await store.history.after(id, init.lastSeq ?? 0);
+    await conversation.relog(session, missed);
     const ack: SessionInitOk = {
       ok: true,
       sessionId: id,

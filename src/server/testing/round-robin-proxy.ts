@@ -7,6 +7,11 @@ export interface RoundRobinProxy {
   port: number;
   /** How many connections went to each backend port so far. */
   readonly connections: ReadonlyMap<number, number>;
+  /**
+   * For tests that need a tab on a given node: new connections go to `port` first (the others
+   * still take them when it refuses); undefined: round robin again. Open connections stay put.
+   */
+  prefer(port: number | undefined): void;
   /** Cuts every open connection (both sides), as a load balancer restart would. */
   cutAll(): void;
   close(): Promise<void>;
@@ -37,11 +42,13 @@ export async function startRoundRobinProxy(
   const open = new Set<Socket>();
   const connections = new Map<number, number>();
   let next = 0;
+  let preferred: number | undefined;
 
   /** Connects to the next backend that accepts, trying each once. */
   function upstream(tried = 0): Promise<Socket | undefined> {
     if (tried >= ports.length) return Promise.resolve(undefined);
-    const port = ports[next++ % ports.length] as number;
+    const port =
+      preferred !== undefined && tried === 0 ? preferred : (ports[next++ % ports.length] as number);
     return new Promise((done) => {
       const socket = connect(port, '127.0.0.1');
       socket.once('connect', () => {
@@ -88,6 +95,9 @@ export async function startRoundRobinProxy(
     url: `http://127.0.0.1:${port}`,
     port,
     connections,
+    prefer(port) {
+      preferred = port;
+    },
     cutAll() {
       for (const socket of open) socket.destroy();
     },
