@@ -80,7 +80,10 @@ export async function startNode(env: Record<string, string>): Promise<NodeProces
   child.stdout?.on('data', read);
   child.stderr?.on('data', read);
   await new Promise<void>((ready, fail) => {
-    const timer = setTimeout(() => fail(new Error(`node did not start:\n${output.join('\n')}`)), 30_000);
+    const timer = setTimeout(
+      () => fail(new Error(`node did not start:\n${output.join('\n')}`)),
+      30_000,
+    );
     const check = () => {
       if (output.some((line) => line.includes('LeFlux listening'))) {
         clearTimeout(timer);
@@ -94,8 +97,7 @@ export async function startNode(env: Record<string, string>): Promise<NodeProces
     });
   });
   const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
-  const metric = async (series: string) =>
-    sample(await (await fetch(metricsUrl)).text(), series);
+  const metric = async (series: string) => sample(await (await fetch(metricsUrl)).text(), series);
   return {
     url: `http://127.0.0.1:${port}`,
     port,
@@ -121,7 +123,11 @@ export interface Cluster {
 }
 
 export async function startCluster(backing: Backing): Promise<Cluster> {
-  const databaseUrl = await backing.postgres.createDatabase(`leflux_e2e_${nanoid(8).toLowerCase().replace(/[^a-z0-9]/g, 'x')}`);
+  const databaseUrl = await backing.postgres.createDatabase(
+    `leflux_e2e_${nanoid(8)
+      .toLowerCase()
+      .replace(/[^a-z0-9]/g, 'x')}`,
+  );
   const env = {
     LEFLUX_STORE: 'redis',
     REDIS_URL: backing.redis.url,
@@ -147,7 +153,8 @@ export async function startCluster(backing: Backing): Promise<Cluster> {
       for (let i = 0; i < 100; i++) {
         const counts = await Promise.all(nodes.map((n) => n.sockets().catch(() => 0)));
         const index = counts.findIndex((c) => c > 0);
-        if (index >= 0 && counts.filter((c) => c > 0).length === 1) return nodes[index] as NodeProcess;
+        if (index >= 0 && counts.filter((c) => c > 0).length === 1)
+          return nodes[index] as NodeProcess;
         await new Promise((done) => setTimeout(done, 50));
       }
       throw new Error('no node holds exactly one tab socket');
