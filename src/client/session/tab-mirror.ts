@@ -2,7 +2,7 @@ import type { TabMessage } from '../tabs/tab-sync.js';
 import { mirrorWidget } from '../widget-state.js';
 import { reset } from './clear.js';
 import type { Session } from './session.js';
-import { contactOf, liveRecord } from './session-record.js';
+import { liveRecord } from './session-record.js';
 
 /**
  * What another tab of the site did, and has already stored: shown here, stored nothing. The tab
@@ -48,7 +48,7 @@ export function mirror(s: Session, message: TabMessage): void {
       s.typing.show();
       return;
     case 'user':
-      store.setState({ user: contactOf(s.records.user.read()) });
+      store.setState({ user: message.user });
       return;
     case 'bye':
       if (liveRecord(s)) link.vacated();
