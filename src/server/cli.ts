@@ -1,0 +1,126 @@
+#!/usr/bin/env node
+/**
+ * `npx leflux serve [--port N] [--host H] [--demo]`: the LeFlux server from the package, configured
+ * by the same environment variables as `npm start` (the flags win over PORT, HOST, LEFLUX_DEMO).
+ * `npm start` runs it with `--demo`.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from './config.js';
+import { createLeFluxServer, MissingDependencyError } from './index.js';
+
+const USAGE = `Usage: leflux serve [--port N] [--host H] [--demo]
+
+Runs the LeFlux server: the widget (GET /widget.js), its API and socket.io.
+  --port N   where to listen (PORT, default 8787; 0 picks a free port)
+  --host H   the address to bind (HOST, default 127.0.0.1)
+  --demo     also serve the demo site at / with the demo agent (LEFLUX_DEMO=on)
+
+Everything else comes from the environment, as for npm start: LEFLUX_DB, LEFLUX_MESSAGE_LOG,
+LEFLUX_IDLE_TTL_MS, LEFLUX_TASK_HOLD_MS, LEFLUX_WAIT_TTL_MS, LEFLUX_ADMIN_KEY, LEFLUX_SITES...
+(see the README). The default message log is a SQLite file: it needs the package libsql.`;
+
+/** The flags that stand for a variable, by variable. */
+const FLAGS: Record<string, 'port' | 'host'> = { PORT: 'port', HOST: 'host' };
+
+/** Exits with `message` for the operator: their mistake to fix, so no stack trace. */
+function fail(message: string, code = 1): never {
+  console.error(`leflux: ${message}`);
+  process.exit(code);
+}
+
+async function main(argv: string[]): Promise<void> {
+  let parsed: ReturnType<typeof parseCommandLine>;
+  try {
+    parsed = parseCommandLine(argv);
+  } catch (error) {
+    fail(`${(error as Error).message}\n\n${USAGE}`, 2);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return void console.log(USAGE);
+  if (values.version) {
+    const manifest = new URL('../../package.json', import.meta.url);
+    return void console.log(JSON.parse(readFileSync(manifest, 'utf8')).version);
+  }
+  if (positionals[0] !== 'serve' || positionals.length > 1) {
+    fail(`unknown command "${positionals.join(' ')}"\n\n${USAGE}`, 2);
+  }
+
+  const env = { ...process.env };
+  // The flags are checked as the variables they stand for.
+  if (values.port !== undefined) env.PORT = values.port;
+  if (values.host !== undefined) env.HOST = values.host;
+  if (values.demo) env.LEFLUX_DEMO = 'on';
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig(env);
+  } catch (error) {
+    const flag = error instanceof ConfigError && FLAGS[error.variable];
+    if (flag && values[flag] !== undefined) fail(`--${flag}: ${(error as Error).message}`);
+    throw error;
+  }
+  const demo = readDemo(env.LEFLUX_DEMO);
+  const server = await createLeFluxServer({
+    demo,
+    dbPath: config.dbPath,
+    messageLog: config.messageLog,
+    idleTtlMs: config.idleTtlMs,
+    taskHoldMs: config.taskHoldMs,
+    waitTtlMs: config.waitTtlMs,
+    adminKey: config.adminKey,
+    sitesFile: config.sitesFile,
+  });
+  const { url } = await server.listen({ port: config.port, host: config.host });
+  console.log(`LeFlux listening on ${url}${demo ? ` (demo: ${url}/)` : ''}`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    // A second signal means the operator does not want to wait.
+    if (stopping) process.exit(1);
+    stopping = true;
+    console.log(`LeFlux: ${signal} received, closing`);
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error('LeFlux: error while closing', error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+function parseCommandLine(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      demo: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
+    },
+  });
+}
+
+/** `LEFLUX_DEMO` (`on` | `off`, default off). */
+function readDemo(raw: string | undefined): boolean {
+  const value = raw?.trim() || 'off';
+  if (value !== 'on' && value !== 'off') {
+    throw new ConfigError(
+      'LEFLUX_DEMO',
+      `Invalid LEFLUX_DEMO=${JSON.stringify(raw)}: expected "on" or "off".`,
+    );
+  }
+  return value === 'on';
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  // A configuration mistake or a missing package is the operator's to fix: the message says how.
+  if (error instanceof ConfigError || error instanceof MissingDependencyError) fail(error.message);
+  console.error('LeFlux failed to start:', error);
+  process.exit(1);
+});

@@ -1,0 +1,65 @@
+/**
+ * `leflux/server`: the LeFlux server as a library (Node >= 20.19, ES modules).
+ *
+ * Its heavy dependencies are optional peer dependencies of the package: `socket.io` for the
+ * server itself, `libsql` for the default (SQLite) message log. A feature that needs a missing one
+ * fails with a `MissingDependencyError` naming it; the stores, the log interfaces and the types
+ * import without any of them.
+ *
+ * @example
+ * import { createLeFluxServer } from 'leflux/server';
+ * const server = await createLeFluxServer({ agent: { reply: async ({ message }) => ({ text: `You said ${message.text}` }) } });
+ * await server.listen({ port: 8787 });
+ */
+import { ensureOptional } from './optional-dependency.js';
+import type { LeFluxServer, LeFluxServerOptions } from './server-api.js';
+
+export type * from '../protocol/index.js';
+export type { Agent, AgentContext, AgentReply, TaskPlan } from './agent/agent.js';
+export type { SessionData, ValueScope } from './agent/session-data.js';
+export { ConfigError } from './config-error.js';
+export {
+  createDisabledMessageLog,
+  type MessageLog,
+  type MessageLogEntry,
+} from './log/message-log.js';
+export { openSqliteMessageLog, type SqliteMessageLogOptions } from './log/sqlite-log.js';
+export { consoleLogger, type Logger, silentLogger } from './logger.js';
+export { MissingDependencyError } from './optional-dependency.js';
+export type { LeFluxServer, LeFluxServerOptions } from './server-api.js';
+export type { CrawledPage, SiteContext, SiteSearchResult } from './site/site-search.js';
+export {
+  createMemorySessionStore,
+  type MemorySessionStoreOptions,
+} from './stores/memory-store.js';
+export {
+  type AppendResult,
+  type JsonValue,
+  SessionNotFoundError,
+  type SessionRecord,
+  type SessionStore,
+  type StoredSession,
+  type TaskState,
+  type WaitFilter,
+  type WaitRecord,
+} from './stores/session-store.js';
+
+/**
+ * Creates a LeFlux server: the widget's files, the session API, socket.io, the agent and the
+ * message log. Nothing listens until `listen()`, or `attach()` + `handle()` on your own server.
+ * Rejects with a `MissingDependencyError` when `socket.io` (or, for the default message log,
+ * `libsql`) is not installed.
+ *
+ * @example
+ * const server = await createLeFluxServer({ agent, messageLog: false });
+ * const { url } = await server.listen({ port: 0 });
+ */
+export async function createLeFluxServer(options: LeFluxServerOptions = {}): Promise<LeFluxServer> {
+  ensureOptional({
+    name: 'socket.io',
+    feature: 'the LeFlux server (leflux/server, npx leflux serve)',
+  });
+  // Imported only now: it imports socket.io, which the check above found.
+  const { createServerApi } = await import('./server-api.js');
+  return createServerApi(options);
+}
