@@ -57,6 +57,9 @@ function builtModules(): { embed: string; chat: string } {
   return { embed: file('widget/embed.ts'), chat: file('widget/create-widget.ts') };
 }
 
+/** What the package's browser entry (`leflux`) leaves to the app's bundler: its dependencies. */
+const SDK_DEPENDENCIES = /^(idb|nanoid|preact|socket\.io-client)(\/|$)/;
+
 /**
  * Copies the demo site into `dist/demo/` with the server build, for `npx leflux serve --demo` from
  * the package (which ships `dist/` only). `hostile.html` is a test page, not part of the demo.
@@ -80,8 +83,11 @@ function demoSite(): Plugin {
  *   name is hashed, so browsers keep them for a year without asking again;
  * - `--mode loader`: `dist/widget.js`, the classic script a site embeds (its URL never changes,
  *   so it is revalidated on every load), which imports the embed module by its hashed name;
+ * - `--mode browser`: the package's `leflux` entry for apps' bundlers, `dist/browser/`: ES
+ *   modules, unminified (the app's bundler minifies), dependencies left as imports;
  * - `--mode server`: `leflux/server` and the `leflux` CLI for Node, `dist/server/`; every
  *   package stays an import (the optional ones are loaded only when a feature needs them).
+ * Their types come from `tsc -p tsconfig.build.json` (`dist/types/`).
  * `npm run dev` serves index.html, which mounts the widget from source against `npm start`.
  */
 export default defineConfig(({ mode }): ViteUserConfig => {
@@ -90,6 +96,23 @@ export default defineConfig(({ mode }): ViteUserConfig => {
     environment: 'node' as const,
   };
   const jsx = { jsx: { runtime: 'automatic' as const, importSource: 'preact' } };
+  if (mode === 'browser') {
+    return {
+      oxc: jsx,
+      build: {
+        target: 'es2022',
+        outDir: 'dist/browser',
+        emptyOutDir: true,
+        minify: false,
+        lib: { entry: { index: 'widget/index.ts' }, formats: ['es' as const] },
+        rolldownOptions: {
+          external: (id: string) => SDK_DEPENDENCIES.test(id),
+          output: { entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },
+        },
+      },
+      test,
+    };
+  }
   if (mode === 'server') {
     return {
       plugins: [demoSite()],
