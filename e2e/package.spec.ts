@@ -167,6 +167,7 @@ void badSettings;
 const SERVER_TYPES = `import { createServer } from 'node:http';
 import {
   type Agent,
+  createDisabledMessageLog,
   createLeFluxServer,
   createMemorySessionStore,
   type LeFluxServer,
@@ -180,8 +181,8 @@ const agent: Agent = {
   },
 };
 const store: SessionStore = createMemorySessionStore({ idleTtlMs: 60_000 });
-const log: MessageLog | false = false;
-const server: LeFluxServer = await createLeFluxServer({ agent, store, messageLog: log });
+const log: MessageLog = createDisabledMessageLog();
+const server: LeFluxServer = await createLeFluxServer({ agent, store, log, idleTtlMs: 60_000 });
 const http = createServer((req, res) => server.handle(req, res, () => res.end('mine')));
 server.attach(http);
 await server.post('session-id', { text: 'Hello from an operator' });

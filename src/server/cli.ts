@@ -62,6 +62,7 @@ async function main(argv: string[]): Promise<void> {
   const demo = readDemo(env.LEFLUX_DEMO);
   const server = await createLeFluxServer({
     demo,
+    crawl: config.crawl,
     dbPath: config.dbPath,
     messageLog: config.messageLog,
     idleTtlMs: config.idleTtlMs,

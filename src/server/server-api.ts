@@ -29,13 +29,20 @@ export interface LeFluxServerOptions {
   /** Live sessions. Default: in this process's memory. */
   store?: SessionStore;
   /**
-   * The message log: yours, or `true` for a SQLite file at `dbPath` (needs the optional
-   * dependency `libsql`), or `false` for none (a site whose settings say `messageLog: true` still
-   * gets the SQLite one). Default `true`.
+   * The message log. Default: a SQLite file at `dbPath` (needs the optional dependency
+   * `libsql`), or none with `messageLog: false`.
    */
-  messageLog?: MessageLog | boolean;
-  /** The default message log's SQLite file, or `:memory:`. Default `./data/leflux.sqlite`. */
+  log?: MessageLog;
+  /**
+   * Keep a message log (`LEFLUX_MESSAGE_LOG`); a site's own `messageLog` setting wins. Default
+   * true.
+   */
+  messageLog?: boolean;
+  /** The default message log's SQLite file (`LEFLUX_DB`), or `:memory:`. Default `./data/leflux.sqlite`. */
   dbPath?: string;
+  /** Where `listen()` listens by default (`PORT`, `HOST`). Default `8787`, `127.0.0.1`. */
+  port?: number;
+  host?: string;
   /** A session without visitor activity this long is evicted. Default 30 min. */
   idleTtlMs?: number;
   /** How long an agent task waits for a reloaded page. Default 30 s. */
@@ -48,6 +55,8 @@ export interface LeFluxServerOptions {
   sitesFile?: string;
   /** The demo: its pages at `/`, the demo agent (unless `agent` is given), the crawl. Default false. */
   demo?: boolean;
+  /** With `demo`: crawl the demo's pages for the agent's answers (`LEFLUX_CRAWL`). Default true. */
+  crawl?: boolean;
   /** Where the server reports what it cannot throw. Default: the console. */
   logger?: Logger;
 }
@@ -97,7 +106,7 @@ export async function createServerApi(options: LeFluxServerOptions): Promise<LeF
     sweepIntervalMs: defaultSweepInterval(shortestIdleTtl(idleTtlMs, sites)),
     dbPath: options.dbPath ?? defaults.dbPath,
     messageLog: options.messageLog !== false,
-    crawl: demo,
+    crawl: demo && options.crawl !== false,
     // The repository's demo/ when there is one, else the copy the build puts in the package.
     demoDir: demo
       ? [join(root, 'demo'), join(root, 'dist', 'demo')].find((dir) => existsSync(dir))!
@@ -109,11 +118,10 @@ export async function createServerApi(options: LeFluxServerOptions): Promise<LeF
     createMemorySessionStore({ idleTtlMs, siteIdleTtlMs: (siteKey) => lookup(siteKey).idleTtlMs });
   const anySiteLogs = [...sites.values()].some((site) => site.messageLog === true);
   const log =
-    typeof options.messageLog === 'object'
-      ? options.messageLog
-      : config.messageLog || anySiteLogs
-        ? openSqliteMessageLog(config.dbPath, { logger })
-        : createDisabledMessageLog();
+    options.log ??
+    (config.messageLog || anySiteLogs
+      ? openSqliteMessageLog(config.dbPath, { logger })
+      : createDisabledMessageLog());
   const app = createApp(config, {
     store,
     log,
@@ -139,7 +147,7 @@ export async function createServerApi(options: LeFluxServerOptions): Promise<LeF
   ];
 
   return {
-    listen({ port = defaults.port, host = defaults.host } = {}) {
+    listen({ port = options.port ?? defaults.port, host = options.host ?? defaults.host } = {}) {
       config.port = port;
       config.host = host;
       return app.listen();
