@@ -130,7 +130,7 @@ export async function createServerApi(options: LeFluxServerOptions): Promise<LeF
   });
   if (!options.agent && !demo) {
     logger.warn(
-      'no agent: visitor messages are stored and logged, and nobody answers them (pass an agent, or use the demo)',
+      'no agent: visitor messages are stored and nobody answers them (pass an agent, or use the demo)',
     );
   }
   const conversation = createConversation({
