@@ -1,9 +1,14 @@
+import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
 import { expect, storedRecord, test, widget } from './fixtures.js';
 
-/** The README's one-line stub, exactly as documented there. */
-const STUB =
-  "window.LeFlux=window.LeFlux||function(){var a=arguments;(LeFlux.q=LeFlux.q||[]).push(a);return function(){LeFlux('off',a[1],a[2])}};";
+/** The README's one-line stub, read from the README: the tests use what sites copy. */
+const STUB = (() => {
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+  const line = /^<script>(window\.LeFlux=window\.LeFlux\|\|.*)<\/script>$/m.exec(readme)?.[1];
+  if (!line) throw new Error('README.md has no one-line stub for window.LeFlux');
+  return line;
+})();
 
 /** Serves `body` as a page on the LeFlux server's own origin (so `/widget.js` is ours). */
 async function servePage(page: Page, url: string, body: string) {
