@@ -3,12 +3,20 @@ import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import type { Agent } from './agent/agent.js';
 import { createDemoAgent } from './agent/demo-agent.js';
-import { defaultSweepInterval, loadConfig, type ServerConfig, shortestIdleTtl } from './config.js';
+import {
+  configSecrets,
+  defaultSweepInterval,
+  loadConfig,
+  type ServerConfig,
+  shortestIdleTtl,
+} from './config.js';
 import { attachGateway, type LeFluxIo } from './gateway/gateway.js';
 import { createRequestHandler } from './http/request-handler.js';
 import { createDisabledMessageLog, type MessageLog } from './log/message-log.js';
-import { openSqliteMessageLog } from './log/sqlite-log.js';
-import { consoleLogger, type Logger } from './logger.js';
+import { openMessageLog } from './log/open-message-log.js';
+import { createJsonLogger, type Logger } from './logger.js';
+import { createMetrics, type Metrics } from './metrics/metrics.js';
+import { type MetricsServer, startMetricsServer } from './metrics/metrics-server.js';
 import { type CrawlResult, crawlSite } from './site/site-crawler.js';
 import { createSiteContext, type SiteContext } from './site/site-search.js';
 import { siteSettingsLookup } from './site-settings.js';
@@ -28,12 +36,18 @@ export interface LeFluxServerDeps {
   site?: SiteContext;
   /** The clock for sessions, messages and tasks; tests fake it. Default `Date.now`. */
   now?: () => number;
+  /** Default: JSON lines on stdout at `config.logLevel`, secrets redacted (`createJsonLogger`). */
   logger?: Logger;
+  /** Default: a fresh registry, with process metrics when `config.metricsPort` is set. */
+  metrics?: Metrics;
 }
 
 export interface LeFluxServer {
-  /** Starts listening on `config.host:config.port`; resolves with the actual address. */
-  listen(): Promise<{ url: string; port: number }>;
+  /**
+   * Starts listening on `config.host:config.port` (and serving metrics on `config.metricsPort`
+   * when set); resolves with the actual addresses.
+   */
+  listen(): Promise<{ url: string; port: number; metricsUrl?: string }>;
   /** Disconnects every socket, stops the sweeper, closes HTTP (keep-alive too), store and log. */
   close(): Promise<void>;
   /** Resolves when queued messages, agent replies and task work have settled; for tests. */
@@ -42,6 +56,8 @@ export interface LeFluxServer {
   io: LeFluxIo;
   /** The agent's view of the site; empty until the crawl is done. */
   site: SiteContext;
+  /** This node's Prometheus metrics and the hooks that count them. */
+  metrics: Metrics;
   /**
    * Settles once the crawl started by `listen()` is done (at once when crawling is off or a
    * `site` was given); never rejects. Startup does not wait for it.
@@ -70,7 +86,8 @@ export function createLeFluxServer(
   deps: LeFluxServerDeps = {},
 ): LeFluxServer {
   const now = deps.now ?? Date.now;
-  const logger = deps.logger ?? consoleLogger;
+  const logger =
+    deps.logger ?? createJsonLogger({ level: config.logLevel, secrets: configSecrets(config) });
   if (!deps.store && config.store !== 'memory') {
     throw new Error(`session store "${config.store}" is not implemented`);
   }
@@ -88,9 +105,11 @@ export function createLeFluxServer(
   const log =
     deps.log ??
     (config.messageLog || anySiteLogs
-      ? openSqliteMessageLog(config.dbPath, { logger })
+      ? openMessageLog(config, { logger })
       : createDisabledMessageLog());
   const agent = deps.agent ?? createDemoAgent();
+  const metrics =
+    deps.metrics ?? createMetrics({ processMetrics: config.metricsPort !== undefined, logger });
   const ownSite = createSiteContext();
   const site = deps.site ?? ownSite;
   const crawlOn = config.crawl && deps.site === undefined;
@@ -134,6 +153,8 @@ export function createLeFluxServer(
   // Attach after our handler exists: engine.io wraps the server's existing 'request' listeners,
   // so `/socket.io/` requests (long-polling) are answered by it alone and never reach our routes.
   io.attach(httpServer);
+  metrics.countSockets(() => io.of('/').sockets.size);
+  let metricsServer: MetricsServer | undefined;
 
   let stopSweeper: (() => void) | undefined;
   let closing: Promise<void> | undefined;
@@ -174,6 +195,7 @@ export function createLeFluxServer(
     await gateway.drain();
     await store.close();
     await log.close();
+    await metricsServer?.close();
   }
 
   return {
@@ -181,8 +203,11 @@ export function createLeFluxServer(
     io,
     site,
     crawled,
-    listen() {
-      return new Promise((done, fail) => {
+    metrics,
+    async listen() {
+      // A log it cannot use (PostgreSQL unreachable, tables from a newer LeFlux) stops the start.
+      await log.ping();
+      const address = await new Promise<{ url: string; port: number }>((done, fail) => {
         httpServer.once('error', fail);
         httpServer.listen(config.port, config.host, () => {
           httpServer.off('error', fail);
@@ -190,7 +215,10 @@ export function createLeFluxServer(
             store,
             intervalMs: config.sweepIntervalMs,
             now,
-            onEvicted: (ids) => gateway.notifyEvicted(ids),
+            onEvicted: (ids) => {
+              metrics.evicted(ids.length);
+              gateway.notifyEvicted(ids);
+            },
             alsoSweep: (at) => gateway.sweepTasks(at),
             logger,
           });
@@ -201,6 +229,14 @@ export function createLeFluxServer(
           done({ url: `http://${host}:${port}`, port });
         });
       });
+      if (config.metricsPort === undefined) return address;
+      metricsServer ??= await startMetricsServer({
+        registry: metrics.registry,
+        port: config.metricsPort,
+        host: config.host,
+        logger,
+      });
+      return { ...address, metricsUrl: metricsServer.url };
     },
     close() {
       closing ??= shutdown();
@@ -219,7 +255,7 @@ export function createLeFluxServer(
 export async function startServer(
   overrides: Partial<ServerConfig> = {},
   deps: LeFluxServerDeps = {},
-): Promise<LeFluxServer & { url: string; port: number }> {
+): Promise<LeFluxServer & { url: string; port: number; metricsUrl?: string }> {
   const defaults = loadConfig({});
   const config: ServerConfig = {
     ...defaults,

@@ -6,8 +6,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, configSecrets, loadConfig } from './config.js';
 import { createLeFluxServer, MissingDependencyError } from './index.js';
+import { createJsonLogger } from './logger.js';
+import { ensureOptional } from './optional-dependency.js';
 
 const USAGE = `Usage: leflux serve [--port N] [--host H] [--demo]
 
@@ -16,9 +18,10 @@ Runs the LeFlux server: the widget (GET /widget.js), its API and socket.io.
   --host H   the address to bind (HOST, default 127.0.0.1)
   --demo     also serve the demo site at / with the demo agent (LEFLUX_DEMO=on)
 
-Everything else comes from the environment, as for npm start: LEFLUX_DB, LEFLUX_MESSAGE_LOG,
-LEFLUX_IDLE_TTL_MS, LEFLUX_TASK_HOLD_MS, LEFLUX_WAIT_TTL_MS, LEFLUX_ADMIN_KEY, LEFLUX_SITES...
-(see the README). The default message log is a SQLite file: it needs the package libsql.`;
+Everything else comes from the environment, as for npm start: LEFLUX_DB, DATABASE_URL,
+LEFLUX_MESSAGE_LOG, LEFLUX_IDLE_TTL_MS, LEFLUX_ADMIN_KEY, LEFLUX_SITES, LOG_LEVEL,
+LEFLUX_METRICS_PORT... (see the README). It needs the packages socket.io, pino and prom-client
+beside leflux, and libsql for the default (SQLite) message log or pg for PostgreSQL.`;
 
 /** The flags that stand for a variable, by variable. */
 const FLAGS: Record<string, 'port' | 'host'> = { PORT: 'port', HOST: 'host' };
@@ -60,30 +63,31 @@ async function main(argv: string[]): Promise<void> {
     throw error;
   }
   const demo = readDemo(env.LEFLUX_DEMO);
-  const server = await createLeFluxServer({
-    demo,
-    crawl: config.crawl,
-    dbPath: config.dbPath,
-    messageLog: config.messageLog,
-    idleTtlMs: config.idleTtlMs,
-    taskHoldMs: config.taskHoldMs,
-    waitTtlMs: config.waitTtlMs,
-    adminKey: config.adminKey,
-    sitesFile: config.sitesFile,
-  });
-  const { url } = await server.listen({ port: config.port, host: config.host });
-  console.log(`LeFlux listening on ${url}${demo ? ` (demo: ${url}/)` : ''}`);
+  // Checked before the logger (pino) is needed: every missing one named, with one command.
+  ensureOptional('the LeFlux server (npx leflux serve)', ['socket.io', 'prom-client', 'pino']);
+  const logger = createJsonLogger({ level: config.logLevel, secrets: configSecrets(config) });
+  const { store: _kind, sites: _sites, widgetFile: _widget, demoDir: _demo, ...settings } = config;
+  const server = await createLeFluxServer({ ...settings, demo, logger });
+  let url: string;
+  try {
+    ({ url } = await server.listen());
+  } catch (error) {
+    // Structured, like every line after it: the database's reason, never its password.
+    logger.error('LeFlux failed to start', error);
+    process.exit(1);
+  }
+  logger.info(`LeFlux listening on ${url}${demo ? ` (demo: ${url}/)` : ''}`, { url });
 
   let stopping = false;
   const stop = (signal: string) => {
     // A second signal means the operator does not want to wait.
     if (stopping) process.exit(1);
     stopping = true;
-    console.log(`LeFlux: ${signal} received, closing`);
+    logger.info(`${signal} received, closing`, { signal });
     server.close().then(
       () => process.exit(0),
       (error: unknown) => {
-        console.error('LeFlux: error while closing', error);
+        logger.error('error while closing', error);
         process.exit(1);
       },
     );

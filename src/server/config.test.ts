@@ -107,3 +107,68 @@ describe('loadConfig', () => {
     expect(error.message).toMatch(/not implemented yet/);
   });
 });
+
+describe('loadConfig: message log database, logs and metrics', () => {
+  it('defaults to SQLite, info logs and no metrics server', () => {
+    expect(loadConfig({})).toMatchObject({
+      databaseUrl: undefined,
+      logLevel: 'info',
+      metricsPort: undefined,
+    });
+  });
+
+  it('reads DATABASE_URL, LOG_LEVEL and LEFLUX_METRICS_PORT', () => {
+    const url = 'postgresql://leflux:s3cret@db.internal:5432/leflux?sslmode=require';
+    expect(
+      loadConfig({ DATABASE_URL: url, LOG_LEVEL: 'debug', LEFLUX_METRICS_PORT: '9464' }),
+    ).toMatchObject({ databaseUrl: url, logLevel: 'debug', metricsPort: 9464 });
+    expect(loadConfig({ DATABASE_URL: 'postgres://localhost/leflux' }).databaseUrl).toBe(
+      'postgres://localhost/leflux',
+    );
+    expect(loadConfig({ LOG_LEVEL: 'silent', LEFLUX_METRICS_PORT: '0' })).toMatchObject({
+      logLevel: 'silent',
+      metricsPort: 0,
+    });
+  });
+
+  it('rejects a DATABASE_URL that is not a postgres URL, naming it but never its password', () => {
+    for (const bad of [
+      'mysql://leflux:pw@db/leflux',
+      'db.internal:5432/leflux',
+      'postgres://',
+      'postgres://leflux:hunter2@:5432/leflux',
+      'postgres://leflux:hunter2@db:99999/leflux',
+      'postgres//leflux:hunter2@db/leflux',
+      'postgres:/leflux:hunter2@db/leflux',
+      'postgres://leflux:hunter2@db:5432/leflux extra',
+      ' https://leflux:pass:hunter2@db',
+    ]) {
+      const error = configError({ DATABASE_URL: bad });
+      expect(error.variable).toBe('DATABASE_URL');
+      expect(error.message).toMatch(
+        /^Invalid DATABASE_URL=.*: expected a postgres:\/\/ or postgresql:\/\/ URL/,
+      );
+      expect(error.message).not.toContain('hunter2');
+      expect(error.message).not.toContain(':pw@');
+    }
+  });
+
+  it('rejects an unknown LOG_LEVEL, listing the levels', () => {
+    const error = configError({ LOG_LEVEL: 'verbose' });
+    expect(error.variable).toBe('LOG_LEVEL');
+    expect(error.message).toBe(
+      'Invalid LOG_LEVEL="verbose": expected "fatal" or "error" or "warn" or "info" or "debug" or "trace" or "silent".',
+    );
+  });
+
+  it('rejects a bad LEFLUX_METRICS_PORT, and the public port', () => {
+    expect(configError({ LEFLUX_METRICS_PORT: 'http' }).message).toBe(
+      'Invalid LEFLUX_METRICS_PORT="http": expected an integer from 0 to 65535.',
+    );
+    expect(configError({ LEFLUX_METRICS_PORT: '70000' }).variable).toBe('LEFLUX_METRICS_PORT');
+    expect(configError({ PORT: '9000', LEFLUX_METRICS_PORT: '9000' }).message).toMatch(
+      /LEFLUX_METRICS_PORT=9000: it is PORT too/,
+    );
+    expect(configError({ LEFLUX_METRICS_PORT: '8787' }).variable).toBe('LEFLUX_METRICS_PORT');
+  });
+});

@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from './config-error.js';
+import { maskPassword, parseDatabaseUrl } from './log/database-url.js';
+import { LOG_LEVELS, type LogLevel } from './logger.js';
 import { loadSiteSettings, type SiteSettingsMap } from './site-settings.js';
 
 export { ConfigError } from './config-error.js';
@@ -17,6 +19,18 @@ export interface ServerConfig {
   redisUrl?: string;
   /** `LEFLUX_DB`: SQLite file of the message log, or `:memory:`. Default `./data/leflux.sqlite`. */
   dbPath: string;
+  /**
+   * `DATABASE_URL`: a `postgres://` URL; the message log then lives in PostgreSQL (shared by
+   * every node) instead of the SQLite file `dbPath`. Unset: SQLite.
+   */
+  databaseUrl?: string;
+  /** `LOG_LEVEL`: the least severe level written (`fatal` ... `trace`, or `silent`). Default `info`. */
+  logLevel: LogLevel;
+  /**
+   * `LEFLUX_METRICS_PORT`: serve Prometheus metrics at `/metrics` on this port (on `host`), apart
+   * from the public port; 0 picks a free one. Unset: no metrics server.
+   */
+  metricsPort?: number;
   /** `LEFLUX_IDLE_TTL_MS`: a session without visitor activity this long is evicted. Default 30 min. */
   idleTtlMs: number;
   /** `LEFLUX_TASK_HOLD_MS`: how long a task waits for a reloaded page. Default 30 s. */
@@ -129,6 +143,28 @@ export function loadConfig(env: Env = process.env): ServerConfig {
 
   const dbPath = read('LEFLUX_DB') ?? CONFIG_DEFAULTS.dbPath;
 
+  const databaseUrl = read('DATABASE_URL');
+  if (databaseUrl !== undefined && !parseDatabaseUrl(databaseUrl)) {
+    // Never echo a password into logs.
+    throw new ConfigError(
+      'DATABASE_URL',
+      `Invalid DATABASE_URL=${JSON.stringify(maskPassword(databaseUrl))}: expected a postgres:// or postgresql:// URL with a host, e.g. postgres://leflux:password@db.internal:5432/leflux.`,
+    );
+  }
+
+  const logLevel = oneOf('LOG_LEVEL', LOG_LEVELS, 'info');
+
+  const metricsPort =
+    read('LEFLUX_METRICS_PORT') === undefined
+      ? undefined
+      : integer('LEFLUX_METRICS_PORT', 0, 0, 65535);
+  if (metricsPort !== undefined && metricsPort !== 0 && metricsPort === port) {
+    throw new ConfigError(
+      'LEFLUX_METRICS_PORT',
+      `Invalid LEFLUX_METRICS_PORT=${metricsPort}: it is PORT too; metrics need a port of their own.`,
+    );
+  }
+
   // Upper bounds keep setTimeout-style arithmetic (2^31-1 ms) meaningful.
   const idleTtlMs = integer('LEFLUX_IDLE_TTL_MS', CONFIG_DEFAULTS.idleTtlMs, 1000, 2_147_483_647);
   const taskHoldMs = integer('LEFLUX_TASK_HOLD_MS', CONFIG_DEFAULTS.taskHoldMs, 0, 2_147_483_647);
@@ -155,6 +191,9 @@ export function loadConfig(env: Env = process.env): ServerConfig {
     store,
     redisUrl,
     dbPath,
+    databaseUrl,
+    logLevel,
+    metricsPort,
     idleTtlMs,
     taskHoldMs,
     waitTtlMs,
@@ -167,6 +206,17 @@ export function loadConfig(env: Env = process.env): ServerConfig {
     widgetFile: CONFIG_DEFAULTS.widgetFile,
     demoDir: CONFIG_DEFAULTS.demoDir,
   };
+}
+
+/**
+ * The configured values no log line may show, wherever they turn up (an error quoting a
+ * request, a URL): the admin key and the database password. For `createJsonLogger`.
+ */
+export function configSecrets(config: ServerConfig): string[] {
+  const secrets = [config.adminKey];
+  const password = config.databaseUrl && parseDatabaseUrl(config.databaseUrl)?.password;
+  if (password) secrets.push(password, decodeURIComponent(password));
+  return secrets.filter((secret): secret is string => Boolean(secret));
 }
 
 /** Half the idle TTL keeps evictions at most ~1.5 TTL late; a minute caps the lag for long TTLs. */

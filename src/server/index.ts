@@ -1,10 +1,11 @@
 /**
  * `leflux/server`: the LeFlux server as a library (Node >= 20.19, ES modules).
  *
- * Its heavy dependencies are optional peer dependencies of the package: `socket.io` for the
- * server itself, `libsql` for the default (SQLite) message log. A feature that needs a missing one
- * fails with a `MissingDependencyError` naming it; the stores, the log interfaces and the types
- * import without any of them.
+ * Its dependencies are optional peer dependencies of the package, so that an app using only the
+ * browser SDK installs none of them: `socket.io`, `pino` (the default logger) and `prom-client`
+ * (metrics) for the server itself; `libsql` for the default (SQLite) message log, `pg` for the
+ * PostgreSQL one. A feature that needs a missing one fails with a `MissingDependencyError`
+ * naming it and the install command; the stores, the logs and the types import without any.
  *
  * @example
  * import { createLeFluxServer } from 'leflux/server';
@@ -23,8 +24,12 @@ export {
   type MessageLog,
   type MessageLogEntry,
 } from './log/message-log.js';
+export {
+  openPostgresMessageLog,
+  type PostgresMessageLogOptions,
+} from './log/postgres-log.js';
 export { openSqliteMessageLog, type SqliteMessageLogOptions } from './log/sqlite-log.js';
-export { consoleLogger, type Logger, silentLogger } from './logger.js';
+export { consoleLogger, type LogFields, type Logger, silentLogger } from './logger.js';
 export { MissingDependencyError } from './optional-dependency.js';
 export type { LeFluxServer, LeFluxServerOptions } from './server-api.js';
 export type { CrawledPage, SiteContext, SiteSearchResult } from './site/site-search.js';
@@ -47,18 +52,19 @@ export {
 /**
  * Creates a LeFlux server: the widget's files, the session API, socket.io, the agent and the
  * message log. Nothing listens until `listen()`, or `attach()` + `handle()` on your own server.
- * Rejects with a `MissingDependencyError` when `socket.io` (or, for the default message log,
- * `libsql`) is not installed.
+ * Rejects with a `MissingDependencyError` when `socket.io`, `prom-client` or (without a `logger`)
+ * `pino` is not installed, or the message log's `libsql` or `pg`.
  *
  * @example
  * const server = await createLeFluxServer({ agent, messageLog: false });
  * const { url } = await server.listen({ port: 0 });
  */
 export async function createLeFluxServer(options: LeFluxServerOptions = {}): Promise<LeFluxServer> {
-  ensureOptional({
-    name: 'socket.io',
-    feature: 'the LeFlux server (leflux/server, npx leflux serve)',
-  });
+  ensureOptional('the LeFlux server (leflux/server, npx leflux serve)', [
+    'socket.io',
+    'prom-client',
+    ...(options.logger ? [] : ['pino']),
+  ]);
   // Imported only now: it imports socket.io, which the check above found.
   const { createServerApi } = await import('./server-api.js');
   return createServerApi(options);

@@ -34,6 +34,13 @@ export interface OptionalDependency {
   otherwise?: string;
 }
 
+/** pino, for the server's JSON logger (its default one). */
+export const PINO: OptionalDependency = {
+  name: 'pino',
+  feature: "the server's JSON logger",
+  otherwise: 'or pass a logger of your own (the `logger` option)',
+};
+
 /** The version range `package.json` declares for `name` (what the message tells to install). */
 function declaredRange(name: string): string | undefined {
   try {
@@ -73,7 +80,7 @@ function failure(dependency: OptionalDependency, cause: unknown): MissingDepende
   const reason = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
   return new MissingDependencyError(
     name,
-    `${feature} needs the package "${name}", which is installed but does not load (${reason}). Reinstall it (\`${install}\`, and not with --omit=optional: its prebuilt binary is an optional dependency of its own)${tail}.`,
+    `${feature} needs the package "${name}", which is installed but does not load (${reason}). Reinstall it (\`${install}\`; an install with --omit=optional leaves prebuilt binaries out, such as libsql's)${tail}.`,
     { cause },
   );
 }
@@ -97,16 +104,36 @@ export function loadOptional<T>(
 }
 
 /**
- * Checks that an optional dependency can be found, without loading it (for one a module imports
- * statically, which is then imported only after this check). `resolve` is for tests.
+ * Checks that optional dependencies can be found, without loading them (for those that modules
+ * import statically, which are then imported only after this check). All the missing ones are
+ * named at once, with one command that installs them. `resolve` is for tests.
+ *
+ * @example ensureOptional('the LeFlux server', ['socket.io', 'prom-client'])
  */
 export function ensureOptional(
-  dependency: OptionalDependency,
+  feature: string,
+  names: readonly string[],
   resolve: (name: string) => unknown = require.resolve,
 ): void {
-  try {
-    resolve(dependency.name);
-  } catch (cause) {
-    throw failure(dependency, cause);
+  const missing: string[] = [];
+  for (const name of names) {
+    try {
+      resolve(name);
+    } catch (cause) {
+      if (!isMissing(cause, name)) throw failure({ name, feature }, cause);
+      missing.push(name);
+    }
   }
+  if (missing.length === 0) return;
+  const install = missing.map((name) => {
+    const range = declaredRange(name);
+    return range ? `${name}@"${range}"` : name;
+  });
+  const list = missing.map((name) => `"${name}"`).join(', ');
+  throw new MissingDependencyError(
+    missing.join(', '),
+    `${feature} needs ${missing.length > 1 ? 'the packages' : 'the package'} ${list}, ${
+      missing.length > 1 ? 'optional dependencies' : 'an optional dependency'
+    } of leflux that ${missing.length > 1 ? 'are' : 'is'} not installed: run \`npm install ${install.join(' ')}\`.`,
+  );
 }

@@ -10,54 +10,44 @@ import type { ChatMessage } from '../protocol/index.js';
 import type { Agent } from './agent/agent.js';
 import { createDemoAgent } from './agent/demo-agent.js';
 import { createLeFluxServer as createApp } from './app.js';
-import { CONFIG_DEFAULTS, defaultSweepInterval, loadConfig, shortestIdleTtl } from './config.js';
+import {
+  CONFIG_DEFAULTS,
+  configSecrets,
+  defaultSweepInterval,
+  loadConfig,
+  type ServerConfig,
+  shortestIdleTtl,
+} from './config.js';
 import { createConversation } from './gateway/conversation.js';
 import { createDisabledMessageLog, type MessageLog } from './log/message-log.js';
-import { openSqliteMessageLog } from './log/sqlite-log.js';
-import { consoleLogger, type Logger } from './logger.js';
+import { openMessageLog } from './log/open-message-log.js';
+import { createJsonLogger, type Logger } from './logger.js';
 import { loadSiteSettings, siteSettingsLookup } from './site-settings.js';
 import { createMemorySessionStore } from './stores/memory-store.js';
 import { SessionNotFoundError, type SessionStore } from './stores/session-store.js';
 
-/** What `createLeFluxServer` takes; every field is optional. */
-export interface LeFluxServerOptions {
+/**
+ * What `createLeFluxServer` takes, every field optional: the settings the environment gives
+ * `npm start` (as `ServerConfig` names them; each defaults as documented there, not from the
+ * environment), and the replaceable parts.
+ */
+export interface LeFluxServerOptions
+  extends Partial<Omit<ServerConfig, 'store' | 'sites' | 'widgetFile' | 'demoDir'>> {
   /**
    * Answers visitor messages (`agent.reply(ctx)`). Default: the demo agent with `demo`, else
-   * none: messages are stored and logged, and wait for `post()`.
+   * none: messages are stored and wait for `post()`.
    */
   agent?: Agent;
   /** Live sessions. Default: in this process's memory. */
   store?: SessionStore;
   /**
-   * The message log. Default: a SQLite file at `dbPath` (needs the optional dependency
-   * `libsql`), or none with `messageLog: false`.
+   * The message log. Default: PostgreSQL at `databaseUrl` when set (needs `pg`), else a SQLite
+   * file at `dbPath` (needs `libsql`); none with `messageLog: false`.
    */
   log?: MessageLog;
-  /**
-   * Keep a message log (`LEFLUX_MESSAGE_LOG`); a site's own `messageLog` setting wins. Default
-   * true.
-   */
-  messageLog?: boolean;
-  /** The default message log's SQLite file (`LEFLUX_DB`), or `:memory:`. Default `./data/leflux.sqlite`. */
-  dbPath?: string;
-  /** Where `listen()` listens by default (`PORT`, `HOST`). Default `8787`, `127.0.0.1`. */
-  port?: number;
-  host?: string;
-  /** A session without visitor activity this long is evicted. Default 30 min. */
-  idleTtlMs?: number;
-  /** How long an agent task waits for a reloaded page. Default 30 s. */
-  taskHoldMs?: number;
-  /** How long an agent's question waits for the visitor's answer. Default 10 min. */
-  waitTtlMs?: number;
-  /** Lets an operator purge any session (`X-LeFlux-Admin-Key`). Default: unset. */
-  adminKey?: string;
-  /** A JSON file of per-site settings, as `LEFLUX_SITES`. Default: none. */
-  sitesFile?: string;
   /** The demo: its pages at `/`, the demo agent (unless `agent` is given), the crawl. Default false. */
   demo?: boolean;
-  /** With `demo`: crawl the demo's pages for the agent's answers (`LEFLUX_CRAWL`). Default true. */
-  crawl?: boolean;
-  /** Where the server reports what it cannot throw. Default: the console. */
+  /** Where the server reports what it cannot throw. Default: JSON lines on stdout (needs `pino`). */
   logger?: Logger;
 }
 
@@ -90,45 +80,46 @@ const silentAgent: Agent = { reply: async () => null };
 const OWN_PATHS = /^\/(widget\.js(\.map)?$|leflux\/|api\/|healthz$|socket\.io\/)/;
 
 export async function createServerApi(options: LeFluxServerOptions): Promise<LeFluxServer> {
+  const { agent, store: givenStore, log: givenLog, demo = false, logger: givenLogger } = options;
+  const given = Object.fromEntries(
+    Object.entries(options).filter(
+      ([key, value]) =>
+        value !== undefined && !['agent', 'store', 'log', 'demo', 'logger'].includes(key),
+    ),
+  ) as Partial<ServerConfig>;
   const defaults = loadConfig({});
-  const demo = options.demo ?? false;
-  const idleTtlMs = options.idleTtlMs ?? defaults.idleTtlMs;
-  const sites = options.sitesFile ? loadSiteSettings(options.sitesFile) : defaults.sites;
-  const logger = options.logger ?? consoleLogger;
-  const config = {
+  const sites = given.sitesFile ? loadSiteSettings(given.sitesFile) : defaults.sites;
+  const idleTtlMs = given.idleTtlMs ?? defaults.idleTtlMs;
+  const config: ServerConfig = {
     ...defaults,
-    idleTtlMs,
-    taskHoldMs: options.taskHoldMs ?? defaults.taskHoldMs,
-    waitTtlMs: options.waitTtlMs ?? defaults.waitTtlMs,
-    adminKey: options.adminKey,
-    sitesFile: options.sitesFile,
-    sites,
     sweepIntervalMs: defaultSweepInterval(shortestIdleTtl(idleTtlMs, sites)),
-    dbPath: options.dbPath ?? defaults.dbPath,
-    messageLog: options.messageLog !== false,
-    crawl: demo && options.crawl !== false,
+    ...given,
+    sites,
+    crawl: demo && given.crawl !== false,
     // The repository's demo/ when there is one, else the copy the build puts in the package.
     demoDir: demo
       ? [join(root, 'demo'), join(root, 'dist', 'demo')].find((dir) => existsSync(dir))!
       : join(root, 'dist', 'no-demo'),
   };
+  const logger =
+    givenLogger ?? createJsonLogger({ level: config.logLevel, secrets: configSecrets(config) });
   const lookup = siteSettingsLookup(sites);
   const store =
-    options.store ??
+    givenStore ??
     createMemorySessionStore({ idleTtlMs, siteIdleTtlMs: (siteKey) => lookup(siteKey).idleTtlMs });
   const anySiteLogs = [...sites.values()].some((site) => site.messageLog === true);
   const log =
-    options.log ??
+    givenLog ??
     (config.messageLog || anySiteLogs
-      ? openSqliteMessageLog(config.dbPath, { logger })
+      ? openMessageLog(config, { logger })
       : createDisabledMessageLog());
   const app = createApp(config, {
     store,
     log,
-    agent: options.agent ?? (demo ? createDemoAgent() : silentAgent),
+    agent: agent ?? (demo ? createDemoAgent() : silentAgent),
     logger,
   });
-  if (!options.agent && !demo) {
+  if (!agent && !demo) {
     logger.warn(
       'no agent: visitor messages are stored and nobody answers them (pass an agent, or use the demo)',
     );
@@ -147,7 +138,7 @@ export async function createServerApi(options: LeFluxServerOptions): Promise<LeF
   ];
 
   return {
-    listen({ port = options.port ?? defaults.port, host = options.host ?? defaults.host } = {}) {
+    listen({ port = config.port, host = config.host } = {}) {
       config.port = port;
       config.host = host;
       return app.listen();

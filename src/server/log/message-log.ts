@@ -1,4 +1,5 @@
 import type { Author } from '../../protocol/index.js';
+import type { Logger } from '../logger.js';
 
 /** One row of the message log: what the site's dashboard reads. */
 export interface MessageLogEntry {
@@ -35,6 +36,40 @@ export interface MessageLog {
   ping(): Promise<void>;
   close(): Promise<void>;
 }
+
+/**
+ * How a log that batches its appends (SQLite, PostgreSQL) behaves. Appends are queued and
+ * written together, one transaction per batch: one commit per message cost the chat path more
+ * than everything else together, and chat never waits for the database.
+ */
+export interface MessageLogBatchOptions {
+  /** Longest an appended row waits in memory before its batch is written. Default 20 ms. */
+  flushDelayMs?: number;
+  /** A queue this long is written at once, without waiting for the delay. Default 500 rows. */
+  maxBatchRows?: number;
+  /**
+   * Rows kept (queued or being written) while the database refuses writes (they are retried);
+   * past this, `append` rejects instead of growing memory without bound. Default 100,000.
+   */
+  maxQueuedRows?: number;
+  /** Wait before retrying a batch the database refused. Default 1 s. */
+  retryDelayMs?: number;
+  /** Where refused batches are reported. Default `consoleLogger`. */
+  logger?: Logger;
+  /**
+   * Runs `task` after `ms` and returns a function that cancels it. Default: a `setTimeout` that
+   * does not keep the process alive (`close()` writes what is queued). Tests run it by hand.
+   */
+  schedule?: (task: () => void, ms: number) => () => void;
+}
+
+/** `MessageLogBatchOptions.schedule`'s default. */
+export const unrefTimeout = (task: () => void, ms: number): (() => void) => {
+  const timer = setTimeout(task, ms);
+  // Queued rows alone must not keep the process alive; close() writes them.
+  timer.unref();
+  return () => clearTimeout(timer);
+};
 
 /** The log used with `LEFLUX_MESSAGE_LOG=off`: keeps nothing, always healthy. */
 export function createDisabledMessageLog(): MessageLog {

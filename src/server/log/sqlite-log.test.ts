@@ -3,30 +3,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'libsql';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Logger } from '../logger.js';
-import { createDisabledMessageLog, type MessageLog, type MessageLogEntry } from './message-log.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createDisabledMessageLog, type MessageLog } from './message-log.js';
+import { describeMessageLog, entry, type MessageLogFixture } from './message-log-conformance.js';
 import { openSqliteMessageLog } from './sqlite-log.js';
 import { userVersion } from './sqlite-schema.js';
 
-const entry = (over: Partial<MessageLogEntry> = {}): MessageLogEntry => ({
-  sessionId: 's1',
-  siteKey: 'acme',
-  messageId: 'm1',
-  author: 'visitor',
-  text: 'hello',
-  at: 1000,
-  seq: 1,
-  url: 'https://acme.test/',
-  ...over,
-});
-
-let log: MessageLog | undefined;
 const dirs: string[] = [];
-afterEach(async () => {
-  vi.useRealTimers();
-  await log?.close();
-  log = undefined;
+afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -40,93 +24,67 @@ function tempDatabase() {
     db.pragma('busy_timeout = 0');
     return db;
   };
-  const committed = () => {
-    const db = reader();
-    try {
-      return (
-        db.prepare('SELECT message_id FROM messages ORDER BY rowid').all() as {
-          message_id: string;
-        }[]
-      ).map((r) => r.message_id);
-    } finally {
-      db.close();
-    }
-  };
-  return { path, reader, committed };
+  return { dir, path, reader };
 }
 
-function capturingLogger() {
-  const errors: string[] = [];
-  const logger: Logger = { info: () => {}, warn: () => {}, error: (m) => void errors.push(m) };
-  return { logger, errors };
-}
-
-describe('sqlite message log', () => {
-  it('appends and lists a session ascending by seq', async () => {
-    log = openSqliteMessageLog(':memory:');
-    await log.append(entry({ messageId: 'm2', seq: 2, author: 'agent', url: undefined }));
-    await log.append(entry());
-    await log.append(entry({ sessionId: 'other' }));
-    expect(await log.listSession('s1')).toEqual([
-      entry(),
-      entry({ messageId: 'm2', seq: 2, author: 'agent', url: undefined }),
-    ]);
-  });
-
-  it('ignores a second append of the same (session, seq): the first row wins', async () => {
-    log = openSqliteMessageLog(':memory:');
-    await log.append(entry());
-    await log.flush();
-    await log.append(entry({ text: 'written again' }));
-    await log.append(entry({ sessionId: 's2', text: 'same seq, other session' }));
-    expect(await log.listSession('s1')).toEqual([entry()]);
-    expect(await log.listSession('s2')).toEqual([
-      entry({ sessionId: 's2', text: 'same seq, other session' }),
-    ]);
-  });
-
-  it('writes batches longer than one multi-row insert, across many sessions, in order', async () => {
-    log = openSqliteMessageLog(':memory:', { flushDelayMs: 60_000, maxBatchRows: 10_000 });
-    const sessions = Array.from({ length: 7 }, (_, i) => `s${i}`);
-    for (let seq = 1; seq <= 30; seq++) {
-      for (const sessionId of sessions) {
-        await log.append(entry({ sessionId, messageId: `${sessionId}-${seq}`, seq }));
+function sqliteFixture(): MessageLogFixture {
+  const { path, reader } = tempDatabase();
+  return {
+    // No waiting for another connection's lock: refuseWrites() makes writes fail at once.
+    open: (options) => openSqliteMessageLog(path, { busyTimeoutMs: 0, ...options }),
+    async committed() {
+      const db = reader();
+      try {
+        const rows = db
+          .prepare(
+            `SELECT m.message_id FROM messages m JOIN sessions s ON s.sid = m.sid
+             ORDER BY s.session_id, m.seq`,
+          )
+          .all() as { message_id: string }[];
+        return rows.map((r) => r.message_id);
+      } catch (error) {
+        // Before the log has made its tables there is nothing committed.
+        if (/no such table/.test(String(error))) return [];
+        throw error;
+      } finally {
+        db.close();
       }
-    }
-    await log.flush();
-    for (const sessionId of sessions) {
-      const rows = await log.listSession(sessionId);
-      expect(rows.map((r) => r.messageId)).toEqual(
-        Array.from({ length: 30 }, (_, i) => `${sessionId}-${i + 1}`),
-      );
-    }
+    },
+    async refuseWrites() {
+      // Another connection holds the write lock.
+      const other = reader();
+      other.exec('BEGIN IMMEDIATE');
+      return async () => {
+        other.exec('COMMIT');
+        other.close();
+      };
+    },
+  };
+}
+
+describeMessageLog('sqlite', sqliteFixture);
+
+describe('sqlite message log files', () => {
+  let log: MessageLog | undefined;
+  afterEach(async () => {
+    await log?.close();
+    log = undefined;
   });
 
-  it('purges one session only', async () => {
+  it('creates the directory of a file database', async () => {
+    const { dir } = tempDatabase();
+    const path = join(dir, 'nested', 'leflux.sqlite');
+    log = openSqliteMessageLog(path);
+    await log.append(entry());
+    await log.close();
+    log = openSqliteMessageLog(path);
+    expect(await log.listSession('s1')).toEqual([entry()]);
+  });
+
+  it('keeps a :memory: log for tests', async () => {
     log = openSqliteMessageLog(':memory:');
     await log.append(entry());
-    await log.append(entry({ messageId: 'm2', seq: 2 }));
-    await log.append(entry({ sessionId: 's2' }));
-    expect(await log.purgeSession('s1')).toBe(2);
-    expect(await log.listSession('s1')).toEqual([]);
-    expect(await log.listSession('s2')).toHaveLength(1);
-  });
-
-  it('creates the directory of a file database and keeps rows across reopen', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'leflux-log-'));
-    try {
-      const path = join(dir, 'nested', 'leflux.sqlite');
-      log = openSqliteMessageLog(path);
-      await log.append(entry());
-      await log.close();
-      log = openSqliteMessageLog(path);
-      await log.ping();
-      expect(await log.listSession('s1')).toEqual([entry()]);
-    } finally {
-      await log?.close();
-      log = undefined;
-      rmSync(dir, { recursive: true, force: true });
-    }
+    expect(await log.listSession('s1')).toEqual([entry()]);
   });
 
   it('moves the rows of a version 1 file (keyed by session_id) to the interned tables', async () => {
@@ -182,123 +140,6 @@ describe('sqlite message log', () => {
     const db = reader();
     expect(userVersion(db)).toBe(9);
     db.close();
-  });
-
-  it('purges a session and its interned id; the session can be logged again later', async () => {
-    log = openSqliteMessageLog(':memory:');
-    await log.append(entry());
-    expect(await log.purgeSession('s1')).toBe(1);
-    expect(await log.purgeSession('s1')).toBe(0);
-    await log.append(entry({ messageId: 'again' }));
-    expect((await log.listSession('s1')).map((e) => e.messageId)).toEqual(['again']);
-  });
-
-  it('rejects (rather than crashing) once closed', async () => {
-    log = openSqliteMessageLog(':memory:');
-    await log.close();
-    await expect(log.append(entry())).rejects.toThrow();
-  });
-});
-
-describe('sqlite message log batches', () => {
-  it('queues appends and writes them in one transaction after the delay', async () => {
-    vi.useFakeTimers();
-    const { path, committed } = tempDatabase();
-    log = openSqliteMessageLog(path, { flushDelayMs: 5 });
-    await log.append(entry({ messageId: 'm1' }));
-    await log.append(entry({ messageId: 'm2', seq: 2 }));
-    expect(committed()).toEqual([]);
-    await vi.advanceTimersByTimeAsync(5);
-    expect(committed()).toEqual(['m1', 'm2']);
-  });
-
-  it('writes at once when maxBatchRows are queued', async () => {
-    const { path, committed } = tempDatabase();
-    log = openSqliteMessageLog(path, { flushDelayMs: 60_000, maxBatchRows: 3 });
-    await log.append(entry({ messageId: 'm1' }));
-    await log.append(entry({ messageId: 'm2', seq: 2 }));
-    expect(committed()).toEqual([]);
-    await log.append(entry({ messageId: 'm3', seq: 3 }));
-    expect(committed()).toEqual(['m1', 'm2', 'm3']);
-  });
-
-  it('keeps INSERT OR IGNORE dedupe inside a batch and across batches', async () => {
-    log = openSqliteMessageLog(':memory:', { flushDelayMs: 60_000 });
-    await log.append(entry());
-    await log.append(entry({ text: 'written twice in the same batch' }));
-    await log.flush();
-    await log.append(entry({ text: 'written again later' }));
-    expect(await log.listSession('s1')).toEqual([entry()]);
-  });
-
-  it('lists and purges queued rows too; a purged row never comes back', async () => {
-    const { path, committed } = tempDatabase();
-    log = openSqliteMessageLog(path, { flushDelayMs: 60_000 });
-    await log.append(entry({ messageId: 'm1' }));
-    expect(await log.listSession('s1')).toHaveLength(1);
-    await log.append(entry({ messageId: 'm2', seq: 2 }));
-    await log.append(entry({ sessionId: 's2' }));
-    expect(await log.purgeSession('s1')).toBe(2);
-    expect(await log.listSession('s1')).toEqual([]);
-    await log.close();
-    expect(committed()).toEqual(['m1']);
-    log = openSqliteMessageLog(path);
-    expect((await log.listSession('s2')).map((e) => e.sessionId)).toEqual(['s2']);
-  });
-
-  it('writes queued rows on close', async () => {
-    const { path } = tempDatabase();
-    log = openSqliteMessageLog(path, { flushDelayMs: 60_000 });
-    await log.append(entry());
-    await log.close();
-    log = openSqliteMessageLog(path);
-    expect(await log.listSession('s1')).toEqual([entry()]);
-  });
-
-  it('keeps a refused batch queued, in order, and retries it; appends never reject meanwhile', async () => {
-    const { path, reader, committed } = tempDatabase();
-    const { logger, errors } = capturingLogger();
-    log = openSqliteMessageLog(path, {
-      flushDelayMs: 1,
-      retryDelayMs: 20,
-      busyTimeoutMs: 0,
-      logger,
-    });
-    // Another connection holds the write lock.
-    const other = reader();
-    other.exec('BEGIN IMMEDIATE');
-    await log.append(entry({ messageId: 'm1' }));
-    await vi.waitFor(() => expect(errors.length).toBeGreaterThan(0));
-    expect(errors[0]).toMatch(/writing 1 row\(s\) failed; retrying/);
-    await log.append(entry({ messageId: 'm2', seq: 2 }));
-    await expect(log.listSession('s1')).rejects.toThrow();
-    other.exec('COMMIT');
-    other.close();
-    await vi.waitFor(() => expect(committed()).toEqual(['m1', 'm2']), { timeout: 2000 });
-  });
-
-  it('rejects appends past maxQueuedRows while the database refuses writes', async () => {
-    const { path, reader } = tempDatabase();
-    const { logger } = capturingLogger();
-    log = openSqliteMessageLog(path, {
-      flushDelayMs: 60_000,
-      maxBatchRows: 2,
-      maxQueuedRows: 2,
-      retryDelayMs: 60_000,
-      busyTimeoutMs: 0,
-      logger,
-    });
-    const other = reader();
-    other.exec('BEGIN IMMEDIATE');
-    try {
-      await log.append(entry({ messageId: 'm1' }));
-      await log.append(entry({ messageId: 'm2', seq: 2 }));
-      await expect(log.append(entry({ messageId: 'm3', seq: 3 }))).rejects.toThrow(/wait/);
-    } finally {
-      other.exec('COMMIT');
-      other.close();
-    }
-    expect((await log.listSession('s1')).map((e) => e.messageId)).toEqual(['m1', 'm2']);
   });
 });
 

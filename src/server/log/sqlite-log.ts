@@ -2,9 +2,14 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type Database from 'libsql';
 import type { Author } from '../../protocol/index.js';
-import { consoleLogger, type Logger } from '../logger.js';
+import { consoleLogger } from '../logger.js';
 import { loadOptional } from '../optional-dependency.js';
-import type { MessageLog, MessageLogEntry } from './message-log.js';
+import {
+  type MessageLog,
+  type MessageLogBatchOptions,
+  type MessageLogEntry,
+  unrefTimeout,
+} from './message-log.js';
 import { migrate } from './sqlite-schema.js';
 
 interface Row {
@@ -23,26 +28,9 @@ const CHUNK_ROWS = 32;
 /** Session ids whose `sid` is remembered; a forgotten one costs one indexed lookup. */
 const SID_CACHE_SIZE = 10_000;
 
-export interface SqliteMessageLogOptions {
-  /**
-   * Longest an appended row waits in memory before its batch is written. Default 20 ms: a
-   * commit costs about as much as 100 rows, so under load 500-row batches write a row in ~4 us
-   * where 100-row ones took ~7 us; a dashboard never notices 20 ms.
-   */
-  flushDelayMs?: number;
-  /** A queue this long is written at once, without waiting for the delay. Default 500 rows. */
-  maxBatchRows?: number;
-  /**
-   * Rows kept while the database refuses writes (they are retried); past this, `append`
-   * rejects instead of growing memory without bound. Default 100,000.
-   */
-  maxQueuedRows?: number;
-  /** Wait before retrying a batch the database refused. Default 1 s. */
-  retryDelayMs?: number;
+export interface SqliteMessageLogOptions extends MessageLogBatchOptions {
   /** How long a write waits for another connection's lock before failing. Default 2000 ms. */
   busyTimeoutMs?: number;
-  /** Where refused batches are reported. Default `consoleLogger`. */
-  logger?: Logger;
 }
 
 /**
@@ -64,12 +52,15 @@ export function openSqliteMessageLog(
   options: SqliteMessageLogOptions = {},
 ): MessageLog {
   const {
+    // A commit costs about as much as 100 rows, so under load 500-row batches write a row in
+    // ~4 us where 100-row ones took ~7 us; a dashboard never notices 20 ms.
     flushDelayMs = 20,
     maxBatchRows = 500,
     maxQueuedRows = 100_000,
     retryDelayMs = 1000,
     busyTimeoutMs = 2000,
     logger = consoleLogger,
+    schedule: runAfter = unrefTimeout,
   } = options;
   // libsql (a native binary) is an optional dependency of the package: loaded when a log opens.
   const Sqlite = loadOptional<typeof Database>({
@@ -116,7 +107,8 @@ export function openSqliteMessageLog(
   let closed = false;
   /** Appended entries waiting for their batch (copies: a caller may reuse its object). */
   let queue: MessageLogEntry[] = [];
-  let timer: NodeJS.Timeout | undefined;
+  /** Cancels the pending batch (or retry) timer; set while one is pending. */
+  let cancelTimer: (() => void) | undefined;
   /** Set while the last write failed: appends then wait for the retry instead of writing. */
   let failing = false;
 
@@ -126,10 +118,12 @@ export function openSqliteMessageLog(
   };
 
   const schedule = (ms: number) => {
-    if (timer) return;
-    timer = setTimeout(flushInBackground, ms);
-    // Queued rows alone must not keep the process alive; close() writes them.
-    timer.unref();
+    if (cancelTimer) return;
+    cancelTimer = runAfter(flushInBackground, ms);
+  };
+  const cancelSchedule = () => {
+    cancelTimer?.();
+    cancelTimer = undefined;
   };
 
   const remember = (sessionId: string, sid: number) => {
@@ -170,8 +164,7 @@ export function openSqliteMessageLog(
 
   /** Writes every queued row in one transaction; on failure they stay queued, in order. */
   function writeQueued(): void {
-    if (timer) clearTimeout(timer);
-    timer = undefined;
+    cancelSchedule();
     if (queue.length === 0) return;
     const batch = queue;
     queue = [];
@@ -198,7 +191,7 @@ export function openSqliteMessageLog(
   }
 
   function flushInBackground(): void {
-    timer = undefined;
+    cancelTimer = undefined;
     if (closed) return;
     try {
       writeQueued();
@@ -258,7 +251,7 @@ export function openSqliteMessageLog(
       } catch (error) {
         logger.error(`message log ${path}: ${queue.length} row(s) lost at close`, error);
       } finally {
-        if (timer) clearTimeout(timer);
+        cancelSchedule();
         db.close();
       }
     },
