@@ -2,6 +2,9 @@
  * Figure 5: a message sent in tab A (`window.LeFlux.send`) visible in tab B, two pages of one
  * context. Both pages timestamp with `performance.timeOrigin + performance.now()` (one clock).
  * Baseline: raw BroadcastChannel one-way latency between the same two pages.
+ * Beside it, what functional tests must not assert: how soon a sent message shows in its own
+ * tab, how soon the agent's answer shows, and how soon another tab holds the socket when the tab
+ * holding it closes (the product's rule: within 1 s).
  */
 import type { Browser, Page } from '@playwright/test';
 import { probedContext, probeState, storeSession } from './browser.js';
@@ -20,6 +23,15 @@ export interface OneWayResult {
 export type TabSyncResult =
   | ({ available: true; visibility: string[] } & OneWayResult)
   | { available: false; reason: string };
+
+export interface ChatLatencies {
+  /** `LeFlux.send` -> the message in the sending tab's log. */
+  ownTab: OneWayResult;
+  /** `LeFlux.send` -> the agent's answer in the sending tab's log (the bench server's agent). */
+  answer: OneWayResult;
+  /** The tab holding the socket closes -> the next tab's `session_init` is answered. */
+  handover: OneWayResult;
+}
 
 const MARKER = 'bench-tab-';
 
@@ -94,11 +106,77 @@ function sendFromA(a: Page, from: number, count: number, gapMs: number): Promise
   );
 }
 
+/** In page: sends `rounds` messages one at a time; for each, ms until an agent answer shows. */
+function answerLatency(page: Page, rounds: number): Promise<number[]> {
+  return page.evaluate(async (rounds) => {
+    const root = document.querySelector('leflux-widget')?.shadowRoot;
+    const api = (window as unknown as { LeFlux: { send(text: string): Promise<unknown> } }).LeFlux;
+    const latencies: number[] = [];
+    for (let i = 0; i < rounds && root; i++) {
+      const answered = new Promise<number>((resolve) => {
+        const observer = new MutationObserver((records) => {
+          for (const record of records) {
+            for (const node of record.addedNodes) {
+              if (!(node instanceof Element)) continue;
+              if (
+                node.matches('[data-author="agent"]') ||
+                node.querySelector('[data-author="agent"]')
+              ) {
+                observer.disconnect();
+                resolve(performance.now());
+                return;
+              }
+            }
+          }
+        });
+        observer.observe(root, { childList: true, subtree: true });
+      });
+      const sentAt = performance.now();
+      await api.send(`what are your hours? (${i})`);
+      latencies.push((await answered) - sentAt);
+    }
+    return latencies;
+  }, rounds);
+}
+
+/**
+ * Closes the tab holding the socket `rounds` times; each time, ms until the tab that follows has
+ * its `session_init` answered on a socket of its own. A new follower is opened for the next round.
+ */
+async function handoverLatency(
+  holder: Page,
+  follower: Page,
+  url: string,
+  rounds: number,
+): Promise<number[]> {
+  const latencies: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const bound = new Promise<number>((resolve) => {
+      follower.on('websocket', (ws) =>
+        ws.on('framereceived', ({ payload }) => {
+          const frame = String(payload);
+          if (/^43\d+\[/.test(frame) && frame.includes('"sessionId"')) resolve(Date.now());
+        }),
+      );
+    });
+    const closedAt = Date.now();
+    await holder.close({ runBeforeUnload: true });
+    const at = await Promise.race([bound, sleep(10_000).then(() => undefined)]);
+    if (at === undefined) break;
+    latencies.push(at - closedAt);
+    holder = follower;
+    follower = await holder.context().newPage();
+    await follower.goto(url);
+    await restored(follower);
+  }
+  return latencies;
+}
+
 export async function measureTabs(
   browser: Browser,
   server: BenchServer,
   count: number,
-): Promise<{ channel: OneWayResult; tabs: TabSyncResult }> {
+): Promise<{ channel: OneWayResult; tabs: TabSyncResult; chat: ChatLatencies }> {
   const [session] = await server.seed({ siteKey: 'bench', sessions: 1, messages: 20, prefix: 't' });
   if (!session) throw new Error('seeding failed');
   const context = await probedContext(browser, { markerPrefix: MARKER });
@@ -113,6 +191,7 @@ export async function measureTabs(
     const visibility = await Promise.all(
       [a, b].map((p) => p.evaluate(() => document.visibilityState)),
     );
+    const answers = await answerLatency(a, 20);
 
     // Does a message sent in A show in B at all? Tab sync may not have landed yet.
     await sendFromA(a, 0, 1, 0);
@@ -127,6 +206,7 @@ export async function measureTabs(
     const perRound = Math.ceil(count / rounds);
     const channelLatencies: number[] = [];
     const tabLatencies: number[] = [];
+    const ownLatencies: number[] = [];
     let next = 1;
     for (let round = 0; round < rounds; round++) {
       channelLatencies.push(...(await channelLatency(a, b, perRound, 5)));
@@ -145,19 +225,35 @@ export async function measureTabs(
         const seen = marks[String(from + i)];
         if (seen !== undefined) tabLatencies.push(seen - at);
       });
+      const own = (await probeState(a)).marks;
+      sentAt.forEach((at, i) => {
+        const seen = own[String(from + i)];
+        if (seen !== undefined) ownLatencies.push(seen - at);
+      });
     }
+    const handovers = await handoverLatency(a, b, `${server.url}/widget.html`, 10);
+    const chat: ChatLatencies = {
+      ownTab: summary(ownLatencies, rounds * perRound),
+      answer: summary(answers, 20),
+      handover: summary(handovers, 10),
+    };
     const sent = rounds * perRound;
     const channel = summary(channelLatencies, sent);
     if (!synced) {
       return {
         channel,
+        chat,
         tabs: {
           available: false,
           reason: 'a message sent in tab A did not show in tab B within 3 s (tab sync not landed)',
         },
       };
     }
-    return { channel, tabs: { available: true, visibility, ...summary(tabLatencies, sent) } };
+    return {
+      channel,
+      chat,
+      tabs: { available: true, visibility, ...summary(tabLatencies, sent) },
+    };
   } finally {
     await context.close();
   }

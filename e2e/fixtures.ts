@@ -49,16 +49,44 @@ export async function createTestServer(
   };
 }
 
+/**
+ * One clock for the test's server and its browser context, so lifetimes counted in the browser
+ * (records' TTLs) and on the server (idle eviction) are tested together.
+ */
+export interface SharedClock {
+  /** Moves the server's clock and every page's clock of the context `ms` forward together. */
+  advance(ms: number): Promise<void>;
+}
+
 export const test = base.extend<{
   server: TestServer;
   otherOrigin: OtherOrigin;
   serverConfig: Partial<ServerConfig>;
+  /** How far the test moved the server's clock (see `clock`). */
+  serverTime: { offset: number };
+  clock: SharedClock;
 }>({
   serverConfig: [{}, { option: true }],
-  server: async ({ serverConfig }, use) => {
-    const server = await createTestServer(serverConfig);
+  // biome-ignore lint/correctness/noEmptyPattern: Playwright reads a fixture's dependencies from this pattern.
+  serverTime: async ({}, use) => {
+    await use({ offset: 0 });
+  },
+  server: async ({ serverConfig, serverTime }, use) => {
+    const server = await createTestServer(serverConfig, {
+      now: () => Date.now() + serverTime.offset,
+    });
     await use(server);
     await server.close();
+  },
+  clock: async ({ context, serverTime }, use) => {
+    // The pages' clock starts at the real time and runs, as the server's does.
+    await context.clock.install();
+    await use({
+      async advance(ms) {
+        serverTime.offset += ms;
+        await context.clock.fastForward(ms);
+      },
+    });
   },
   // biome-ignore lint/correctness/noEmptyPattern: Playwright reads a fixture's dependencies from this pattern.
   otherOrigin: async ({}, use) => {

@@ -144,28 +144,57 @@ test('SPA route changes keep the widget mounted and the conversation in place', 
   await expect(w.messages).toHaveCount(4);
 });
 
-test('closing the tab and coming back 23 hours later continues the same session and history', async ({
+test('closing the tab and coming back 20 minutes later continues the same session and history', async ({
   context,
   server,
+  clock,
 }) => {
-  await context.clock.install();
   const first = await context.newPage();
   const w1 = await converse(first, `${server.url}/`, ['hello', 'pricing?']);
   const texts = await shownTexts(w1.messages);
   const session = await storedRecord<{ id: string }>(first, 'leflux:sessionId');
   await first.close();
 
-  await context.clock.fastForward('23:00:00');
+  // Under the server's 30 min idle eviction, on the same clock as the browser.
+  await clock.advance(20 * 60_000);
   const again = await context.newPage();
   await again.goto(`${server.url}/contact.html`);
   const w2 = widget(again);
   await expect(w2.dialog).toBeVisible();
   await expect(w2.messages).toHaveCount(4);
   expect(await shownTexts(w2.messages)).toEqual(texts);
+  await expect(w2.log.locator('[data-earlier="true"]')).toHaveCount(0);
   await expect.poll(() => again.evaluate(() => window.LeFlux?.getSession().connected)).toBe(true);
   expect(await again.evaluate(() => window.LeFlux?.getSession().id)).toBe(session?.id);
   await say(again, 'and the business plan?');
   await expect(w2.agentMessages.nth(2)).toContainText('$99');
+});
+
+test('coming back 23 hours later: the server evicted the session long ago, so the conversation shows as an earlier one and the next message starts a new session', async ({
+  context,
+  server,
+  clock,
+}) => {
+  const first = await context.newPage();
+  const w1 = await converse(first, `${server.url}/`, ['hello', 'pricing?']);
+  const texts = await shownTexts(w1.messages);
+  const session = await storedRecord<{ id: string }>(first, 'leflux:sessionId');
+  await first.close();
+
+  await clock.advance(23 * 3_600_000);
+  const again = await context.newPage();
+  await again.goto(`${server.url}/contact.html`);
+  const w2 = widget(again);
+  await expect(w2.dialog).toBeVisible();
+  await expect(w2.log.getByText('Earlier conversation')).toBeVisible();
+  await expect(w2.log.locator('[data-earlier="true"]')).toHaveCount(4);
+  expect(await shownTexts(w2.messages)).toEqual(texts);
+  await say(again, 'and the business plan?');
+  await expect(w2.agentMessages.nth(2)).toContainText('$99');
+  await expect(w2.log.locator('[data-message-id]:not([data-earlier])')).toHaveCount(2);
+  const fresh = await storedRecord<{ id: string }>(again, 'leflux:sessionId');
+  expect(fresh?.id).toBeTruthy();
+  expect(fresh?.id).not.toBe(session?.id);
 });
 
 test('after a server restart the restore answers 404: cached messages stay as an earlier conversation, a fresh session starts', async ({

@@ -31,7 +31,8 @@ export interface LeFluxWidget {
   open(): void;
   close(): void;
   toggle(): void;
-  send(text: string): Promise<ChatMessage | null>;
+  /** Rejects with a `LeFluxError` (`invalid_message`) on an empty or over-long text. */
+  send(text: string): Promise<ChatMessage>;
   /** Ends the conversation in every tab and on the server; the next message starts a new session. */
   clear(options?: { forgetUser?: boolean }): Promise<void>;
   identify: LeFluxClient['identify'];

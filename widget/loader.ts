@@ -12,20 +12,22 @@ declare const __LEFLUX_EMBED__: string;
 declare const __LEFLUX_CHAT__: string;
 
 /**
- * Whether an earlier visit left a conversation or an open window here: then the chat is needed
- * at once, and its chunk is fetched beside the embed module instead of after it. A guess on
- * purpose (any site key): a wrong one only fetches early what idle time would fetch anyway.
+ * What an earlier visit left here: a conversation (then its history is read at once) or an open
+ * window; then the chat is needed at once, and its chunk is fetched beside the embed module
+ * instead of after it. A guess on purpose (any site key): a wrong one only fetches early what
+ * idle time would fetch anyway.
  */
-function chatNeededNow(): boolean {
+function stored(): { conversation: boolean; chat: boolean } {
   try {
     const storage = localStorage;
-    return (
-      storage.getItem(STORAGE_KEYS.session) !== null ||
-      /"open":true/.test(storage.getItem(STORAGE_KEYS.widget) ?? '')
-    );
+    const conversation = storage.getItem(STORAGE_KEYS.session) !== null;
+    return {
+      conversation,
+      chat: conversation || /"open":true/.test(storage.getItem(STORAGE_KEYS.widget) ?? ''),
+    };
   } catch {
     // Storage blocked: nothing stored either.
-    return false;
+    return { conversation: false, chat: false };
   }
 }
 
@@ -126,8 +128,10 @@ function openEarly(): Promise<IDBDatabase | undefined> {
   w.LeFlux = api;
   const base = script?.src || location.href;
   const url = (file: string) => new URL(`leflux/${file}`, base).href;
-  if (chatNeededNow()) {
-    boot.db = openEarly();
+  const found = stored();
+  // Only a stored conversation has a history to read: a page view opens no database otherwise.
+  if (found.conversation) boot.db = openEarly();
+  if (found.chat) {
     // The embed module imports the same URL later and gets this one; a failure is reported there.
     import(/* @vite-ignore */ url(__LEFLUX_CHAT__)).catch(() => {});
   }

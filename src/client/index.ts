@@ -1,11 +1,19 @@
 /** The headless LeFlux SDK: use it to build your own UI, or let `createWidget` render one. */
-export type { RunStep } from './agent-task.js';
+
+export { createClient } from './create-client.js';
 export { type ClientErrorCode, LeFluxError } from './errors.js';
-export { createClient } from './session.js';
+export type { Schedule } from './schedule.js';
 export type { DeliveryStatus, HistoryStore, StoredMessage } from './storage/history.js';
 export { STORAGE_KEYS } from './storage/names.js';
 export type { TabMessage, TabSync } from './tabs/tab-sync.js';
-export type { Connection, ConnectionEvents, ConnectionOptions } from './transport/connection.js';
+export type { RunStep, StepResult, TaskEvent } from './tasks/agent-task.js';
+export type {
+  AckAnswer,
+  Connection,
+  ConnectionEvents,
+  ConnectionOptions,
+  ServerEvents,
+} from './transport/connection.js';
 export type {
   Activity,
   ClientEvents,
@@ -13,5 +21,4 @@ export type {
   ClientState,
   LeFluxClient,
   SessionSnapshot,
-  StepResult,
 } from './types.js';

@@ -1,10 +1,11 @@
 /** The client's public types, in one place: options, state, events and the client itself. */
 import type { ChatMessage, ContactDetails, TaskInfo } from '../protocol/index.js';
-import type { RunStep } from './agent-task.js';
 import type { LeFluxError } from './errors.js';
+import type { Schedule } from './schedule.js';
 import type { StateStore } from './state.js';
 import type { HistoryStore, StoredMessage } from './storage/history.js';
 import type { TabMessage, TabSync } from './tabs/tab-sync.js';
+import type { RunStep, TaskEvent } from './tasks/agent-task.js';
 import type { Connection, ConnectionOptions } from './transport/connection.js';
 
 export interface ClientOptions {
@@ -20,15 +21,35 @@ export interface ClientOptions {
   visitorIdCookie?: boolean;
   /** Open the window when the visitor has no stored open/closed state (first visit). Default false. */
   defaultOpen?: boolean;
-  /** How long a tab stays read-only after another tab took the session. Default 5 s. */
+  /**
+   * How long a tab stays read-only after another tab took the session by sending (at most 3 s
+   * is the product's rule). Default 2 s.
+   */
   takeoverHoldMs?: number;
+  /**
+   * How long before a `session_init` or a message that got no usable answer on a live socket is
+   * tried again (socket.io reconnects a dropped socket on its own). Default 3 s.
+   */
+  retryMs?: number;
   /** Clock, injectable for tests. Default `Date.now`. */
   now?: () => number;
+  /** Timers (read-only period, retries, ack timeouts), injectable for tests. Default `setTimeout`. */
+  schedule?: Schedule;
+  /**
+   * Where the site's tabs elect the one that holds the socket. Default `navigator.locks` (the
+   * Web Locks API); `null`, or where it is missing: each tab connects for what it found at load
+   * and the server's "newer wins" decides.
+   */
+  locks?: LockManager | null;
   /** Default: the global `fetch`. */
   fetch?: typeof fetch;
   /** Where records live. Default `window.localStorage`, falling back to memory. */
   localStorage?: () => Storage | undefined;
-  /** Where history lives. Default IndexedDB, falling back to memory. */
+  /**
+   * Where history lives. Default IndexedDB (falling back to memory), opened only when a record or
+   * an existing database says there is something to read, or on the first write; a store passed
+   * here is always opened.
+   */
   history?: () => Promise<HistoryStore>;
   /** The page the visitor is on, reported to the server. Default `location` and `document.title`. */
   page?: () => { url: string; title: string };
@@ -50,20 +71,21 @@ export interface ClientState {
   phase: 'loading' | 'restoring' | 'ready';
   open: boolean;
   messages: readonly StoredMessage[];
+  /** The live server session, or null (none yet, or only an earlier conversation). */
   sessionId: string | null;
+  /**
+   * The conversation is live: this tab's socket is up, or the tab holding the socket says its
+   * socket is up (one socket per session; the other tabs mirror it).
+   */
   connected: boolean;
   /** True for a few seconds after another tab took the session over. */
   readOnly: boolean;
   /** Contact details the visitor gave (kept 30 days). */
   user: ContactDetails;
+  /** What the visitor has typed and not sent yet; kept with the window state, shown in every tab. */
+  draft: string;
   /** The agent task in flight, for the "agent is doing…" line; null when none. */
   task: TaskInfo | null;
-}
-
-export interface StepResult {
-  ok: boolean;
-  /** Why it failed, in words the agent can repeat ("no element matches #plan-x"). */
-  detail?: string;
 }
 
 export interface Activity {
@@ -82,11 +104,7 @@ export interface ClientEvents {
   restore: { sessionId: string; messages: number };
   takeover: undefined;
   clear: undefined;
-  task: {
-    taskId: string;
-    status: 'running' | 'held' | 'waiting' | 'done' | 'aborted';
-    label?: string;
-  };
+  task: TaskEvent;
   error: LeFluxError;
 }
 
@@ -101,8 +119,14 @@ export interface LeFluxClient extends Pick<StateStore<ClientState>, 'getState' |
   open(): void;
   close(): void;
   toggle(): void;
-  /** Sends a visitor message; resolves with it once stored locally (delivery continues in the background). */
-  send(text: string): Promise<ChatMessage | null>;
+  /**
+   * Sends a visitor message; resolves with it once stored locally (delivery continues in the
+   * background, by whichever tab holds the socket). Rejects with a `LeFluxError`
+   * (`invalid_message`) on an empty or over-long text, which is also emitted as `error`.
+   */
+  send(text: string): Promise<ChatMessage>;
+  /** Sets the composer's draft (kept with the window state, mirrored to the other tabs). */
+  setDraft(text: string): void;
   getSession(): SessionSnapshot;
   on<K extends keyof ClientEvents>(
     event: K,

@@ -1,8 +1,31 @@
 import { CONTACT_FIELDS, type ContactField, validateContact } from './contact.js';
-import type { ActionResultPayload, SessionInitPayload, VisitorMessagePayload } from './events.js';
+import type { ErrorCode } from './errors.js';
+import type {
+  ActionResultPayload,
+  AgentMessagePayload,
+  Failure,
+  SessionInitOk,
+  SessionInitPayload,
+  VisitorMessageOk,
+  VisitorMessagePayload,
+} from './events.js';
 import { ID_PATTERN, KEY_PATTERN, LIMITS, SITE_KEY_PATTERN } from './limits.js';
-import type { Author, ChatMessage, ClientRetention, RestoreRequest, TaskInfo } from './messages.js';
-import { type ActionPayload, PAGE_STEP_TYPES, type PageStep, type TaskStep } from './tasks.js';
+import {
+  type Author,
+  type ChatMessage,
+  CLIENT_RETENTION_DEFAULTS,
+  type ClientRetention,
+  type RestoreRequest,
+  type TaskInfo,
+} from './messages.js';
+import {
+  type ActionPayload,
+  PAGE_STEP_TYPES,
+  type PageStep,
+  type TaskAbortedPayload,
+  type TaskDonePayload,
+  type TaskStep,
+} from './tasks.js';
 
 /** Result of validating untrusted input: the typed value, or why it was refused. */
 export type Validated<T> = { ok: true; value: T } | { ok: false; message: string };
@@ -163,6 +186,53 @@ export function validateChatMessage(input: unknown): Validated<ChatMessage> {
 
 const STEP_TYPES: readonly TaskStep['type'][] = [...PAGE_STEP_TYPES, 'say', 'ask'];
 
+type Reader = ReturnType<typeof reader>;
+
+/**
+ * The fields of a page step of `type` (the steps the widget runs), read with `r`; a string says
+ * why they do not make one. On its own so that the widget, which validates page steps only,
+ * does not carry the server's `say` and `ask`.
+ */
+function pageStepFields(type: unknown, r: Reader): Partial<Record<string, unknown>> | string {
+  const selector = () => r.text('selector', LIMITS.maxSelectorLength, false, false);
+  const url = (key: string, optional = false) =>
+    r.text(key, LIMITS.maxUrlLength, optional) === undefined
+      ? undefined
+      : r.match(key, STEP_URL, STEP_URL_WHAT, optional);
+  switch (type) {
+    case 'navigate':
+      return { type, url: url('url'), expectUrl: url('expectUrl', true) };
+    case 'highlight':
+    case 'scroll':
+      return { type, selector: selector() };
+    case 'click':
+      return { type, selector: selector(), expectUrl: url('expectUrl', true) };
+    case 'fill': {
+      const step = {
+        type,
+        selector: selector(),
+        value: r.text('value', LIMITS.maxTextLength, true),
+        field: r.oneOf<ContactField>('field', CONTACT_FIELDS, true),
+      };
+      return !r.problem && step.value === undefined && step.field === undefined
+        ? 'a fill step needs a value or a field'
+        : step;
+    }
+    default:
+      return {};
+  }
+}
+
+/** A step from its fields, or why not. Unknown keys are dropped. */
+function stepOf<T>(fields: Partial<Record<string, unknown>> | string, r: Reader): Validated<T> {
+  const label = r.text('label', LIMITS.maxLabelLength, true);
+  if (typeof fields === 'string') return fail(fields);
+  if (r.problem) return fail(r.problem);
+  return { ok: true, value: compact({ ...fields, label }) as unknown as T };
+}
+
+const KEY_WHAT = 'a key (1-64 chars of A-Z a-z 0-9 _ . : -)';
+
 /**
  * Validates one task step (what an agent plans, or what the widget receives inside an
  * `action`). Unknown keys are dropped.
@@ -175,55 +245,23 @@ export function validateTaskStep(input: unknown): Validated<TaskStep> {
   if (!isObject(input)) return fail('step must be an object');
   const r = reader(input);
   const type = r.oneOf('type', STEP_TYPES);
-  const label = r.text('label', LIMITS.maxLabelLength, true);
-  const selector = () => r.text('selector', LIMITS.maxSelectorLength, false, false);
-  const url = (key: string, optional = false) =>
-    r.text(key, LIMITS.maxUrlLength, optional) === undefined
-      ? undefined
-      : r.match(key, STEP_URL, STEP_URL_WHAT, optional);
-  let step: Partial<Record<string, unknown>>;
-  switch (type) {
-    case 'navigate':
-      step = { type, url: url('url'), expectUrl: url('expectUrl', true) };
-      break;
-    case 'highlight':
-    case 'scroll':
-      step = { type, selector: selector() };
-      break;
-    case 'click':
-      step = { type, selector: selector(), expectUrl: url('expectUrl', true) };
-      break;
-    case 'fill':
-      step = {
-        type,
-        selector: selector(),
-        value: r.text('value', LIMITS.maxTextLength, true),
-        field: r.oneOf<ContactField>('field', CONTACT_FIELDS, true),
-      };
-      if (!r.problem && step.value === undefined && step.field === undefined) {
-        return fail('a fill step needs a value or a field');
-      }
-      break;
-    case 'say':
-      step = { type, text: r.text('text', LIMITS.maxTextLength, false, false) };
-      break;
-    case 'ask':
-      step = {
-        type,
-        question: r.text('question', LIMITS.maxTextLength, false, false),
-        scope: r.match('scope', KEY_PATTERN, 'a key (1-64 chars of A-Z a-z 0-9 _ . : -)'),
-        field: r.oneOf<ContactField>('field', CONTACT_FIELDS, true),
-        key: r.match('key', KEY_PATTERN, 'a key (1-64 chars of A-Z a-z 0-9 _ . : -)', true),
-      };
-      if (!r.problem && step.field !== undefined && step.key !== undefined) {
-        return fail('an ask step stores its answer in a field or a key, not both');
-      }
-      break;
-    default:
-      step = {};
+  let fields: Partial<Record<string, unknown>> | string;
+  if (type === 'say') {
+    fields = { type, text: r.text('text', LIMITS.maxTextLength, false, false) };
+  } else if (type === 'ask') {
+    fields = {
+      type,
+      question: r.text('question', LIMITS.maxTextLength, false, false),
+      scope: r.match('scope', KEY_PATTERN, KEY_WHAT),
+      field: r.oneOf<ContactField>('field', CONTACT_FIELDS, true),
+      key: r.match('key', KEY_PATTERN, KEY_WHAT, true),
+    };
+    if (!r.problem && fields.field !== undefined && fields.key !== undefined)
+      fields = 'an ask step stores its answer in a field or a key, not both';
+  } else {
+    fields = pageStepFields(type, r);
   }
-  if (r.problem) return fail(r.problem);
-  return { ok: true, value: compact({ ...step, label }) as unknown as TaskStep };
+  return stepOf(fields, r);
 }
 
 /**
@@ -247,9 +285,9 @@ export function validateActionPayload(input: unknown): Validated<ActionPayload> 
     label: r.text('label', LIMITS.maxLabelLength),
   };
   if (r.problem) return fail(r.problem);
-  const step = validateTaskStep(input);
+  const step = stepOf<PageStep>(pageStepFields(input.type, r), r);
   if (!step.ok) return step;
-  return { ok: true, value: { ...(step.value as PageStep), ...head } as ActionPayload };
+  return { ok: true, value: { ...step.value, ...head } as ActionPayload };
 }
 
 const TASK_STATUSES: readonly TaskInfo['status'][] = ['running', 'held', 'waiting'];
@@ -294,4 +332,88 @@ export function validateRetention(
       userTtlMs: Math.min(userTtlMs!, defaults.userTtlMs),
     },
   };
+}
+
+/*
+ * Server -> client: what the widget receives is checked like what the server receives. A
+ * browser that trusts the wire renders and stores whatever a broken proxy, an older or newer
+ * server, or a bug sends.
+ */
+
+/** Validates an `agent_message`: a chat message by the agent, with its sequence number. */
+export function validateAgentMessage(input: unknown): Validated<AgentMessagePayload> {
+  if (!isObject(input)) return fail('agent_message payload must be an object');
+  // The same rules as any chat message (so a field added there is checked here too), plus `seq`.
+  const checked = validateChatMessage({ ...input, author: 'agent' });
+  if (!checked.ok) return checked;
+  const { author: _, ...message } = checked.value;
+  if (message.seq === undefined) return fail('seq must be a non-negative integer');
+  return { ok: true, value: message as AgentMessagePayload };
+}
+
+/**
+ * Validates a `session_init` ack. Each message of `missed` is checked on its own and a bad one is
+ * left out (the caller counts them): one broken message must not keep a visitor out of their
+ * session. A task or retention that does not validate is left out the same way.
+ */
+export function validateSessionInitOk(input: unknown): Validated<SessionInitOk> {
+  if (!isObject(input) || input.ok !== true) return fail('session_init ack must be { ok: true }');
+  const r = reader(input);
+  const value: SessionInitOk = {
+    ok: true,
+    sessionId: r.id('sessionId') ?? '',
+    token: r.id('token') ?? '',
+    resumed: r.bool('resumed') ?? false,
+    missed: [],
+  };
+  if (r.problem) return fail(r.problem);
+  if (!Array.isArray(input.missed)) return fail('missed must be an array');
+  for (const item of input.missed) {
+    const message = validateChatMessage(item);
+    if (message.ok) value.missed.push(message.value);
+  }
+  if (input.task === null) value.task = null;
+  else if (input.task !== undefined) {
+    const task = validateTaskInfo(input.task);
+    if (task.ok) value.task = task.value;
+  }
+  if (input.retention !== undefined) {
+    const retention = validateRetention(input.retention, CLIENT_RETENTION_DEFAULTS);
+    if (retention.ok) value.retention = retention.value;
+  }
+  return { ok: true, value };
+}
+
+/** Validates a `visitor_message` ack. */
+export function validateVisitorMessageOk(input: unknown): Validated<VisitorMessageOk> {
+  if (!isObject(input) || input.ok !== true)
+    return fail('visitor_message ack must be { ok: true }');
+  const r = reader(input);
+  const value = { ok: true, seq: r.int('seq'), duplicate: r.bool('duplicate') };
+  if (r.problem) return fail(r.problem);
+  return { ok: true, value: value as VisitorMessageOk };
+}
+
+/** Validates a refusal in an ack: `{ ok: false, error: { code, message } }`. */
+export function validateFailure(input: unknown): Validated<Failure> {
+  if (!isObject(input) || input.ok !== false || !isObject(input.error))
+    return fail('a refusal must be { ok: false, error: { code, message } }');
+  const r = reader(input.error);
+  const code = r.match('code', /^[a-z_]{1,64}$/, 'an error code');
+  const message = r.text('message', LIMITS.maxTextLength);
+  if (r.problem) return fail(`error.${r.problem}`);
+  // A code this client does not know is still a refusal: callers act on the codes they know.
+  return { ok: true, value: { ok: false, error: { code: code as ErrorCode, message: message! } } };
+}
+
+/**
+ * Validates `task_aborted` or `task_done`. The client acts on `taskId` alone: an aborted task's
+ * message also comes as an agent message.
+ */
+export function validateTaskEnd(input: unknown): Validated<TaskAbortedPayload | TaskDonePayload> {
+  if (!isObject(input)) return fail('task payload must be an object');
+  const r = reader(input);
+  const value = { taskId: r.id('taskId'), message: r.text('message', LIMITS.maxTextLength, true) };
+  if (r.problem) return fail(r.problem);
+  return { ok: true, value: compact(value) as TaskAbortedPayload | TaskDonePayload };
 }

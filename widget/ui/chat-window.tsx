@@ -1,3 +1,4 @@
+import { useMemo } from 'preact/hooks';
 import type { ClientState, LeFluxClient } from '../../src/client/index.js';
 import type { Strings } from '../strings.js';
 import { Composer } from './composer.js';
@@ -13,8 +14,27 @@ export interface ChatWindowProps {
   autoFocus: boolean;
 }
 
+/** A refused message is already reported (the `error` event); the composer only lets it go. */
+const quietly = (sent: Promise<unknown>) => void sent.catch(() => undefined);
+
 export function ChatWindow({ client, state, title, strings, autoFocus }: ChatWindowProps) {
   const reconnecting = state.sessionId !== null && !state.connected && state.phase === 'ready';
+  const send = (text: string) => quietly(client.send(text));
+  // The same element while the messages are: typing (a draft change per key) skips the list.
+  const list = useMemo(
+    () => (
+      <MessageList
+        messages={state.messages}
+        strings={strings}
+        onAnswer={(field, value) => {
+          // The answer goes to the agent's question as a message; the detail is kept 30 days.
+          send(value);
+          quietly(client.identify({ [field]: value }, { tellServer: false }));
+        }}
+      />
+    ),
+    [state.messages, strings],
+  );
   return (
     <section class="window" role="dialog" aria-label={title}>
       <Header client={client} title={title} strings={strings} reconnecting={reconnecting} />
@@ -23,15 +43,7 @@ export function ChatWindow({ client, state, title, strings, autoFocus }: ChatWin
           {strings.takenOver}
         </div>
       )}
-      <MessageList
-        messages={state.messages}
-        strings={strings}
-        onAnswer={(field, value) => {
-          // The answer goes to the agent's question as a message; the detail is kept 30 days.
-          void client.send(value);
-          void client.identify({ [field]: value }, { tellServer: false }).catch(() => undefined);
-        }}
-      />
+      {list}
       {state.task && (
         <p class="activity" aria-live="polite">
           {state.task.stepLabel}…
@@ -41,7 +53,9 @@ export function ChatWindow({ client, state, title, strings, autoFocus }: ChatWin
         disabled={state.readOnly}
         autoFocus={autoFocus}
         strings={strings}
-        onSend={client.send}
+        text={state.draft}
+        onInput={client.setDraft}
+        onSend={send}
       />
     </section>
   );

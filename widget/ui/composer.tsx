@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useRef } from 'preact/hooks';
 import { LIMITS } from '../../src/protocol/index.js';
 import type { Strings } from '../strings.js';
 import { SendIcon } from './icons.js';
@@ -8,12 +8,17 @@ export interface ComposerProps {
   /** Take the focus when shown and when it becomes enabled again. */
   autoFocus: boolean;
   strings: Strings;
+  /** The draft: the client keeps it (with the window state) and shows it in every tab. */
+  text: string;
+  onInput: (text: string) => void;
   onSend: (text: string) => unknown;
 }
 
-/** Text box and Send button. Enter sends, Shift+Enter starts a new line. */
-export function Composer({ disabled, autoFocus, strings, onSend }: ComposerProps) {
-  const [text, setText] = useState('');
+/**
+ * Text box and Send button. Enter sends, Shift+Enter starts a new line. While disabled (another
+ * tab took over) what the visitor typed stays.
+ */
+export function Composer({ disabled, autoFocus, strings, text, onInput, onSend }: ComposerProps) {
   const input = useRef<HTMLTextAreaElement>(null);
 
   useEffect(() => {
@@ -23,7 +28,7 @@ export function Composer({ disabled, autoFocus, strings, onSend }: ComposerProps
   const submit = () => {
     if (disabled || text.trim() === '') return;
     onSend(text);
-    setText('');
+    onInput('');
   };
 
   return (
@@ -43,7 +48,7 @@ export function Composer({ disabled, autoFocus, strings, onSend }: ComposerProps
         maxLength={LIMITS.maxTextLength}
         disabled={disabled}
         value={text}
-        onInput={(event) => setText(event.currentTarget.value)}
+        onInput={(event) => onInput(event.currentTarget.value)}
         onKeyDown={(event) => {
           if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
             event.preventDefault();

@@ -146,6 +146,18 @@ async function adopt(
   return wrap(raw) as unknown as IDBPDatabase<LeFluxDB>;
 }
 
+/**
+ * Whether this origin has a history database, asked without opening (and so creating) it:
+ * undefined where the browser cannot say (`indexedDB.databases` is missing).
+ */
+export async function historyExists(): Promise<boolean | undefined> {
+  try {
+    return (await indexedDB.databases()).some((database) => database.name === HISTORY_DB);
+  } catch {
+    return undefined;
+  }
+}
+
 export async function openHistory(
   /** A connection to `leflux` opened earlier, at any version (see `adopt`). */
   opened?: Promise<IDBDatabase | undefined>,

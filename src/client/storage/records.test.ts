@@ -43,6 +43,23 @@ describe('createRecord', () => {
     expect(storage.getItem('leflux:test')).toBeNull();
   });
 
+  it('keeps the expiry it had when asked to, never extending it', () => {
+    const { record, now } = setup();
+    record.write({ n: 1 });
+    const first = now.t + 24 * HOUR;
+    now.t += 20 * HOUR;
+    record.write({ n: 2 }, true);
+    now.t += 4 * HOUR - 1;
+    expect(record.read()).toEqual({ n: 2 });
+    now.t += 1;
+    expect(record.read()).toBeUndefined();
+    // Without a record before it, the expiry is the TTL's.
+    record.write({ n: 3 }, true);
+    now.t += 24 * HOUR - 1;
+    expect(record.read()).toEqual({ n: 3 });
+    expect(first).toBeLessThan(now.t);
+  });
+
   it.each([
     ['not JSON', '{oops'],
     ['JSON null', 'null'],

@@ -24,7 +24,11 @@ export interface RecordOptions<T> {
 export interface StoredRecord<T> {
   readonly key: string;
   read(): T | undefined;
-  write(data: T): void;
+  /**
+   * Writes `data`, to expire after the TTL from now; with `keepExpiry`, no later than the record
+   * it replaces would have (a change that must not extend its life).
+   */
+  write(data: T, keepExpiry?: boolean): void;
   remove(): void;
 }
 
@@ -66,10 +70,18 @@ export function createRecord<T>(options: RecordOptions<T>): StoredRecord<T> {
   return {
     key,
     read,
-    write(data) {
-      const ttl = typeof ttlMs === 'function' ? ttlMs() : ttlMs;
-      const envelope: Envelope = { v: version, expiresAt: now() + ttl, data };
-      storage.setItem(key, JSON.stringify(envelope));
+    write(data, keepExpiry = false) {
+      let expiresAt = now() + (typeof ttlMs === 'function' ? ttlMs() : ttlMs);
+      if (keepExpiry) {
+        try {
+          const stored = (JSON.parse(storage.getItem(key) ?? 'null') as Partial<Envelope> | null)
+            ?.expiresAt;
+          if (typeof stored === 'number') expiresAt = Math.min(expiresAt, stored);
+        } catch {
+          // Unreadable: the fresh expiry it is.
+        }
+      }
+      storage.setItem(key, JSON.stringify({ v: version, expiresAt, data } satisfies Envelope));
     },
     remove() {
       storage.removeItem(key);

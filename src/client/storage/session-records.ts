@@ -1,5 +1,5 @@
 import { CONTACT_FIELDS, type ContactDetails, validateContact } from '../../protocol/contact.js';
-import { ID_PATTERN } from '../../protocol/limits.js';
+import { ID_PATTERN, LIMITS } from '../../protocol/limits.js';
 import { STORAGE_KEYS } from './names.js';
 import type { RawStorage } from './raw-storage.js';
 import { createRecord, type StoredRecord } from './records.js';
@@ -16,6 +16,11 @@ export interface SessionRecord {
   activeMs?: number;
   /** The visitor's last action (message, open, close, contact details). */
   lastActiveAt?: number;
+  /**
+   * When this browser learnt that the server no longer has the session (idle eviction, restart).
+   * The record stays until its own expiry: it keeps the earlier conversation on screen that long.
+   */
+  endedAt?: number;
 }
 
 /** `leflux:user`: what the visitor told us about themselves, and whether they had a session before. */
@@ -24,9 +29,11 @@ export interface UserRecord extends ContactDetails {
   firstSessionAt?: number;
 }
 
-/** `leflux:widget`: how the visitor left the window. */
+/** `leflux:widget`: how the visitor left the window, and what they were typing. */
 export interface WidgetRecord {
   open: boolean;
+  /** The composer's text not sent yet; absent when empty. */
+  draft?: string;
 }
 
 type Obj = Record<string, unknown>;
@@ -39,7 +46,7 @@ function parseSession(data: unknown): SessionRecord | undefined {
   if (typeof token !== 'string' || !ID_PATTERN.test(token)) return undefined;
   if (typeof siteKey !== 'string' || typeof savedAt !== 'number') return undefined;
   const record: SessionRecord = { id, token, siteKey, savedAt };
-  for (const key of ['startedAt', 'activeMs', 'lastActiveAt'] as const) {
+  for (const key of ['startedAt', 'activeMs', 'lastActiveAt', 'endedAt'] as const) {
     const value = data[key];
     if (typeof value === 'number' && Number.isFinite(value) && value >= 0) record[key] = value;
   }
@@ -59,7 +66,12 @@ function parseUser(data: unknown): UserRecord | undefined {
 }
 
 function parseWidget(data: unknown): WidgetRecord | undefined {
-  return isObj(data) && typeof data.open === 'boolean' ? { open: data.open } : undefined;
+  if (!isObj(data) || typeof data.open !== 'boolean') return undefined;
+  const { draft } = data;
+  // A draft that no longer fits a message is dropped, not the window state with it.
+  return typeof draft === 'string' && draft !== '' && draft.length <= LIMITS.maxTextLength
+    ? { open: data.open, draft }
+    : { open: data.open };
 }
 
 export interface SessionRecords {

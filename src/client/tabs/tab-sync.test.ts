@@ -13,8 +13,23 @@ const stored = {
 
 describe('parseTabMessage', () => {
   it('accepts the known messages and drops malformed message records', () => {
-    expect(parseTabMessage({ type: 'widget', open: true })).toEqual({ type: 'widget', open: true });
+    expect(parseTabMessage({ type: 'widget', open: true, draft: '' })).toEqual({
+      type: 'widget',
+      open: true,
+      draft: '',
+    });
     expect(parseTabMessage({ type: 'clear' })).toEqual({ type: 'clear' });
+    expect(parseTabMessage({ type: 'hello' })).toEqual({ type: 'hello' });
+    expect(parseTabMessage({ type: 'link', connected: false })).toEqual({
+      type: 'link',
+      connected: false,
+    });
+    // A draft longer than a message can be is cut to what the composer takes.
+    expect(parseTabMessage({ type: 'widget', open: false, draft: 'x'.repeat(5_000) })).toEqual({
+      type: 'widget',
+      open: false,
+      draft: 'x'.repeat(4_000),
+    });
     expect(
       parseTabMessage({ type: 'messages', messages: [stored, { id: 'x', author: 'evil' }] }),
     ).toEqual({
@@ -26,7 +41,9 @@ describe('parseTabMessage', () => {
   it.each([
     null,
     'clear',
-    { type: 'widget', open: 'yes' },
+    { type: 'widget', open: 'yes', draft: '' },
+    { type: 'widget', open: true },
+    { type: 'link', connected: 'yes' },
     { type: 'session', sessionId: 5 },
     { type: 'nope' },
   ])('ignores %j', (input) => expect(parseTabMessage(input)).toBeUndefined());
@@ -47,8 +64,8 @@ describe('createTabSync', () => {
     const other = createTabSync({ siteKey: 'other', onMessage: () => expect.fail('wrong site') });
     open.push(tabA, tabB, other);
     expect(tabA.transport).toBe('broadcast-channel');
-    tabA.post({ type: 'widget', open: true });
-    await vi.waitFor(() => expect(b).toEqual([{ type: 'widget', open: true }]));
+    tabA.post({ type: 'widget', open: true, draft: '' });
+    await vi.waitFor(() => expect(b).toEqual([{ type: 'widget', open: true, draft: '' }]));
     expect(a).toEqual([]);
   });
 
@@ -68,7 +85,7 @@ describe('createTabSync', () => {
         newValue: JSON.stringify({
           from: 'other-tab',
           n: 0,
-          message: { type: 'widget', open: false },
+          message: { type: 'widget', open: false, draft: 'hi' },
         }),
       }),
     );
@@ -76,6 +93,6 @@ describe('createTabSync', () => {
     window.dispatchEvent(
       new StorageEvent('storage', { key: 'leflux:acme:bus', newValue: written }),
     );
-    expect(received).toEqual([{ type: 'widget', open: false }]);
+    expect(received).toEqual([{ type: 'widget', open: false, draft: 'hi' }]);
   });
 });

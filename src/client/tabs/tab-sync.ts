@@ -1,15 +1,21 @@
+import { LIMITS } from '../../protocol/limits.js';
 import { parseStoredMessage, type StoredMessage } from '../storage/history.js';
 
 /** What tabs of one site tell each other. Each change is announced by the tab that made (and stored) it. */
 export type TabMessage =
   | { type: 'messages'; messages: StoredMessage[] }
-  | { type: 'widget'; open: boolean }
+  /** The window opened or closed, or the composer's draft changed (`leflux:widget`). */
+  | { type: 'widget'; open: boolean; draft: string }
   | { type: 'session'; sessionId: string | null }
   | { type: 'clear' }
   /** The contact details in `leflux:user` changed: read them again. */
   | { type: 'user' }
   /** The tab is going away (closed, navigated): a tab that yielded the socket may take it back. */
-  | { type: 'bye' };
+  | { type: 'bye' }
+  /** A tab started: the tab holding the socket says how it is (`link`). */
+  | { type: 'hello' }
+  /** The tab holding the socket: whether its socket is up. */
+  | { type: 'link'; connected: boolean };
 
 export interface TabSync {
   post(message: TabMessage): void;
@@ -38,7 +44,13 @@ export function parseTabMessage(input: unknown): TabMessage | undefined {
       return { type: 'messages', messages };
     }
     case 'widget':
-      return typeof m.open === 'boolean' ? { type: 'widget', open: m.open } : undefined;
+      return typeof m.open === 'boolean' && typeof m.draft === 'string'
+        ? { type: 'widget', open: m.open, draft: m.draft.slice(0, LIMITS.maxTextLength) }
+        : undefined;
+    case 'link':
+      return typeof m.connected === 'boolean'
+        ? { type: 'link', connected: m.connected }
+        : undefined;
     case 'session':
       return typeof m.sessionId === 'string' || m.sessionId === null
         ? { type: 'session', sessionId: m.sessionId }
@@ -46,6 +58,7 @@ export function parseTabMessage(input: unknown): TabMessage | undefined {
     case 'clear':
     case 'user':
     case 'bye':
+    case 'hello':
       return { type: m.type };
     default:
       return undefined;

@@ -1,36 +1,42 @@
 import type { Socket } from 'socket.io-client';
 import type {
-  ActionPayload,
   ActionResultPayload,
-  AgentMessagePayload,
   ClientToServerEvents,
   Failure,
   ServerToClientEvents,
-  SessionInitOk,
   SessionInitPayload,
-  TaskAbortedPayload,
-  TaskDonePayload,
-  VisitorMessageOk,
   VisitorMessagePayload,
 } from '../../protocol/index.js';
+import { schedule as realSchedule, type Schedule } from '../schedule.js';
 
-/** What the transport reports to the session. It holds no conversation state of its own. */
-export interface ConnectionEvents {
+/**
+ * What the transport reports to the session. It holds no conversation state of its own, and
+ * checks nothing: payloads arrive as `unknown` and the session's inbox validates them.
+ */
+export type ConnectionEvents = {
   /** The socket is (re)connected and needs a `session_init` before anything else. */
   connected(): void;
   disconnected(reason: string): void;
-  agentMessage(payload: AgentMessagePayload): void;
-  takenOver(): void;
-  evicted(): void;
-  /** The agent asks this page to run a task step. */
-  action(payload: unknown): void;
-  taskAborted(payload: TaskAbortedPayload): void;
-  taskDone(payload: TaskDonePayload): void;
-}
+} & ServerEvents;
+
+/** The server's events, by their names on the wire (`ServerToClientEvents`), unchecked. */
+export type ServerEvents = Record<keyof ServerToClientEvents, (payload: unknown) => void>;
+
+const SERVER_EVENTS: readonly (keyof ServerToClientEvents)[] = [
+  'agent_message',
+  'action',
+  'task_aborted',
+  'task_done',
+  'taken_over',
+  'session_evicted',
+];
+
+/** The server's answer to a request (an ack), unchecked; a `Failure` when none came in time. */
+export type AckAnswer = unknown;
 
 export interface Connection {
-  init(payload: SessionInitPayload): Promise<SessionInitOk | Failure>;
-  sendMessage(payload: VisitorMessagePayload): Promise<VisitorMessageOk | Failure>;
+  init(payload: SessionInitPayload): Promise<AckAnswer>;
+  sendMessage(payload: VisitorMessagePayload): Promise<AckAnswer>;
   reportAction(result: ActionResultPayload): void;
   readonly connected: boolean;
   close(): void;
@@ -41,14 +47,25 @@ type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 export interface ConnectionOptions {
   server: string;
   events: ConnectionEvents;
-  /** How long to wait for an ack before treating the request as lost (it is retried on reconnect). */
+  /** How long to wait for an ack before treating the request as lost (it is retried). Default 10 s. */
   ackTimeoutMs?: number;
+  /** The ack timeout's timer. Default `setTimeout`. */
+  schedule?: Schedule;
 }
 
-const timedOut = (): Failure => ({
+/** What a request resolves with when no ack came: in time, or before the socket dropped. */
+export const noAnswer: Failure = {
   ok: false,
-  error: { code: 'internal', message: 'no answer from the server in time' },
-});
+  error: { code: 'internal', message: 'no answer from the server' },
+};
+
+/** Fetches socket.io-client ahead of need (the window opened, a tab may take the socket over). */
+export const preloadConnection = (): void =>
+  // Naming what is used (`io`) keeps the bundle to it; a bare import would keep every export.
+  void import('socket.io-client').then(
+    ({ io }) => io,
+    () => {},
+  );
 
 /**
  * Opens the socket.io connection. socket.io-client is loaded on demand so that a page whose
@@ -56,44 +73,56 @@ const timedOut = (): Failure => ({
  */
 export async function openConnection(options: ConnectionOptions): Promise<Connection> {
   const { io } = await import('socket.io-client');
-  const { events, ackTimeoutMs = 10_000 } = options;
+  const { events, ackTimeoutMs = 10_000, schedule = realSchedule } = options;
   const socket: ClientSocket = io(options.server, {
     transports: ['websocket', 'polling'],
     tryAllTransports: true,
     reconnectionDelay: 300,
     reconnectionDelayMax: 5_000,
   });
+  /** Requests waiting for their ack: a dropped socket answers them all with `noAnswer` at once. */
+  const waiting = new Set<() => void>();
   socket.on('connect', () => events.connected());
-  socket.on('disconnect', (reason) => events.disconnected(reason));
-  socket.on('agent_message', (payload) => events.agentMessage(payload));
-  socket.on('taken_over', () => events.takenOver());
-  socket.on('session_evicted', () => events.evicted());
-  // Validated by the session: the type says what the server means to send, not what arrives.
-  socket.on('action', (payload: ActionPayload) => events.action(payload));
-  socket.on('task_aborted', (payload) => events.taskAborted(payload));
-  socket.on('task_done', (payload) => events.taskDone(payload));
+  socket.on('disconnect', (reason) => {
+    for (const giveUp of [...waiting]) giveUp();
+    events.disconnected(reason);
+  });
+  for (const name of SERVER_EVENTS)
+    (socket.on as (event: string, listener: (payload: unknown) => void) => void)(name, (payload) =>
+      events[name](payload),
+    );
 
-  // emitWithAck rejects on timeout or disconnect; either way the caller retries after reconnect.
-  const request = async <T>(send: () => Promise<T | Failure>): Promise<T | Failure> => {
-    try {
-      return await send();
-    } catch {
-      return timedOut();
-    }
-  };
+  const request = <E extends 'session_init' | 'visitor_message'>(
+    event: E,
+    payload: Parameters<ClientToServerEvents[E]>[0],
+  ) =>
+    new Promise<AckAnswer>((resolve) => {
+      const done = (answer: unknown) => {
+        cancel();
+        waiting.delete(giveUp);
+        resolve(answer);
+      };
+      const giveUp = () => done(noAnswer);
+      const cancel = schedule(ackTimeoutMs, giveUp);
+      waiting.add(giveUp);
+      (socket.emit as (e: string, p: unknown, ack: (answer: unknown) => void) => void)(
+        event,
+        payload,
+        done,
+      );
+    });
 
   return {
     get connected() {
       return socket.connected;
     },
-    init: (payload) =>
-      request(() => socket.timeout(ackTimeoutMs).emitWithAck('session_init', payload)),
-    sendMessage: (payload) =>
-      request(() => socket.timeout(ackTimeoutMs).emitWithAck('visitor_message', payload)),
+    init: (payload) => request('session_init', payload),
+    sendMessage: (payload) => request('visitor_message', payload),
     reportAction(result) {
       socket.emit('action_result', result);
     },
     close() {
+      for (const giveUp of [...waiting]) giveUp();
       socket.removeAllListeners();
       socket.disconnect();
     },

@@ -38,6 +38,7 @@ describe('restoreSession', () => {
     expect(result).toEqual({
       kind: 'restored',
       history: [message],
+      dropped: 1,
       task: null,
       retention: undefined,
     });
@@ -55,11 +56,27 @@ describe('restoreSession', () => {
   it('sends the request at once but reads the answer only after readAfter settles', async () => {
     const server = answering(200, { session: { id: 's/1' }, history: [message], task: null });
     let release = () => {};
-    const readAfter = new Promise<void>((resolve) => {
+    const gate = new Promise<void>((resolve) => {
       release = resolve;
     });
+    // A barrier: resolves once the restore has the response and waits on `readAfter`.
+    let waiting = () => {};
+    const waitsOnReadAfter = new Promise<void>((resolve) => {
+      waiting = resolve;
+    });
+    const readAfter = {
+      // biome-ignore lint/suspicious/noThenProperty: a promise-like that reports being waited on.
+      then(...args: Parameters<Promise<void>['then']>) {
+        waiting();
+        return gate.then(...args);
+      },
+      catch(...args: Parameters<Promise<void>['catch']>) {
+        waiting();
+        return gate.catch(...args);
+      },
+    } as Promise<void>;
     const pending = restoreSession({ ...options, fetch: server.fetch, readAfter });
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await waitsOnReadAfter;
     expect(server.calls).toHaveLength(1);
     expect(server.bodyRead()).toBe(false);
     release();

@@ -9,6 +9,8 @@ export type RestoreResult =
   | {
       kind: 'restored';
       history: ChatMessage[];
+      /** Messages of the history left out because they did not validate. */
+      dropped: number;
       task: RestoreResponse['task'];
       /** Unchecked: the session validates it against its own defaults. */
       retention: unknown;
@@ -75,7 +77,7 @@ export async function restoreSession(options: {
     if (checked.ok) history.push(checked.value);
   }
   const { task = null, retention } = body as Partial<RestoreResponse>;
-  return { kind: 'restored', history, task, retention };
+  return { kind: 'restored', history, dropped: raw.length - history.length, task, retention };
 }
 
 /**

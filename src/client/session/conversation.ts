@@ -1,4 +1,4 @@
-import { compareMessages, type DeliveryStatus, type StoredMessage } from './storage/history.js';
+import { compareMessages, type DeliveryStatus, type StoredMessage } from '../storage/history.js';
 
 /** How far a message got; a merge never moves a message backwards (a stale copy from another tab). */
 const PROGRESS: Record<DeliveryStatus, number> = { pending: 0, failed: 1, sent: 2 };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { compareMessages, type StoredMessage } from '../storage/history.js';
 import { createConversation, mergeMessage } from './conversation.js';
-import { compareMessages, type StoredMessage } from './storage/history.js';
 
 const msg = (id: string, extra: Partial<StoredMessage> = {}): StoredMessage => ({
   id,
