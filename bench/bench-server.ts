@@ -10,8 +10,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import type { RestoreResponse } from '../src/protocol/index.js';
-import { startServer } from '../src/server/app.js';
 import type { Logger } from '../src/server/logger.js';
+import { startServer } from '../src/server/server.js';
 import { createMemorySessionStore } from '../src/server/stores/memory-store.js';
 import { seedConversation } from './seed-history.js';
 import type {
@@ -42,25 +42,25 @@ interface Running {
 
 async function startLeFlux(): Promise<Running> {
   const store = createMemorySessionStore({ idleTtlMs: 30 * 60_000 });
-  const server = await startServer(
-    {
-      port: 0,
-      host: '127.0.0.1',
-      dbPath: options.dbPath ?? ':memory:',
-      messageLog: true,
-      // The bench pages are not the demo site: nothing there for the agent's crawl to read.
-      ...(options.demoDir ? { demoDir: options.demoDir, crawl: false } : {}),
-    },
-    { store, logger },
-  );
+  const server = await startServer({
+    host: '127.0.0.1',
+    dbPath: options.dbPath ?? ':memory:',
+    messageLog: true,
+    // The demo agent answers, as under `npm start`.
+    demo: true,
+    // The bench pages are not the demo site: nothing there for the agent's crawl to read.
+    ...(options.demoDir ? { demoDir: options.demoDir, crawl: false } : {}),
+    store,
+    logger,
+  });
   return {
     url: server.url,
     async seed({ siteKey, sessions, messages, prefix }) {
       const seeded: SeededSession[] = [];
       for (let s = 0; s < sessions; s++) {
-        const session = await store.create(siteKey);
+        const session = await store.sessions.create(siteKey);
         const history = seedConversation(`${prefix}${s}`, messages);
-        for (const message of history) await store.appendMessage(session.id, message);
+        for (const message of history) await store.history.append(session.id, message);
         seeded.push({
           id: session.id,
           token: session.token,

@@ -2,9 +2,9 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test as base, expect, type Locator, type Page } from '@playwright/test';
-import { type LeFluxServerDeps, startServer } from '../src/server/app.js';
 import type { ServerConfig } from '../src/server/config.js';
 import { silentLogger } from '../src/server/logger.js';
+import { type LeFluxServerOptions, startServer } from '../src/server/server.js';
 
 /** A LeFlux server of this test's own, on a free loopback port, with an in-memory log. */
 export interface TestServer {
@@ -21,17 +21,20 @@ export interface OtherOrigin {
   page(path: string, html: string): void;
 }
 
+/** The parts a test may replace (the agent, the store…), apart from the settings. */
+export type TestServerParts = Omit<LeFluxServerOptions, keyof ServerConfig>;
+
 /**
  * Starts a LeFlux server for one test on a free loopback port, with an in-memory message log and
- * without crawling (tests that need the crawl turn it on through `serverConfig`).
+ * the demo (site, agent, crawl) on; `overrides` change the settings, `parts` the agent or store.
  */
 export async function createTestServer(
   overrides: Partial<ServerConfig> = {},
-  deps: LeFluxServerDeps = {},
+  parts: TestServerParts = {},
 ): Promise<TestServer & { close(): Promise<void> }> {
-  const config = { port: 0, dbPath: ':memory:', ...overrides };
+  const config = { port: 0, dbPath: ':memory:', demo: true, ...overrides };
   const start = async (c: Partial<ServerConfig>) => {
-    const started = await startServer(c, { logger: silentLogger, ...deps });
+    const started = await startServer({ ...c, logger: silentLogger, ...parts });
     // The demo agent answers from the crawled site: let the crawl (4 local pages) finish first.
     await started.crawled;
     return started;

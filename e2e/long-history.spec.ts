@@ -15,10 +15,10 @@ const id = (i: number) => `h-${i}`;
 async function seededServer() {
   const store: SessionStore = createMemorySessionStore({ idleTtlMs: 30 * 60_000 });
   const server = await createTestServer({}, { store });
-  const session = await store.create('demo');
+  const session = await store.sessions.create('demo');
   const start = Date.now() - COUNT * 1000;
   for (let i = 0; i < COUNT; i++) {
-    await store.appendMessage(session.id, {
+    await store.history.append(session.id, {
       id: id(i),
       author: i % 2 === 0 ? 'visitor' : 'agent',
       text: `message ${i}${i % 7 === 0 ? ' with a longer text that wraps onto a second line in the window' : ''}`,

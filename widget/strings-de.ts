@@ -23,4 +23,5 @@ export const de: Strings = {
   offline: 'Verbinde neu…',
   you: 'Sie',
   agent: 'Agent',
+  typing: 'Schreibt…',
 };

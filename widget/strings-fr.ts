@@ -23,4 +23,5 @@ export const fr: Strings = {
   offline: 'Reconnexion…',
   you: 'Vous',
   agent: 'Agent',
+  typing: 'En train d’écrire…',
 };

@@ -26,6 +26,7 @@ const en = {
   offline: 'Reconnecting…',
   you: 'You',
   agent: 'Agent',
+  typing: 'Typing…',
 };
 
 export type Strings = typeof en;

@@ -568,8 +568,14 @@ describe('createClient', () => {
       events.agent_message({ id: 'x1', text: 42, at: 1, seq: 2 });
       events.agent_message({ id: 'x2', text: 'no seq', at: 1 });
       events.agent_message(null);
-      events.agent_message({ id: 'ok', text: 'fine', at: 1, seq: 2, author: 'visitor' });
-      expect(errors).toEqual(['invalid_message', 'invalid_message', 'invalid_message']);
+      events.agent_message({ id: 'x3', text: 'posing', at: 1, seq: 2, author: 'visitor' });
+      events.agent_message({ id: 'ok', text: 'fine', at: 1, seq: 2 });
+      expect(errors).toEqual([
+        'invalid_message',
+        'invalid_message',
+        'invalid_message',
+        'invalid_message',
+      ]);
       expect(client.getState().messages.map((m) => [m.id, m.author])).toEqual([
         [client.getState().messages[0]?.id, 'visitor'],
         ['ok', 'agent'],

@@ -19,6 +19,7 @@ import {
   updateRecord,
 } from './session/session-record.js';
 import { mirror } from './session/tab-mirror.js';
+import { createTypingIndicator } from './session/typing.js';
 import { createStateStore } from './state.js';
 import { historyExists, type StoredMessage } from './storage/history.js';
 import { persistentStorage } from './storage/raw-storage.js';
@@ -63,6 +64,7 @@ export function createClient(options: ClientOptions): LeFluxClient {
     user: contactOf(records.user.read()),
     draft: stored.widget?.draft ?? '',
     task: null,
+    typing: false,
   });
   const emitter = createEmitter<ClientEvents>();
 
@@ -106,6 +108,7 @@ export function createClient(options: ClientOptions): LeFluxClient {
   s.cache = createCache(s);
   s.link = createLink(s);
   s.outbox = createOutbox(s);
+  s.typing = createTypingIndicator(store, s.schedule);
   store.setState({ sessionId: liveRecord(s)?.id ?? null });
   /** Keeps this tab's message times strictly increasing, so the outbox order is the typing order. */
   let lastSentAt = 0;
@@ -253,6 +256,7 @@ export function createClient(options: ClientOptions): LeFluxClient {
       s.destroyed = true;
       for (const cleanup of cleanups.splice(0)) cleanup();
       s.activity.settle();
+      s.typing.hide();
       s.link.release();
       s.tabs.close();
       s.cache.close();

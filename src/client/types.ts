@@ -86,6 +86,8 @@ export interface ClientState {
   draft: string;
   /** The agent task in flight, for the "agent is doing…" line; null when none. */
   task: TaskInfo | null;
+  /** The agent (or an operator) is writing: until its next message, 30 s at most. */
+  typing: boolean;
 }
 
 export interface Activity {

@@ -68,7 +68,17 @@ export interface AgentMessagePayload {
   seq: number;
   /** See `ChatMessage.asks`. */
   asks?: ContactField;
+  /** See `ChatMessage.name`. */
+  name?: string;
+  /** `system`: a notice from the server (the agent could not answer), not the agent's words. */
+  author?: 'system';
 }
+
+/**
+ * How long an `agent_typing` keeps the indicator up when no agent message follows. The next
+ * agent message (or system notice) ends it sooner.
+ */
+export const AGENT_TYPING_MS = 30_000;
 
 /** Events the widget emits. One typed map shared by client and server (socket.io generics). */
 export interface ClientToServerEvents {
@@ -80,6 +90,8 @@ export interface ClientToServerEvents {
 /** Events the server emits. */
 export interface ServerToClientEvents {
   agent_message: (payload: AgentMessagePayload) => void;
+  /** The agent (or an operator) is writing: show the indicator (see `AGENT_TYPING_MS`). */
+  agent_typing: (payload: Record<string, never>) => void;
   action: (payload: ActionPayload) => void;
   task_aborted: (payload: TaskAbortedPayload) => void;
   task_done: (payload: TaskDonePayload) => void;

@@ -2,6 +2,8 @@
 export const LIMITS = {
   /** Longest visitor or agent message text, in UTF-16 code units. */
   maxTextLength: 4000,
+  /** Longest author name shown above an agent message (`name`). */
+  maxNameLength: 80,
   /** Longest URL or page title reported by the widget. */
   maxUrlLength: 2048,
   maxTitleLength: 300,

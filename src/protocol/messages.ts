@@ -18,6 +18,11 @@ export interface ChatMessage {
    * matching input, checked with the same rules as `identify()`, under this message.
    */
   asks?: ContactField;
+  /**
+   * Who wrote an agent message, when it says (a human operator posting through the REST API):
+   * the widget shows it above the message.
+   */
+  name?: string;
 }
 
 /** The session as the server reports it to its owner. */
@@ -71,6 +76,13 @@ export const CLIENT_RETENTION_DEFAULTS: Readonly<ClientRetention> = {
   sessionTtlMs: 24 * 60 * 60_000,
   userTtlMs: 30 * 24 * 60 * 60_000,
 };
+
+/** `POST /api/session/:id/messages` request body (the operator API, and `LeFluxServer.post`). */
+export interface PostMessageRequest {
+  text: string;
+  /** Shown above the message, e.g. the operator's name. */
+  name?: string;
+}
 
 /** `POST /api/session/:id` request body. */
 export interface RestoreRequest {

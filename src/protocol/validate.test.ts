@@ -34,10 +34,14 @@ describe('validateAgentMessage', () => {
     if (!checked.ok) expect(checked.message).toMatch(problem);
   });
 
-  it('takes the author from the event, whatever the payload says', () => {
-    expect(validateAgentMessage({ ...agentMessage, author: 'visitor' })).toEqual({
+  it('keeps a system notice, and refuses any other author', () => {
+    expect(validateAgentMessage({ ...agentMessage, author: 'system' })).toEqual({
       ok: true,
-      value: agentMessage,
+      value: { ...agentMessage, author: 'system' },
+    });
+    expect(validateAgentMessage({ ...agentMessage, author: 'visitor' })).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/author must be system/),
     });
   });
 });

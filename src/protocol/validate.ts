@@ -15,6 +15,7 @@ import {
   type ChatMessage,
   CLIENT_RETENTION_DEFAULTS,
   type ClientRetention,
+  type PostMessageRequest,
   type RestoreRequest,
   type TaskInfo,
 } from './messages.js';
@@ -162,6 +163,25 @@ export function validateRestoreRequest(input: unknown): Validated<RestoreRequest
 
 const AUTHORS: readonly Author[] = ['visitor', 'agent', 'system'];
 
+/** `asks` and `name`, the optional fields of a message, onto `value`; or why they are invalid. */
+function messageExtras<T extends ChatMessage | AgentMessagePayload>(
+  input: Obj,
+  value: T,
+): Validated<T> {
+  if (input.asks !== undefined) {
+    if (!CONTACT_FIELDS.includes(input.asks as ContactField))
+      return fail('asks must be name, email or phone');
+    value.asks = input.asks as ContactField;
+  }
+  if (input.name !== undefined) {
+    const r = reader(input);
+    const name = r.text('name', LIMITS.maxNameLength, false, false);
+    if (r.problem) return fail(r.problem);
+    value.name = name;
+  }
+  return { ok: true, value };
+}
+
 /** Validates a message read back from storage or received from the server. */
 export function validateChatMessage(input: unknown): Validated<ChatMessage> {
   if (!isObject(input)) return fail('message must be an object');
@@ -176,12 +196,49 @@ export function validateChatMessage(input: unknown): Validated<ChatMessage> {
     seq: r.int('seq', true),
   };
   if (r.problem) return fail(r.problem);
-  if (input.asks !== undefined) {
-    if (!CONTACT_FIELDS.includes(input.asks as ContactField))
-      return fail('asks must be name, email or phone');
-    return { ok: true, value: { ...(value as ChatMessage), asks: input.asks as ContactField } };
+  // No compact(): this runs on every cached message of a reload; an absent seq is undefined.
+  return messageExtras(input, value as ChatMessage);
+}
+
+/**
+ * Validates an `agent_message` as the widget receives it.
+ *
+ * @example
+ * socket.on('agent_message', (raw) => {
+ *   const checked = validateAgentMessage(raw);
+ *   if (checked.ok) show(checked.value);
+ * });
+ */
+export function validateAgentMessage(input: unknown): Validated<AgentMessagePayload> {
+  if (!isObject(input)) return fail('agent_message payload must be an object');
+  const r = reader(input);
+  const value = {
+    id: r.id('id'),
+    text: r.text('text', LIMITS.maxTextLength),
+    at: r.int('at'),
+    seq: r.int('seq'),
+  } as AgentMessagePayload;
+  if (input.author !== undefined && input.author !== 'system') {
+    return fail('author must be system when present');
   }
-  return { ok: true, value: value as ChatMessage };
+  if (r.problem) return fail(r.problem);
+  if (input.author === 'system') value.author = 'system';
+  return messageExtras(input, value);
+}
+
+/**
+ * Validates a message an operator or agent code posts (`POST /api/session/:id/messages`,
+ * `LeFluxServer.post`): the same text limits as a visitor's, and an optional author name.
+ */
+export function validatePostMessage(input: unknown): Validated<PostMessageRequest> {
+  if (!isObject(input)) return fail('body must be a JSON object');
+  const r = reader(input);
+  const value = {
+    text: r.text('text', LIMITS.maxTextLength, false, false),
+    name: r.text('name', LIMITS.maxNameLength, true, false),
+  };
+  if (r.problem) return fail(r.problem);
+  return { ok: true, value: compact(value) as PostMessageRequest };
 }
 
 const STEP_TYPES: readonly TaskStep['type'][] = [...PAGE_STEP_TYPES, 'say', 'ask'];
@@ -339,17 +396,6 @@ export function validateRetention(
  * browser that trusts the wire renders and stores whatever a broken proxy, an older or newer
  * server, or a bug sends.
  */
-
-/** Validates an `agent_message`: a chat message by the agent, with its sequence number. */
-export function validateAgentMessage(input: unknown): Validated<AgentMessagePayload> {
-  if (!isObject(input)) return fail('agent_message payload must be an object');
-  // The same rules as any chat message (so a field added there is checked here too), plus `seq`.
-  const checked = validateChatMessage({ ...input, author: 'agent' });
-  if (!checked.ok) return checked;
-  const { author: _, ...message } = checked.value;
-  if (message.seq === undefined) return fail('seq must be a non-negative integer');
-  return { ok: true, value: message as AgentMessagePayload };
-}
 
 /**
  * Validates a `session_init` ack. Each message of `missed` is checked on its own and a bad one is

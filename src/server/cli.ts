@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
  * `npx leflux serve [--port N] [--host H] [--demo]`: the LeFlux server from the package, configured
- * by the same environment variables as `npm start` (the flags win over PORT, HOST, LEFLUX_DEMO).
- * `npm start` runs it with `--demo`.
+ * by the same environment variables as `npm start` (`--port` and `--host` win over PORT and HOST;
+ * `--demo` turns the demo on unless LEFLUX_DEMO=off). `npm start` runs it with `--demo`.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -16,7 +16,7 @@ const USAGE = `Usage: leflux serve [--port N] [--host H] [--demo]
 Runs the LeFlux server: the widget (GET /widget.js), its API and socket.io.
   --port N   where to listen (PORT, default 8787; 0 picks a free port)
   --host H   the address to bind (HOST, default 127.0.0.1)
-  --demo     also serve the demo site at / with the demo agent (LEFLUX_DEMO=on)
+  --demo     also serve the demo site at / with the demo agent (unless LEFLUX_DEMO=off)
 
 Everything else comes from the environment, as for npm start: LEFLUX_DB, DATABASE_URL,
 LEFLUX_MESSAGE_LOG, LEFLUX_IDLE_TTL_MS, LEFLUX_ADMIN_KEY, LEFLUX_SITES, LOG_LEVEL,
@@ -53,30 +53,28 @@ async function main(argv: string[]): Promise<void> {
   // The flags are checked as the variables they stand for.
   if (values.port !== undefined) env.PORT = values.port;
   if (values.host !== undefined) env.HOST = values.host;
-  if (values.demo) env.LEFLUX_DEMO = 'on';
   let config: ReturnType<typeof loadConfig>;
   try {
-    config = loadConfig(env);
+    // --demo makes the demo the default, as `npm start` has it: LEFLUX_DEMO=off still turns it off.
+    config = loadConfig(env, { demo: values.demo === true });
   } catch (error) {
     const flag = error instanceof ConfigError && FLAGS[error.variable];
     if (flag && values[flag] !== undefined) fail(`--${flag}: ${(error as Error).message}`);
     throw error;
   }
-  const demo = readDemo(env.LEFLUX_DEMO);
   // Checked before the logger (pino) is needed: every missing one named, with one command.
   ensureOptional('the LeFlux server (npx leflux serve)', ['socket.io', 'prom-client', 'pino']);
   const logger = createJsonLogger({ level: config.logLevel, secrets: configSecrets(config) });
-  const { store: _kind, sites: _sites, widgetFile: _widget, demoDir: _demo, ...settings } = config;
-  const server = await createLeFluxServer({ ...settings, demo, logger });
+  const server = await createLeFluxServer({ ...config, logger });
   let url: string;
   try {
-    ({ url } = await server.listen());
+    ({ url } = await server.listen({ port: config.port, host: config.host }));
   } catch (error) {
     // Structured, like every line after it: the database's reason, never its password.
     logger.error('LeFlux failed to start', error);
     process.exit(1);
   }
-  logger.info(`LeFlux listening on ${url}${demo ? ` (demo: ${url}/)` : ''}`, { url });
+  logger.info(`LeFlux listening on ${url}${config.demo ? ` (demo: ${url}/)` : ''}`, { url });
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -109,18 +107,6 @@ function parseCommandLine(argv: string[]) {
       version: { type: 'boolean', short: 'v' },
     },
   });
-}
-
-/** `LEFLUX_DEMO` (`on` | `off`, default off). */
-function readDemo(raw: string | undefined): boolean {
-  const value = raw?.trim() || 'off';
-  if (value !== 'on' && value !== 'off') {
-    throw new ConfigError(
-      'LEFLUX_DEMO',
-      `Invalid LEFLUX_DEMO=${JSON.stringify(raw)}: expected "on" or "off".`,
-    );
-  }
-  return value === 'on';
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {

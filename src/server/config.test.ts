@@ -18,7 +18,7 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({
       port: 8787,
       host: '127.0.0.1',
-      store: 'memory',
+      storeKind: 'memory',
       redisUrl: undefined,
       dbPath: './data/leflux.sqlite',
       idleTtlMs: 1_800_000,
@@ -27,6 +27,8 @@ describe('loadConfig', () => {
       crawl: true,
       adminKey: undefined,
       messageLog: true,
+      demo: false,
+      agentTimeoutMs: 15_000,
       sweepIntervalMs: 60_000,
     });
     expect(config.widgetFile).toMatch(/[/\\]dist[/\\]widget\.js$/);
@@ -44,6 +46,8 @@ describe('loadConfig', () => {
       LEFLUX_CRAWL: 'off',
       LEFLUX_ADMIN_KEY: 'k'.repeat(16),
       LEFLUX_MESSAGE_LOG: 'off',
+      LEFLUX_DEMO: 'on',
+      LEFLUX_AGENT_TIMEOUT_MS: '2000',
     });
     expect(config).toMatchObject({
       port: 0,
@@ -55,8 +59,16 @@ describe('loadConfig', () => {
       crawl: false,
       adminKey: 'k'.repeat(16),
       messageLog: false,
+      demo: true,
+      agentTimeoutMs: 2000,
       sweepIntervalMs: 2000,
     });
+  });
+
+  it('turns the demo on by default only when asked (npm start), and LEFLUX_DEMO=off wins', () => {
+    expect(loadConfig({}).demo).toBe(false);
+    expect(loadConfig({}, { demo: true }).demo).toBe(true);
+    expect(loadConfig({ LEFLUX_DEMO: 'off' }, { demo: true }).demo).toBe(false);
   });
 
   it('treats empty variables as unset', () => {
@@ -80,6 +92,11 @@ describe('loadConfig', () => {
     ['LEFLUX_MESSAGE_LOG', 'yes'],
     ['LEFLUX_WAIT_TTL_MS', '999'],
     ['LEFLUX_CRAWL', 'true'],
+    ['LEFLUX_DEMO', 'yes'],
+    ['LEFLUX_AGENT_URL', 'ftp://bot.example/'],
+    ['LEFLUX_AGENT_URL', 'not a url'],
+    ['LEFLUX_AGENT_TIMEOUT_MS', '99'],
+    ['LEFLUX_AGENT_TIMEOUT_MS', 'soon'],
   ])('rejects %s=%s naming the variable and the value', (variable, value) => {
     const error = configError({ [variable]: value });
     expect(error.code).toBe('invalid_config');
@@ -94,6 +111,35 @@ describe('loadConfig', () => {
     expect(error.message).toContain('LEFLUX_ADMIN_KEY');
     expect(error.message).not.toContain('hunter2');
   });
+
+  it('reads the webhook agent and the operator API key', () => {
+    expect(
+      loadConfig({
+        LEFLUX_AGENT_URL: 'https://bot.example/leflux',
+        LEFLUX_AGENT_SECRET: 's'.repeat(16),
+        LEFLUX_API_KEY: 'a'.repeat(16),
+      }),
+    ).toMatchObject({
+      agentUrl: 'https://bot.example/leflux',
+      agentSecret: 's'.repeat(16),
+      apiKey: 'a'.repeat(16),
+    });
+  });
+
+  it('refuses the webhook URL without its secret, naming the secret', () => {
+    const error = configError({ LEFLUX_AGENT_URL: 'https://bot.example/leflux' });
+    expect(error.variable).toBe('LEFLUX_AGENT_SECRET');
+    expect(error.message).toContain('LEFLUX_AGENT_SECRET');
+  });
+
+  it.each(['LEFLUX_AGENT_SECRET', 'LEFLUX_API_KEY'])(
+    'rejects a short %s without printing it',
+    (name) => {
+      const error = configError({ LEFLUX_AGENT_URL: 'https://bot.example/', [name]: 'hunter2' });
+      expect(error.variable).toBe(name);
+      expect(error.message).not.toContain('hunter2');
+    },
+  );
 
   it('requires REDIS_URL with LEFLUX_STORE=redis', () => {
     const error = configError({ LEFLUX_STORE: 'redis' });

@@ -1,7 +1,8 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from './config-error.js';
-import { maskPassword, parseDatabaseUrl } from './log/database-url.js';
+import { maskPassword, parseDatabaseUrl } from './database-url.js';
 import { LOG_LEVELS, type LogLevel } from './logger.js';
 import { loadSiteSettings, type SiteSettingsMap } from './site-settings.js';
 
@@ -14,8 +15,8 @@ export interface ServerConfig {
   /** `HOST`. Default `127.0.0.1`. */
   host: string;
   /** `LEFLUX_STORE`: where live sessions live. Default `memory`. */
-  store: 'memory' | 'redis';
-  /** `REDIS_URL`; required with `store: 'redis'`. */
+  storeKind: 'memory' | 'redis';
+  /** `REDIS_URL`; required with `storeKind: 'redis'`. */
   redisUrl?: string;
   /** `LEFLUX_DB`: SQLite file of the message log, or `:memory:`. Default `./data/leflux.sqlite`. */
   dbPath: string;
@@ -38,12 +39,28 @@ export interface ServerConfig {
   /** `LEFLUX_WAIT_TTL_MS`: how long an agent's question (`ask` step) waits for an answer. Default 10 min. */
   waitTtlMs: number;
   /**
-   * `LEFLUX_CRAWL` (`on` | `off`): after listening, crawl the site served by this server
-   * (over loopback) for the agent's context. Default on.
+   * `LEFLUX_CRAWL` (`on` | `off`): with the demo on, crawl the site served by this server
+   * (over loopback) for the agent's context after listening. Default on.
    */
   crawl: boolean;
   /** `LEFLUX_ADMIN_KEY`: lets an operator purge any session. Unset: only session tokens can. */
   adminKey?: string;
+  /**
+   * `LEFLUX_API_KEY`: the key of the REST API for late answers and operators
+   * (`POST /api/session/:id/messages`, `/typing`). Unset: that API refuses every request.
+   */
+  apiKey?: string;
+  /**
+   * `LEFLUX_DEMO` (`on` | `off`): serve the demo site, answer with the demo agent (unless
+   * another agent is set) and crawl the site for it. Default off (`npm start` turns it on).
+   */
+  demo: boolean;
+  /** `LEFLUX_AGENT_URL`: the webhook agent's URL; set, it answers (in place of the demo agent). */
+  agentUrl?: string;
+  /** `LEFLUX_AGENT_SECRET`: signs webhook requests (HMAC-SHA256); required with `agentUrl`. */
+  agentSecret?: string;
+  /** `LEFLUX_AGENT_TIMEOUT_MS`: the longest an agent may take to answer a message. Default 15 s. */
+  agentTimeoutMs: number;
   /** `LEFLUX_MESSAGE_LOG` (`on` | `off`): keep a message log for the dashboard. Default on. */
   messageLog: boolean;
   /**
@@ -65,7 +82,7 @@ export interface ServerConfig {
   pingIntervalMs?: number;
   /** The built embed bundle served at `/widget.js`. Default `<repo>/dist/widget.js`. */
   widgetFile: string;
-  /** The demo site's root. Default `<repo>/demo`. */
+  /** The demo site's root. Default `<repo>/demo` (in an installed package, `dist/demo`). */
   demoDir: string;
 }
 
@@ -78,21 +95,29 @@ export const CONFIG_DEFAULTS = {
   idleTtlMs: 30 * 60_000,
   taskHoldMs: 30_000,
   waitTtlMs: 10 * 60_000,
+  agentTimeoutMs: 15_000,
   widgetFile: join(repoRoot, 'dist', 'widget.js'),
-  demoDir: join(repoRoot, 'demo'),
+  // The repository's demo/; an installed package has the build's copy instead (dist/demo/).
+  demoDir: existsSync(join(repoRoot, 'demo'))
+    ? join(repoRoot, 'demo')
+    : join(repoRoot, 'dist', 'demo'),
 } as const;
 
 type Env = Record<string, string | undefined>;
 
 /**
  * Reads and validates the server's environment. An empty variable counts as unset.
+ * `defaults.demo` is what an unset `LEFLUX_DEMO` means (`npm start` passes true).
  *
  * @example
  * const config = loadConfig(); // process.env
  * const test = loadConfig({ PORT: '0', LEFLUX_DB: ':memory:' });
  * @throws {ConfigError} naming the variable and the bad value.
  */
-export function loadConfig(env: Env = process.env): ServerConfig {
+export function loadConfig(
+  env: Env = process.env,
+  defaults: { demo?: boolean } = {},
+): ServerConfig {
   const read = (name: string): string | undefined => {
     const v = env[name]?.trim();
     return v === '' ? undefined : v;
@@ -129,8 +154,8 @@ export function loadConfig(env: Env = process.env): ServerConfig {
     throw invalid('REDIS_URL', redisUrl, 'a redis:// or rediss:// URL');
   }
 
-  const store = oneOf('LEFLUX_STORE', ['memory', 'redis'], 'memory');
-  if (store === 'redis') {
+  const storeKind = oneOf('LEFLUX_STORE', ['memory', 'redis'], 'memory');
+  if (storeKind === 'redis') {
     if (redisUrl === undefined) {
       throw new ConfigError('REDIS_URL', 'LEFLUX_STORE=redis requires REDIS_URL to be set.');
     }
@@ -170,14 +195,39 @@ export function loadConfig(env: Env = process.env): ServerConfig {
   const taskHoldMs = integer('LEFLUX_TASK_HOLD_MS', CONFIG_DEFAULTS.taskHoldMs, 0, 2_147_483_647);
   const waitTtlMs = integer('LEFLUX_WAIT_TTL_MS', CONFIG_DEFAULTS.waitTtlMs, 1000, 2_147_483_647);
 
-  const adminKey = read('LEFLUX_ADMIN_KEY');
-  if (adminKey !== undefined && adminKey.length < 16) {
-    // Do not echo the key itself into logs.
+  /** A secret of at least 16 characters; never echoed into an error (or a log). */
+  const secret = (name: string): string | undefined => {
+    const value = read(name);
+    if (value !== undefined && value.length < 16) {
+      throw new ConfigError(
+        name,
+        `Invalid ${name} (${value.length} characters): expected at least 16 characters.`,
+      );
+    }
+    return value;
+  };
+  const adminKey = secret('LEFLUX_ADMIN_KEY');
+  const apiKey = secret('LEFLUX_API_KEY');
+
+  const agentUrl = read('LEFLUX_AGENT_URL');
+  if (agentUrl !== undefined && !isHttpUrl(agentUrl)) {
+    throw invalid('LEFLUX_AGENT_URL', agentUrl, 'an http:// or https:// URL');
+  }
+  const agentSecret = secret('LEFLUX_AGENT_SECRET');
+  if (agentUrl !== undefined && agentSecret === undefined) {
+    // Unsigned requests would let anyone who finds the URL pose as this server.
     throw new ConfigError(
-      'LEFLUX_ADMIN_KEY',
-      `Invalid LEFLUX_ADMIN_KEY (${adminKey.length} characters): expected at least 16 characters.`,
+      'LEFLUX_AGENT_SECRET',
+      'LEFLUX_AGENT_URL requires LEFLUX_AGENT_SECRET (at least 16 characters) to sign its requests.',
     );
   }
+  const agentTimeoutMs = integer(
+    'LEFLUX_AGENT_TIMEOUT_MS',
+    CONFIG_DEFAULTS.agentTimeoutMs,
+    100,
+    10 * 60_000,
+  );
+  const demo = oneOf('LEFLUX_DEMO', ['on', 'off'], defaults.demo ? 'on' : 'off') === 'on';
 
   const messageLog = oneOf('LEFLUX_MESSAGE_LOG', ['on', 'off'], 'on') === 'on';
   const crawl = oneOf('LEFLUX_CRAWL', ['on', 'off'], 'on') === 'on';
@@ -188,7 +238,7 @@ export function loadConfig(env: Env = process.env): ServerConfig {
   return {
     port,
     host,
-    store,
+    storeKind,
     redisUrl,
     dbPath,
     databaseUrl,
@@ -199,6 +249,11 @@ export function loadConfig(env: Env = process.env): ServerConfig {
     waitTtlMs,
     crawl,
     adminKey,
+    apiKey,
+    demo,
+    agentUrl,
+    agentSecret,
+    agentTimeoutMs,
     messageLog,
     sitesFile,
     sites,
@@ -210,13 +265,22 @@ export function loadConfig(env: Env = process.env): ServerConfig {
 
 /**
  * The configured values no log line may show, wherever they turn up (an error quoting a
- * request, a URL): the admin key and the database password. For `createJsonLogger`.
+ * request, a URL): the admin key, the API key, the webhook secret and the database password. For `createJsonLogger`.
  */
 export function configSecrets(config: ServerConfig): string[] {
-  const secrets = [config.adminKey];
+  const secrets = [config.adminKey, config.apiKey, config.agentSecret];
   const password = config.databaseUrl && parseDatabaseUrl(config.databaseUrl)?.password;
   if (password) secrets.push(password, decodeURIComponent(password));
   return secrets.filter((secret): secret is string => Boolean(secret));
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const { protocol } = new URL(value);
+    return protocol === 'http:' || protocol === 'https:';
+  } catch {
+    return false;
+  }
 }
 
 /** Half the idle TTL keeps evictions at most ~1.5 TTL late; a minute caps the lag for long TTLs. */

@@ -13,11 +13,18 @@
  * await server.listen({ port: 8787 });
  */
 import { ensureOptional } from './optional-dependency.js';
-import type { LeFluxServer, LeFluxServerOptions } from './server-api.js';
+import type { LeFluxServer, LeFluxServerOptions } from './server.js';
 
 export type * from '../protocol/index.js';
-export type { Agent, AgentContext, AgentReply, TaskPlan } from './agent/agent.js';
+export type { Agent, AgentContext, AgentReply, AgentSession, TaskPlan } from './agent/agent.js';
 export type { SessionData, ValueScope } from './agent/session-data.js';
+export {
+  createWebhookAgent,
+  verifyWebhookSignature,
+  type WebhookAgentOptions,
+  type WebhookRequest,
+  webhookSignature,
+} from './agent/webhook-agent.js';
 export { ConfigError } from './config-error.js';
 export {
   createDisabledMessageLog,
@@ -31,7 +38,7 @@ export {
 export { openSqliteMessageLog, type SqliteMessageLogOptions } from './log/sqlite-log.js';
 export { consoleLogger, type LogFields, type Logger, silentLogger } from './logger.js';
 export { MissingDependencyError } from './optional-dependency.js';
-export type { LeFluxServer, LeFluxServerOptions } from './server-api.js';
+export type { LeFluxServer, LeFluxServerOptions, PostMessage } from './server.js';
 export type { CrawledPage, SiteContext, SiteSearchResult } from './site/site-search.js';
 export {
   createMemorySessionStore,
@@ -40,13 +47,22 @@ export {
 export {
   type AppendResult,
   type JsonValue,
+  type SessionHistory,
+  type SessionLock,
   SessionNotFoundError,
   type SessionRecord,
+  type SessionRecords,
   type SessionStore,
-  type StoredSession,
+  type SessionValues,
+  type SocketBindings,
   type TaskState,
+  type TaskStore,
+  type ValueStore,
+  type VisitorAppend,
+  type VisitorDetails,
   type WaitFilter,
   type WaitRecord,
+  type WaitStore,
 } from './stores/session-store.js';
 
 /**
@@ -65,7 +81,7 @@ export async function createLeFluxServer(options: LeFluxServerOptions = {}): Pro
     'prom-client',
     ...(options.logger ? [] : ['pino']),
   ]);
-  // Imported only now: it imports socket.io, which the check above found.
-  const { createServerApi } = await import('./server-api.js');
-  return createServerApi(options);
+  // Imported only now: it imports socket.io and prom-client, which the check above found.
+  const server = await import('./server.js');
+  return server.createLeFluxServer(options);
 }

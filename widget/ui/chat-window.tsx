@@ -49,6 +49,14 @@ export function ChatWindow({ client, state, title, strings, autoFocus }: ChatWin
           {state.task.stepLabel}…
         </p>
       )}
+      {/* Always there, so a screen reader announces the indicator when it appears in it. */}
+      <div class="typing-region" aria-live="polite">
+        {state.typing && (
+          <p class="typing" data-part="typing">
+            {strings.typing}
+          </p>
+        )}
+      </div>
       <Composer
         disabled={state.readOnly}
         autoFocus={autoFocus}

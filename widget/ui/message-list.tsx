@@ -149,6 +149,11 @@ function Message({ message, strings }: { message: StoredMessage; strings: String
       data-status={message.status}
       data-earlier={message.archivedAt !== undefined ? 'true' : undefined}
     >
+      {message.name !== undefined && (
+        <span class="author-name" data-part="author-name">
+          {message.name}
+        </span>
+      )}
       <p class="bubble">{message.text}</p>
       {status && <span class="status">{status}</span>}
     </div>

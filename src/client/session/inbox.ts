@@ -70,9 +70,16 @@ export function serverEvents(s: Session): ServerEvents {
       if (!checked.ok) return drop(s, 'agent_message', checked.message);
       const sessionId = s.bound ?? liveRecord(s)?.id;
       if (!sessionId) return;
-      const message: ChatMessage = { ...checked.value, author: 'agent' };
+      // An agent's, an operator's (with `name`) or a system notice.
+      const { author = 'agent', ...payload } = checked.value;
+      const message: ChatMessage = { ...payload, author };
+      s.typing.hide();
       void s.cache.commit([{ ...message, siteKey: s.siteKey, sessionId, status: 'sent' }]);
       s.emitter.emit('message', message);
+    },
+    agent_typing() {
+      s.typing.show();
+      s.tabs.post({ type: 'typing' });
     },
     action(raw) {
       const problem = s.task.onAction(raw);

@@ -11,6 +11,7 @@ import type { Cache } from './cache.js';
 import type { Link } from './link.js';
 import type { Outbox } from './outbox.js';
 import type { Retention } from './session-record.js';
+import type { TypingIndicator } from './typing.js';
 
 /**
  * One client's session as the modules of this folder share it: its settings, the state the UI
@@ -37,6 +38,7 @@ export interface Session {
   cache: Cache;
   link: Link;
   outbox: Outbox;
+  typing: TypingIndicator;
   /** The server session this tab's socket holds, once bound. */
   bound?: string;
   /** Counts clears: whatever began before one is stale by the time it lands. */

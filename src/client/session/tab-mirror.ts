@@ -14,6 +14,7 @@ export function mirror(s: Session, message: TabMessage): void {
   switch (message.type) {
     case 'messages': {
       const changed = cache.mirror(message.messages);
+      if (changed.some((m) => m.author !== 'visitor')) s.typing.hide();
       // The outbox is shared: the tab holding the socket delivers what others queued.
       if (state === 'bound' && changed.some((m) => m.status === 'pending')) void s.outbox.flush();
       return;
@@ -38,6 +39,9 @@ export function mirror(s: Session, message: TabMessage): void {
     case 'clear':
       // Already done here if the server's purge arrived first (see `evicted`).
       if (store.getState().sessionId || cache.conversation.list().length > 0) void reset(s);
+      return;
+    case 'typing':
+      s.typing.show();
       return;
     case 'user':
       store.setState({ user: contactOf(s.records.user.read()) });

@@ -10,6 +10,8 @@ export type TabMessage =
   | { type: 'clear' }
   /** The contact details in `leflux:user` changed: read them again. */
   | { type: 'user' }
+  /** The agent is typing (the tab holding the socket heard `agent_typing`). */
+  | { type: 'typing' }
   /** The tab is going away (closed, navigated): a tab that yielded the socket may take it back. */
   | { type: 'bye' }
   /** A tab started: the tab holding the socket says how it is (`link`). */
@@ -57,6 +59,7 @@ export function parseTabMessage(input: unknown): TabMessage | undefined {
         : undefined;
     case 'clear':
     case 'user':
+    case 'typing':
     case 'bye':
     case 'hello':
       return { type: m.type };

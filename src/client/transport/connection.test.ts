@@ -22,6 +22,7 @@ const events = () => ({
   connected: vi.fn(),
   disconnected: vi.fn(),
   agent_message: vi.fn(),
+  agent_typing: vi.fn(),
   action: vi.fn(),
   task_aborted: vi.fn(),
   task_done: vi.fn(),

@@ -24,6 +24,7 @@ export type ServerEvents = Record<keyof ServerToClientEvents, (payload: unknown)
 
 const SERVER_EVENTS: readonly (keyof ServerToClientEvents)[] = [
   'agent_message',
+  'agent_typing',
   'action',
   'task_aborted',
   'task_done',

@@ -61,14 +61,18 @@ async function ask(
   } = {},
 ) {
   const store = createMemorySessionStore({ idleTtlMs: 60_000 });
-  const session = await store.create('demo');
-  await store.saveVisitor(session.id, contact);
+  const session = await store.sessions.create('demo');
+  await store.visitors.save(session.id, contact);
   return createDemoAgent().reply({
     session,
     message: { id: 'm', author: 'visitor', text, at: 0, seq: 1 },
+    history: [],
     page: { url, title: 'Home' },
     site,
     data: sessionData(store, session),
+    signal: new AbortController().signal,
+    typing: () => {},
+    post: async () => {},
   });
 }
 

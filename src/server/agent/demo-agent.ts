@@ -150,7 +150,9 @@ function fromHere(plan: TaskPlan, pageUrl: string): TaskPlan {
  */
 export function createDemoAgent(): Agent {
   return {
-    async reply({ message, page, site, data }): Promise<AgentReply> {
+    // `context.data` is read only when needed: it is built on first use.
+    async reply(context): Promise<AgentReply> {
+      const { message, page, site } = context;
       const text = normalize(message.text);
       const hi = GREETING.test(text) ? 'Hi! ' : '';
       if (SHOW_PRICING.test(text)) {
@@ -160,7 +162,7 @@ export function createDemoAgent(): Agent {
         };
       }
       if (CONTACT_ME.test(text)) {
-        const task = fromHere(contactTask(await data.visitor.get()), page.url);
+        const task = fromHere(contactTask(await context.data.visitor.get()), page.url);
         return { text: `${hi}Sure, let me fill in the contact form for you.`, task };
       }
       const topic = TOPICS.find((t) => t.pattern.test(text));

@@ -7,8 +7,8 @@ describe('sessionData', () => {
   it('gives agent code one session’s values, its site’s values, visitor details and waits', async () => {
     let clock = 0;
     const store = createMemorySessionStore({ idleTtlMs: 60_000, now: () => clock });
-    const mine = await store.create('acme', 'v1');
-    const mineElsewhere = await store.create('acme', 'v1');
+    const mine = await store.sessions.create('acme', 'v1');
+    const mineElsewhere = await store.sessions.create('acme', 'v1');
     const data = sessionData(store, mine);
     const other = sessionData(store, mineElsewhere);
 
@@ -29,8 +29,8 @@ describe('sessionData', () => {
     expect(await other.visitor.get()).toEqual({});
 
     const wait = { question: 'Q?', taskId: 't', step: 0, createdAt: 0, expiresAt: 1000 };
-    await store.addWait(mine.id, { ...wait, id: 'w1', scope: 'contact' });
-    await store.addWait(mineElsewhere.id, { ...wait, id: 'w2', scope: 'contact' });
+    await store.waits.add(mine.id, { ...wait, id: 'w1', scope: 'contact' });
+    await store.waits.add(mineElsewhere.id, { ...wait, id: 'w2', scope: 'contact' });
     expect((await data.waits.list()).map((w) => w.id)).toEqual(['w1']);
     expect((await data.waits.listForVisitor()).map((w) => w.id).sort()).toEqual(['w1', 'w2']);
     expect(await data.waits.clear('contact')).toBe(1);
@@ -38,7 +38,7 @@ describe('sessionData', () => {
     clock = 1000;
     expect(await other.waits.list()).toEqual([]);
 
-    const anonymous = sessionData(store, await store.create('acme'));
+    const anonymous = sessionData(store, await store.sessions.create('acme'));
     expect(await anonymous.waits.listForVisitor()).toEqual([]);
   });
 });

@@ -48,29 +48,32 @@ export interface SessionData extends ValueScope {
  * await data.save('plan', 'pro');
  * const { email } = await data.visitor.get();
  */
-export function sessionData(store: SessionStore, session: SessionRecord): SessionData {
+export function sessionData(
+  store: SessionStore,
+  session: Pick<SessionRecord, 'id' | 'siteKey' | 'visitorId'>,
+): SessionData {
   const { id, siteKey, visitorId } = session;
   return {
-    get: (key) => store.getValue(id, key),
-    save: (key, value) => store.saveValue(id, key, value),
-    evict: (key) => store.evictValue(id, key),
-    fetchAll: () => store.fetchValues(id),
-    clear: (retain) => store.clearValues(id, retain),
+    get: (key) => store.values.get(id, key),
+    save: (key, value) => store.values.save(id, key, value),
+    evict: (key) => store.values.evict(id, key),
+    fetchAll: () => store.values.fetchAll(id),
+    clear: (retain) => store.values.clear(id, retain),
     site: {
-      get: (key) => store.getSiteValue(siteKey, key),
-      save: (key, value) => store.saveSiteValue(siteKey, key, value),
-      evict: (key) => store.evictSiteValue(siteKey, key),
-      fetchAll: () => store.fetchSiteValues(siteKey),
+      get: (key) => store.siteValues.get(siteKey, key),
+      save: (key, value) => store.siteValues.save(siteKey, key, value),
+      evict: (key) => store.siteValues.evict(siteKey, key),
+      fetchAll: () => store.siteValues.fetchAll(siteKey),
     },
     visitor: {
-      get: () => store.getVisitor(id),
-      save: (props) => store.saveVisitor(id, props),
+      get: () => store.visitors.get(id),
+      save: (props) => store.visitors.save(id, props),
     },
     waits: {
-      list: () => store.listWaits({ sessionId: id }),
+      list: () => store.waits.list({ sessionId: id }),
       listForVisitor: async () =>
-        visitorId === undefined ? [] : store.listWaits({ siteKey, visitorId }),
-      clear: (scope) => store.clearWaits({ sessionId: id }, scope),
+        visitorId === undefined ? [] : store.waits.list({ siteKey, visitorId }),
+      clear: (scope) => store.waits.clear({ sessionId: id }, scope),
     },
   };
 }

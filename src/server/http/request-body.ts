@@ -14,6 +14,12 @@ export function hasBody(req: IncomingMessage): boolean {
  * @throws {HttpError} 413 `body_too_large`, 400 `invalid_json`.
  */
 export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+  // Inside an app whose body parser ran first (Express's `express.json()`), the stream is read
+  // and the body is on `req.body`.
+  const parsed = (req as IncomingMessage & { body?: unknown }).body;
+  if (parsed !== undefined && req.readableEnded) {
+    return typeof parsed === 'string' ? parseJson(parsed) : parsed;
+  }
   const tooLarge = () =>
     new HttpError(413, 'body_too_large', `the body must be at most ${maxBytes} bytes`, {
       // The rest of the body is not read; the connection cannot be reused.
@@ -33,7 +39,10 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
     }
     chunks.push(chunk);
   }
-  const text = Buffer.concat(chunks).toString('utf8');
+  return parseJson(Buffer.concat(chunks).toString('utf8'));
+}
+
+function parseJson(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {

@@ -6,14 +6,15 @@ import { join } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LIMITS } from '../../protocol/index.js';
-import { type LeFluxServer, startServer } from '../app.js';
 import type { MessageLog } from '../log/message-log.js';
 import { openSqliteMessageLog } from '../log/sqlite-log.js';
 import { silentLogger } from '../logger.js';
+import { type LeFluxServer, startServer } from '../server.js';
 import { createMemorySessionStore } from '../stores/memory-store.js';
 import type { SessionRecord, SessionStore } from '../stores/session-store.js';
 
 const ADMIN_KEY = 'admin-key-0123456789';
+const API_KEY = 'api-key-0123456789abcdef';
 const TTL = 60_000;
 let dir: string;
 let clock: number;
@@ -41,17 +42,20 @@ beforeEach(async () => {
   const now = () => clock;
   store = createMemorySessionStore({ idleTtlMs: TTL, now });
   log = openSqliteMessageLog(':memory:');
-  server = await startServer(
-    {
-      port: 0,
-      adminKey: ADMIN_KEY,
-      demoDir: join(dir, 'demo'),
-      widgetFile: join(dir, 'widget.js'),
-    },
-    { store, log, now, logger: silentLogger },
-  );
-  session = await store.create('acme');
-  await store.appendMessage(session.id, { id: 'm1', author: 'visitor', text: 'hello', at: clock });
+  server = await startServer({
+    adminKey: ADMIN_KEY,
+    apiKey: API_KEY,
+    demo: true,
+    crawl: false,
+    demoDir: join(dir, 'demo'),
+    widgetFile: join(dir, 'widget.js'),
+    store,
+    log,
+    now,
+    logger: silentLogger,
+  });
+  session = await store.sessions.create('acme');
+  await store.history.append(session.id, { id: 'm1', author: 'visitor', text: 'hello', at: clock });
   await log.append({
     sessionId: session.id,
     siteKey: 'acme',
@@ -131,7 +135,7 @@ describe('POST /api/session/:id', () => {
       history: [{ id: 'm1', author: 'visitor', text: 'hello', at: 1_000_000, seq: 1 }],
       task: null,
     });
-    expect((await store.get(session.id))?.lastActiveAt).toBe(1_000_000);
+    expect((await store.sessions.get(session.id))?.lastActiveAt).toBe(1_000_000);
   });
 
   it('accepts text/plain bodies (sendBeacon)', async () => {
@@ -174,25 +178,140 @@ describe('POST /api/session/:id', () => {
   });
 });
 
+describe('POST /api/session/:id/messages (operators, late answers)', () => {
+  /** `key: null` sends no Authorization header. */
+  const post = (id: string, body: string, key: string | null = API_KEY, url = server.url) =>
+    fetch(`${url}/api/session/${id}/messages`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(key === null ? {} : { authorization: `Bearer ${key}` }),
+      },
+      body,
+    });
+
+  it('201 with the message, stored and logged, with the name when given', async () => {
+    const res = await post(session.id, JSON.stringify({ text: 'Hello, I am Ada.', name: 'Ada' }));
+    expect(res.status).toBe(201);
+    const { message } = await res.json();
+    expect(message).toEqual({
+      id: expect.any(String),
+      author: 'agent',
+      text: 'Hello, I am Ada.',
+      name: 'Ada',
+      at: clock,
+      seq: 2,
+    });
+    expect((await store.history.after(session.id, 1))[0]).toEqual(message);
+    expect((await log.listSession(session.id)).at(-1)).toMatchObject({
+      messageId: message.id,
+      author: 'agent',
+      text: 'Hello, I am Ada.',
+      seq: 2,
+    });
+    const anonymous = await post(session.id, JSON.stringify({ text: 'No name here' }));
+    expect((await anonymous.json()).message).not.toHaveProperty('name');
+  });
+
+  it.each([
+    ['no text', { name: 'Ada' }, 'invalid_payload'],
+    ['a blank text', { text: '  ' }, 'invalid_payload'],
+    ['a text over the limit', { text: 'x'.repeat(LIMITS.maxTextLength + 1) }, 'invalid_payload'],
+    [
+      'a name over the limit',
+      { text: 'hi', name: 'x'.repeat(LIMITS.maxNameLength + 1) },
+      'invalid_payload',
+    ],
+    ['a number for a name', { text: 'hi', name: 7 }, 'invalid_payload'],
+    ['not an object', ['hi'], 'invalid_payload'],
+  ])('400 for %s, storing nothing', async (_, body, code) => {
+    const res = await post(session.id, JSON.stringify(body));
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: { code } });
+    expect(await store.history.after(session.id, 1)).toEqual([]);
+  });
+
+  it('400 for invalid JSON, 413 over the body limit', async () => {
+    const broken = await post(session.id, '{"text":');
+    expect(broken.status).toBe(400);
+    expect(await broken.json()).toMatchObject({ error: { code: 'invalid_json' } });
+    const huge = await post(session.id, JSON.stringify({ text: 'x'.repeat(LIMITS.maxBodyBytes) }));
+    expect(huge.status).toBe(413);
+  });
+
+  it('401 for a missing or wrong key, before anything else is checked', async () => {
+    const body = JSON.stringify({ text: 'hi' });
+    for (const key of [null, 'wrong-key-0123456789abc', ADMIN_KEY, session.token]) {
+      const res = await post(session.id, body, key);
+      expect(res.status).toBe(401);
+      expect(await res.json()).toMatchObject({ error: { code: 'unauthorized' } });
+    }
+    // Not even whether a session exists, or whether the body is valid.
+    expect((await post('nope', '{', 'wrong-key-0123456789abc')).status).toBe(401);
+    expect(await store.history.after(session.id, 1)).toEqual([]);
+  });
+
+  it('401 for every request while LEFLUX_API_KEY is unset', async () => {
+    const keyless = await startServer({ store, log, now: () => clock, logger: silentLogger });
+    try {
+      for (const key of [null, API_KEY, '']) {
+        const res = await post(session.id, JSON.stringify({ text: 'hi' }), key, keyless.url);
+        expect(res.status).toBe(401);
+        expect(await res.json()).toMatchObject({
+          error: { code: 'unauthorized', message: expect.stringContaining('LEFLUX_API_KEY') },
+        });
+      }
+    } finally {
+      await keyless.close();
+    }
+  });
+
+  it('404 for an unknown or evicted session', async () => {
+    const body = JSON.stringify({ text: 'hi' });
+    for (const id of ['nope', 'bad%20id', 'x'.repeat(65)]) {
+      const res = await post(id, body);
+      expect(res.status).toBe(404);
+      expect(await res.json()).toMatchObject({ error: { code: 'session_not_found' } });
+    }
+    clock += TTL;
+    expect((await post(session.id, body)).status).toBe(404);
+  });
+});
+
+describe('POST /api/session/:id/typing', () => {
+  const typing = (id: string, key?: string) =>
+    fetch(`${server.url}/api/session/${id}/typing`, {
+      method: 'POST',
+      headers: key === undefined ? {} : { authorization: `Bearer ${key}` },
+    });
+
+  it('204 with the key; 401 without; 404 for an unknown session', async () => {
+    expect((await typing(session.id, API_KEY)).status).toBe(204);
+    expect((await typing(session.id)).status).toBe(401);
+    expect((await typing(session.id, 'wrong-key-0123456789abc')).status).toBe(401);
+    expect((await typing('nope', API_KEY)).status).toBe(404);
+  });
+});
+
 describe('DELETE /api/session/:id', () => {
   it('purges with the session token: live session and log rows', async () => {
     const res = await purge(session.id, { authorization: `Bearer ${session.token}` });
     expect(res.status).toBe(204);
-    expect(await store.get(session.id)).toBeUndefined();
+    expect(await store.sessions.get(session.id)).toBeUndefined();
     expect(await log.listSession(session.id)).toEqual([]);
   });
 
   it('accepts the token in a JSON body', async () => {
     const res = await purge(session.id, {}, JSON.stringify({ token: session.token }));
     expect(res.status).toBe(204);
-    expect(await store.get(session.id)).toBeUndefined();
+    expect(await store.sessions.get(session.id)).toBeUndefined();
   });
 
   it('purges with the admin key, also the log of an evicted session', async () => {
     expect((await purge(session.id, { 'x-leflux-admin-key': ADMIN_KEY })).status).toBe(204);
-    expect(await store.get(session.id)).toBeUndefined();
+    expect(await store.sessions.get(session.id)).toBeUndefined();
 
-    const other = await store.create('acme');
+    const other = await store.sessions.create('acme');
     await log.append({
       sessionId: other.id,
       siteKey: 'acme',
@@ -202,7 +321,7 @@ describe('DELETE /api/session/:id', () => {
       at: clock,
       seq: 1,
     });
-    await store.delete(other.id);
+    await store.sessions.delete(other.id);
     expect((await purge(other.id, { 'x-leflux-admin-key': ADMIN_KEY })).status).toBe(204);
     expect(await log.listSession(other.id)).toEqual([]);
     expect((await purge(other.id, { 'x-leflux-admin-key': ADMIN_KEY })).status).toBe(404);
@@ -219,7 +338,7 @@ describe('DELETE /api/session/:id', () => {
       expect(res.status).toBe(401);
       expect(await res.json()).toMatchObject({ error: { code: 'unauthorized' } });
     }
-    expect(await store.get(session.id)).toBeDefined();
+    expect(await store.sessions.get(session.id)).toBeDefined();
     expect(await log.listSession(session.id)).toHaveLength(1);
   });
 
@@ -264,23 +383,25 @@ describe('site settings (LEFLUX_SITES)', () => {
   });
 
   async function startWithSites() {
-    sitesServer = await startServer(
-      {
-        port: 0,
-        demoDir: join(dir, 'demo'),
-        widgetFile: join(dir, 'widget.js'),
-        sites: new Map([
-          [
-            'shop',
-            {
-              allowedOrigins: [SHOP],
-              retention: { sessionTtlMs: 3_600_000, userTtlMs: 86_400_000 },
-            },
-          ],
-        ]),
-      },
-      { store, log, now: () => clock, logger: silentLogger },
-    );
+    sitesServer = await startServer({
+      demo: true,
+      crawl: false,
+      demoDir: join(dir, 'demo'),
+      widgetFile: join(dir, 'widget.js'),
+      sites: new Map([
+        [
+          'shop',
+          {
+            allowedOrigins: [SHOP],
+            retention: { sessionTtlMs: 3_600_000, userTtlMs: 86_400_000 },
+          },
+        ],
+      ]),
+      store,
+      log,
+      now: () => clock,
+      logger: silentLogger,
+    });
     return sitesServer.url;
   }
 
@@ -298,7 +419,7 @@ describe('site settings (LEFLUX_SITES)', () => {
 
   it("restore carries the site's retention, only for a site that sets it", async () => {
     const url = await startWithSites();
-    const shop = await store.create('shop');
+    const shop = await store.sessions.create('shop');
     const shopBody = await (await call(url, shop, 'POST', {})).json();
     expect(shopBody.retention).toEqual({ sessionTtlMs: 3_600_000, userTtlMs: 86_400_000 });
     const acmeBody = await (await call(url, session, 'POST', {})).json();
@@ -307,7 +428,7 @@ describe('site settings (LEFLUX_SITES)', () => {
 
   it("answers CORS for a listed site's sessions only to its origins", async () => {
     const url = await startWithSites();
-    const shop = await store.create('shop');
+    const shop = await store.sessions.create('shop');
     const preflight = (target: SessionRecord, origin: string) =>
       call(url, target, 'OPTIONS', { origin, 'access-control-request-method': 'POST' });
 
@@ -330,7 +451,7 @@ describe('site settings (LEFLUX_SITES)', () => {
       authorization: `Bearer ${shop.token}`,
     });
     expect(purgeFromEvil.status).toBe(403);
-    expect(await store.get(shop.id)).toBeDefined();
+    expect(await store.sessions.get(shop.id)).toBeDefined();
     // No Origin: not a cross-origin browser call; the token decides, as before.
     expect((await call(url, shop, 'POST', {})).status).toBe(200);
 

@@ -1,44 +1,62 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname, join } from 'node:path';
 import { ID_PATTERN } from '../../protocol/index.js';
-import type { Gateway } from '../gateway/gateway.js';
 import type { MessageLog } from '../log/message-log.js';
 import type { Logger } from '../logger.js';
+import { SessionError } from '../sessions/session-error.js';
+import type { SessionServices } from '../sessions/sessions.js';
 import type { SiteSettingsLookup } from '../site-settings.js';
-import type { SessionStore } from '../stores/session-store.js';
+import { SessionNotFoundError, type SessionStore } from '../stores/session-store.js';
 import { allowApiOrigin, answerApiPreflight } from './cors.js';
 import { HttpError } from './http-error.js';
 import { sendJson } from './json-response.js';
+import { postMessageRoute, typingRoute } from './operator-routes.js';
 import { Router } from './router.js';
 import { purgeSessionRoute, restoreSessionRoute } from './session-routes.js';
 import { staticSiteRoute } from './static-site.js';
 import { widgetAssetsRoute, widgetBundleRoute } from './widget-route.js';
 
 export interface RequestHandlerOptions {
+  sessions: SessionServices;
+  /** For `/healthz` and the CORS check of a session's site; everything else goes through `sessions`. */
   store: SessionStore;
   log: MessageLog;
-  gateway: Gateway;
   logger: Logger;
-  /** Per-site settings: allowed origins (CORS) and browser retention (restore). */
+  /** Per-site settings: allowed origins (CORS). */
   sites: SiteSettingsLookup;
+  /** `LEFLUX_ADMIN_KEY`: lets an operator purge any session. */
   adminKey?: string;
+  /** `LEFLUX_API_KEY`: the operator API (messages, typing). Unset: refused. */
+  apiKey?: string;
   widgetFile: string;
-  demoDir: string;
+  /** The demo site's root, served at `/`; undefined (demo off): no pages. */
+  demoDir?: string;
   /** How long `/healthz` waits for the store and the log. Default 2 s. */
   healthTimeoutMs?: number;
 }
 
-/** The server's whole HTTP surface (socket.io handles `/socket.io/` before this sees it). */
-export function createRequestHandler(
-  options: RequestHandlerOptions,
-): (req: IncomingMessage, res: ServerResponse) => void {
+/**
+ * LeFlux's HTTP routes as connect/Express-style middleware: `next` (when given) gets every
+ * request LeFlux does not serve; without it those are answered 404.
+ */
+export type RequestHandler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  next?: (error?: unknown) => void,
+) => void;
+
+/** The status for a service's refusal. */
+const STATUS = { invalid_payload: 400, unauthorized: 401, origin_not_allowed: 403 } as const;
+
+/** The server's whole HTTP surface (socket.io answers `/socket.io/` before this sees it). */
+export function createRequestHandler(options: RequestHandlerOptions): RequestHandler {
   const { store, log, logger, sites, healthTimeoutMs = 2000 } = options;
 
   /** The origins the addressed session's site allows; undefined: any (or no such session). */
   async function allowedOriginsFor(pathname: string): Promise<readonly string[] | undefined> {
     const id = /^\/api\/session\/([^/]+)$/.exec(pathname)?.[1];
     if (id === undefined || !ID_PATTERN.test(id)) return undefined;
-    const session = await store.get(id);
+    const session = await store.sessions.get(id);
     return session && sites(session.siteKey).allowedOrigins;
   }
 
@@ -58,35 +76,52 @@ export function createRequestHandler(
     })
     .add('POST', '/api/session/:id', restoreSessionRoute(options))
     .add('DELETE', '/api/session/:id', purgeSessionRoute(options))
+    .add('POST', '/api/session/:id/messages', postMessageRoute(options))
+    .add('POST', '/api/session/:id/typing', typingRoute(options))
     .add('GET', '/widget.js', widgetBundleRoute(options.widgetFile))
     .add('GET', '/leflux/*', widgetAssetsRoute(join(dirname(options.widgetFile), 'leflux')))
     .add(
       'GET',
       '/widget.js.map',
       widgetBundleRoute(`${options.widgetFile}.map`, 'application/json; charset=utf-8'),
-    )
-    .add('GET', '/*', staticSiteRoute(options.demoDir));
+    );
+  if (options.demoDir !== undefined) router.add('GET', '/*', staticSiteRoute(options.demoDir));
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    next: (() => void) | undefined,
+  ): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname.startsWith('/api/')) {
+    const api = url.pathname.startsWith('/api/session/');
+    if (api) {
       const allowed = req.headers.origin ? await allowedOriginsFor(url.pathname) : undefined;
       if (req.method === 'OPTIONS') return answerApiPreflight(req, res, allowed);
       allowApiOrigin(req, res, allowed);
     }
     const route = router.match(req.method ?? 'GET', url.pathname);
-    if (!route) throw new HttpError(404, 'not_found', `no route for ${req.method} ${url.pathname}`);
-    await route.handler({ req, res, url, params: route.params });
+    if (!route) {
+      // Under /api/session/ every path is ours; anything else may be the host app's.
+      if (next && !api) return next();
+      throw new HttpError(404, 'not_found', `no route for ${req.method} ${url.pathname}`);
+    }
+    await route.handler({ req, res, url, params: route.params, next });
   }
 
-  return (req, res) => {
-    handle(req, res).catch((error: unknown) => {
+  return (req, res, next) => {
+    handle(req, res, next && (() => next())).catch((error: unknown) => {
       if (res.headersSent) {
         logger.error(`${req.method} ${req.url} failed after responding`, error);
         res.destroy();
         return;
       }
       if (error instanceof HttpError) return error.render(res);
+      if (error instanceof SessionNotFoundError) {
+        return new HttpError(404, error.code, error.message).render(res);
+      }
+      if (error instanceof SessionError) {
+        return new HttpError(STATUS[error.code], error.code, error.message).render(res);
+      }
       logger.error(`${req.method} ${req.url} failed`, error);
       new HttpError(500, 'internal', 'internal server error').render(res);
     });

@@ -7,6 +7,11 @@ export interface RouteContext {
   url: URL;
   /** Decoded `:name` segments; a trailing `*` pattern puts the rest of the path in `'*'`. */
   params: Record<string, string>;
+  /**
+   * The next middleware, when LeFlux runs inside another app (`handle(req, res, next)`): a
+   * route that finds nothing to serve hands the request on instead of answering 404.
+   */
+  next?: () => void;
 }
 
 export type RouteHandler = (context: RouteContext) => Promise<void> | void;

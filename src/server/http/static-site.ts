@@ -54,7 +54,7 @@ export function staticSiteRoute(root: string): RouteHandler {
     return info?.isFile() ? 'file' : info?.isDirectory() ? 'dir' : undefined;
   }
 
-  return async ({ res, url }) => {
+  return async ({ res, url, next }) => {
     const { pathname } = url;
     let file = locate(pathname.endsWith('/') ? `${pathname}index.html` : pathname);
     // An unsafe path gets no SPA fallback either: it is refused, not "a client route".
@@ -69,7 +69,10 @@ export function staticSiteRoute(root: string): RouteHandler {
       file = resolve(base, 'app', 'index.html');
       kind = await fileAt(file);
     }
-    if (kind !== 'file') throw notFound(pathname);
+    if (kind !== 'file') {
+      if (next) return next();
+      throw notFound(pathname);
+    }
     const body = await readFile(file);
     res.writeHead(200, {
       'content-type': CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',

@@ -83,7 +83,7 @@ export function describeMessageLog(
       await fixture.dispose?.();
     });
 
-    it('appends and lists a session ascending by seq', async () => {
+    it('appends and lists a session ascending by seq, every field kept', async () => {
       const log = open();
       const reply = entry({
         messageId: 'm2',
@@ -92,10 +92,14 @@ export function describeMessageLog(
         at: 1_764_590_400_123,
         url: undefined,
       });
+      const operator = entry({ messageId: 'm3', seq: 3, author: 'agent', name: 'Ada' });
+      const notice = entry({ messageId: 'm4', seq: 4, author: 'system', text: 'Sorry' });
+      await log.append(operator);
       await log.append(reply);
       await log.append(entry());
+      await log.append(notice);
       await log.append(entry({ sessionId: 'other' }));
-      expect(await log.listSession('s1')).toEqual([entry(), reply]);
+      expect(await log.listSession('s1')).toEqual([entry(), reply, operator, notice]);
       expect(await log.listSession('unknown')).toEqual([]);
     });
 

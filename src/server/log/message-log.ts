@@ -12,6 +12,8 @@ export interface MessageLogEntry {
   seq: number;
   /** The page the visitor was on. */
   url?: string;
+  /** The author's name an operator's message carries (`ChatMessage.name`). */
+  name?: string;
 }
 
 /**

@@ -1,8 +1,8 @@
 import type { QueryConfig, QueryResultRow } from 'pg';
 import type { Author } from '../../protocol/index.js';
+import { describeDatabaseUrl, parseDatabaseUrl } from '../database-url.js';
 import { consoleLogger } from '../logger.js';
 import { loadOptional } from '../optional-dependency.js';
-import { describeDatabaseUrl, parseDatabaseUrl } from './database-url.js';
 import {
   type MessageLog,
   type MessageLogBatchOptions,
@@ -30,15 +30,16 @@ interface Row {
   at: string;
   seq: string;
   url: string | null;
+  name: string | null;
 }
 
 const INSERT = `
-  INSERT INTO leflux_messages (session_id, seq, site_key, message_id, author, text, at, url)
+  INSERT INTO leflux_messages (session_id, seq, site_key, message_id, author, text, at, url, name)
   SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[],
-                       $7::bigint[], $8::text[])
+                       $7::bigint[], $8::text[], $9::text[])
   ON CONFLICT (session_id, seq) DO NOTHING`;
 const SELECT_SESSION = `
-  SELECT session_id, site_key, message_id, author, text, at, seq, url
+  SELECT session_id, site_key, message_id, author, text, at, seq, url, name
   FROM leflux_messages WHERE session_id = $1 ORDER BY seq`;
 
 /**
@@ -322,9 +323,9 @@ function firstPerKey(batch: readonly MessageLogEntry[]): MessageLogEntry[] {
 /** PostgreSQL text cannot hold NUL; everything else is stored as given. */
 const storable = (text: string) => (text.includes('\0') ? text.replaceAll('\0', '\uFFFD') : text);
 
-/** The rows as the eight arrays `unnest` turns back into rows. */
+/** The rows as the nine arrays `unnest` turns back into rows. */
 function columns(rows: readonly MessageLogEntry[]): unknown[][] {
-  const cols: unknown[][] = [[], [], [], [], [], [], [], []];
+  const cols: unknown[][] = [[], [], [], [], [], [], [], [], []];
   for (const row of rows) {
     cols[0]!.push(storable(row.sessionId));
     cols[1]!.push(row.seq);
@@ -334,6 +335,7 @@ function columns(rows: readonly MessageLogEntry[]): unknown[][] {
     cols[5]!.push(storable(row.text));
     cols[6]!.push(row.at);
     cols[7]!.push(row.url === undefined ? null : storable(row.url));
+    cols[8]!.push(row.name === undefined ? null : storable(row.name));
   }
   return cols;
 }
@@ -387,5 +389,6 @@ function toEntry(row: Row): MessageLogEntry {
     seq: Number(row.seq),
   };
   if (row.url !== null) entry.url = row.url;
+  if (row.name !== null) entry.name = row.name;
   return entry;
 }

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createDisabledMessageLog, type MessageLog } from './message-log.js';
 import { describeMessageLog, entry, type MessageLogFixture } from './message-log-conformance.js';
 import { openSqliteMessageLog } from './sqlite-log.js';
-import { userVersion } from './sqlite-schema.js';
+import { SCHEMA_VERSION, userVersion } from './sqlite-schema.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -128,7 +128,33 @@ describe('sqlite message log files', () => {
     const version = userVersion(db);
     db.close();
     expect(tables.map((row) => (row as { name: string }).name)).toEqual(['messages', 'sessions']);
-    expect(version).toBe(2);
+    expect(version).toBe(SCHEMA_VERSION);
+  });
+
+  it('gives a version 2 file the name column, keeping its rows', async () => {
+    const { path, reader } = tempDatabase();
+    const v2 = reader();
+    v2.exec(`
+      CREATE TABLE sessions (sid INTEGER PRIMARY KEY, session_id TEXT NOT NULL UNIQUE, site_key TEXT NOT NULL);
+      CREATE TABLE messages (
+        sid INTEGER NOT NULL, site_key TEXT NOT NULL, message_id TEXT NOT NULL, author TEXT NOT NULL,
+        text TEXT NOT NULL, at INTEGER NOT NULL, seq INTEGER NOT NULL, url TEXT, UNIQUE (sid, seq));
+      INSERT INTO sessions (session_id, site_key) VALUES ('s1', 'acme');
+      INSERT INTO messages VALUES (1, 'acme', 'm1', 'visitor', 'hello', 1000, 1, 'https://acme.test/');
+      PRAGMA user_version = 2;
+    `);
+    v2.close();
+    log = openSqliteMessageLog(path);
+    await log.append(entry({ messageId: 'm2', seq: 2, author: 'agent', name: 'Ada' }));
+    expect(await log.listSession('s1')).toEqual([
+      entry(),
+      entry({ messageId: 'm2', seq: 2, author: 'agent', name: 'Ada' }),
+    ]);
+    await log.close();
+    log = undefined;
+    const db = reader();
+    expect(userVersion(db)).toBe(SCHEMA_VERSION);
+    db.close();
   });
 
   it('refuses a file from a newer schema version and leaves it as it is', async () => {

@@ -21,6 +21,7 @@ interface Row {
   at: number;
   seq: number;
   url: string | null;
+  name: string | null;
 }
 
 /** Rows per multi-row INSERT: one statement step per chunk, not per row (~15% of a row's cost). */
@@ -84,15 +85,15 @@ export function openSqliteMessageLog(
   // A (session, seq) written twice (a batch retried after a partial failure) keeps its first row.
   const insertRows = (rows: number) =>
     db.prepare(
-      `INSERT OR IGNORE INTO messages (sid, site_key, message_id, author, text, at, seq, url)
-       VALUES ${Array(rows).fill('(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+      `INSERT OR IGNORE INTO messages (sid, site_key, message_id, author, text, at, seq, url, name)
+       VALUES ${Array(rows).fill('(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
     );
   const insertOne = insertRows(1);
   const insertChunk = insertRows(CHUNK_ROWS);
   const findSid = db.prepare('SELECT sid FROM sessions WHERE session_id = ?');
   const addSession = db.prepare('INSERT INTO sessions (session_id, site_key) VALUES (?, ?)');
   const select = db.prepare(
-    `SELECT s.session_id, m.site_key, m.message_id, m.author, m.text, m.at, m.seq, m.url
+    `SELECT s.session_id, m.site_key, m.message_id, m.author, m.text, m.at, m.seq, m.url, m.name
      FROM sessions s JOIN messages m ON m.sid = s.sid
      WHERE s.session_id = ? ORDER BY m.seq`,
   );
@@ -146,7 +147,7 @@ export function openSqliteMessageLog(
     const values: (string | number | null)[] = [];
     const push = (row: MessageLogEntry) => {
       values.push(sidOf(row), row.siteKey, row.messageId, row.author, row.text, row.at);
-      values.push(row.seq, row.url ?? null);
+      values.push(row.seq, row.url ?? null, row.name ?? null);
     };
     let i = 0;
     for (; i + CHUNK_ROWS <= batch.length; i += CHUNK_ROWS) {
@@ -270,5 +271,6 @@ function toEntry(row: Row): MessageLogEntry {
     seq: row.seq,
   };
   if (row.url !== null) entry.url = row.url;
+  if (row.name !== null) entry.name = row.name;
   return entry;
 }

@@ -1,7 +1,8 @@
 import type Database from 'libsql';
 
 /**
- * The message log's tables (`PRAGMA user_version` 2).
+ * The message log's tables (`PRAGMA user_version` 3: 2 plus `messages.name`, the author name an
+ * operator's message carries).
  *
  * Sessions are interned: `sessions` gives each session id a small integer `sid`, in order of
  * first appearance, and `messages` is keyed by (sid, seq). Keying rows by the text session id
@@ -10,7 +11,7 @@ import type Database from 'libsql';
  * end of a narrow integer index. The store gives each accepted message its seq exactly once
  * (resends are deduplicated before they reach the log), so (sid, seq) identifies a message.
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 const TABLES = `
 CREATE TABLE IF NOT EXISTS sessions (
@@ -27,11 +28,15 @@ CREATE TABLE IF NOT EXISTS messages (
   at         INTEGER NOT NULL,
   seq        INTEGER NOT NULL,
   url        TEXT,
+  name       TEXT,
   UNIQUE (sid, seq)
 );
 -- The dashboard reads a site's messages by time.
 CREATE INDEX IF NOT EXISTS messages_site_at ON messages (site_key, at);
 `;
+
+/** Version 2 files lack the author name; their rows have none. */
+const FROM_VERSION_2 = 'ALTER TABLE messages ADD COLUMN name TEXT;';
 
 /** Version 1 files keyed messages by session_id; their rows move to the interned tables. */
 const FROM_VERSION_1 = `
@@ -70,7 +75,13 @@ export function migrate(db: Database.Database): void {
   }
   db.exec('BEGIN IMMEDIATE');
   try {
-    db.exec(hasColumn(db, 'messages', 'session_id') ? FROM_VERSION_1 : TABLES);
+    db.exec(
+      version === 2
+        ? FROM_VERSION_2
+        : hasColumn(db, 'messages', 'session_id')
+          ? FROM_VERSION_1
+          : TABLES,
+    );
     db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
     db.exec('COMMIT');
   } catch (error) {

@@ -1,8 +1,8 @@
 // @vitest-environment node
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { type LeFluxServer, startServer } from '../app.js';
 import { silentLogger } from '../logger.js';
+import { type LeFluxServer, startServer } from '../server.js';
 import { sample } from './prometheus-sample.js';
 
 const servers: LeFluxServer[] = [];
@@ -13,10 +13,15 @@ afterEach(async () => {
 });
 
 async function start(overrides: Parameters<typeof startServer>[0] = {}, now?: () => number) {
-  const server = await startServer(
-    { port: 0, dbPath: ':memory:', crawl: false, metricsPort: 0, ...overrides },
-    { logger: silentLogger, ...(now ? { now } : {}) },
-  );
+  const server = await startServer({
+    port: 0,
+    dbPath: ':memory:',
+    crawl: false,
+    metricsPort: 0,
+    logger: silentLogger,
+    ...(now ? { now } : {}),
+    ...overrides,
+  });
   servers.push(server);
   return server;
 }

@@ -5,14 +5,15 @@ import {
   type ContactDetails,
   LIMITS,
 } from '../../protocol/index.js';
+import { createLocalSessionLock } from './session-lock.js';
 import {
   type AppendResult,
   type JsonValue,
   SessionNotFoundError,
   type SessionRecord,
   type SessionStore,
-  type StoredSession,
   type TaskState,
+  type ValueStore,
   type WaitFilter,
   type WaitRecord,
 } from './session-store.js';
@@ -31,9 +32,12 @@ export interface MemorySessionStoreOptions {
   maxHistory?: number;
 }
 
+/** Everything one session holds. The record's `taskId` is derived from `task` when read. */
 interface Entry {
-  session: StoredSession;
-  /** message id -> seq, for dedupe of resends. Mirrors `session.messages`. */
+  session: Omit<SessionRecord, 'taskId'>;
+  /** Ascending by `seq`, at most `maxHistory` (oldest dropped first); each frozen. */
+  messages: Readonly<ChatMessage>[];
+  /** message id -> seq, for dedupe of resends. Mirrors `messages`. */
   seqById: Map<string, number>;
   values: Map<string, JsonValue>;
   visitor: ContactDetails;
@@ -43,31 +47,43 @@ interface Entry {
 }
 
 /**
- * A copy of `message` with `seq`, field by field: `{ ...message, seq }` took V8's slow clone
- * path (~1 µs, more than the rest of an append). A field added to `ChatMessage` must be
- * added here too; the store's tests round-trip every field.
+ * The stored copy of `message` with `seq`, made field by field (`{ ...message, seq }` took
+ * V8's slow clone path, ~1 µs) and frozen: reads hand the stored object out as it is, so a
+ * reader cannot change the history, and an agent's 50 messages of history cost no copies. A
+ * field added to `ChatMessage` must be added here too; the conformance suite round-trips
+ * every field.
  */
-function copyMessage(message: Omit<ChatMessage, 'seq'>, seq: number | undefined): ChatMessage {
-  const { id, author, text, at, asks } = message;
-  const copy: ChatMessage = { id, author, text, at };
-  if (seq !== undefined) copy.seq = seq;
+function storedMessage(message: Omit<ChatMessage, 'seq'>, seq: number): Readonly<ChatMessage> {
+  const { id, author, text, at, asks, name } = message;
+  const copy: ChatMessage = { id, author, text, at, seq };
   if (asks !== undefined) copy.asks = asks;
+  if (name !== undefined) copy.name = name;
+  return Object.freeze(copy);
+}
+
+/** A copy of the record as callers see it (copies keep them from mutating stored state). */
+function recordOf({ session, task }: Entry): SessionRecord {
+  const copy: SessionRecord = { ...session };
+  if (task !== undefined) copy.taskId = task.id;
   return copy;
 }
+
+const copy = <T>(value: T): T => structuredClone(value);
 
 /**
  * The default, single-process session store.
  *
  * @example
  * const store = createMemorySessionStore({ idleTtlMs: 30 * 60_000 });
- * const session = await store.create('acme');
+ * const session = await store.sessions.create('acme');
  */
 export function createMemorySessionStore(options: MemorySessionStoreOptions): SessionStore {
   const { idleTtlMs, siteIdleTtlMs, now = Date.now, maxHistory = LIMITS.maxHistory } = options;
   const entries = new Map<string, Entry>();
+  const siteValues = new Map<string, Map<string, JsonValue>>();
 
-  const ttlOf = (session: SessionRecord) => siteIdleTtlMs?.(session.siteKey) ?? idleTtlMs;
-  const isIdle = (session: SessionRecord, at: number) =>
+  const ttlOf = (session: Entry['session']) => siteIdleTtlMs?.(session.siteKey) ?? idleTtlMs;
+  const isIdle = (session: Entry['session'], at: number) =>
     at - session.lastActiveAt >= ttlOf(session);
 
   /** The entry if live; an idle one is deleted on the spot so no caller ever sees it. */
@@ -86,15 +102,19 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions): Se
     return entry;
   };
 
-  // Copies keep callers from mutating stored state, as a networked store would.
-  const record = ({ messages: _messages, ...rest }: StoredSession): SessionRecord => ({ ...rest });
-  const copy = <T>(value: T): T => structuredClone(value);
-  const siteValues = new Map<string, Map<string, JsonValue>>();
-  const siteMap = (siteKey: string) => {
-    const values = siteValues.get(siteKey) ?? new Map<string, JsonValue>();
-    siteValues.set(siteKey, values);
-    return values;
-  };
+  function append(entry: Entry, message: Omit<ChatMessage, 'seq'>): AppendResult {
+    const { session, seqById, messages } = entry;
+    const known = seqById.get(message.id);
+    if (known !== undefined) return { seq: known, duplicate: true };
+    const seq = session.nextSeq++;
+    messages.push(storedMessage(message, seq));
+    seqById.set(message.id, seq);
+    while (messages.length > maxHistory) {
+      const dropped = messages.shift();
+      if (dropped) seqById.delete(dropped.id);
+    }
+    return { seq, duplicate: false };
+  }
 
   /** Live waits of the entry; expired ones are dropped here, so no caller ever sees them. */
   const liveWaits = (entry: Entry, at = now()): WaitRecord[] => {
@@ -117,196 +137,233 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions): Se
     );
   };
 
-  return {
-    async create(siteKey, visitorId) {
-      const at = now();
-      const session: StoredSession = {
-        id: nanoid(),
-        siteKey,
-        token: nanoid(32),
-        visitorId,
-        createdAt: at,
-        lastActiveAt: at,
-        nextSeq: 1,
-        messages: [],
-      };
-      entries.set(session.id, {
-        session,
-        seqById: new Map(),
-        values: new Map(),
-        visitor: {},
-        waits: [],
-      });
-      return record(session);
-    },
+  const siteMap = (siteKey: string) => {
+    const values = siteValues.get(siteKey) ?? new Map<string, JsonValue>();
+    siteValues.set(siteKey, values);
+    return values;
+  };
 
-    async get(id) {
-      const entry = live(id);
-      return entry && record(entry.session);
-    },
-
-    async appendMessage(sessionId, message): Promise<AppendResult> {
-      const { session, seqById } = need(sessionId);
-      const known = seqById.get(message.id);
-      if (known !== undefined) return { seq: known, duplicate: true };
-      const seq = session.nextSeq++;
-      session.messages.push(copyMessage(message, seq));
-      seqById.set(message.id, seq);
-      while (session.messages.length > maxHistory) {
-        const dropped = session.messages.shift();
-        if (dropped) seqById.delete(dropped.id);
-      }
-      return { seq, duplicate: false };
-    },
-
-    async messagesAfter(sessionId, seq) {
-      const { messages } = need(sessionId).session;
-      return messages.filter((m) => (m.seq ?? 0) > seq).map((m) => copyMessage(m, m.seq));
-    },
-
-    async touch(sessionId, at) {
-      const { session } = need(sessionId);
-      session.lastActiveAt = Math.max(session.lastActiveAt, at);
-    },
-
-    async setPage(sessionId, page) {
-      const { session } = need(sessionId);
-      session.url = page.url;
-      if (page.title !== undefined) session.title = page.title;
-    },
-
-    async bind(sessionId, socketId) {
-      const { session } = need(sessionId);
-      const previous = session.boundSocket;
-      session.boundSocket = socketId;
-      return previous === socketId ? undefined : previous;
-    },
-
-    async unbind(sessionId, socketId) {
-      const entry = live(sessionId);
-      if (!entry || entry.session.boundSocket !== socketId) return false;
-      entry.session.boundSocket = undefined;
-      return true;
-    },
-
-    async delete(id) {
-      return entries.delete(id);
-    },
-
-    async sweep(at) {
-      const evicted: string[] = [];
-      for (const [id, entry] of entries) {
-        if (isIdle(entry.session, at)) {
-          entries.delete(id);
-          evicted.push(id);
-        } else {
-          liveWaits(entry, at);
-        }
-      }
-      return evicted;
-    },
-
-    async getValue(sessionId, key) {
-      return copy(need(sessionId).values.get(key));
-    },
-
-    async saveValue(sessionId, key, value) {
-      need(sessionId).values.set(key, copy(value));
-    },
-
-    async evictValue(sessionId, key) {
-      return need(sessionId).values.delete(key);
-    },
-
-    async fetchValues(sessionId) {
-      return copy(Object.fromEntries(need(sessionId).values));
-    },
-
-    async clearValues(sessionId, retain = []) {
-      const { values } = need(sessionId);
-      for (const key of [...values.keys()]) if (!retain.includes(key)) values.delete(key);
-    },
-
-    async getSiteValue(siteKey, key) {
+  const siteValueStore: ValueStore = {
+    async get(siteKey, key) {
       return copy(siteValues.get(siteKey)?.get(key));
     },
-
-    async saveSiteValue(siteKey, key, value) {
+    async save(siteKey, key, value) {
       siteMap(siteKey).set(key, copy(value));
     },
-
-    async evictSiteValue(siteKey, key) {
+    async evict(siteKey, key) {
       return siteValues.get(siteKey)?.delete(key) ?? false;
     },
-
-    async fetchSiteValues(siteKey) {
+    async fetchAll(siteKey) {
       return copy(Object.fromEntries(siteValues.get(siteKey) ?? []));
     },
+  };
 
-    async getVisitor(sessionId) {
-      return { ...need(sessionId).visitor };
-    },
+  return {
+    sessions: {
+      async create(siteKey, visitorId) {
+        const at = now();
+        const entry: Entry = {
+          session: {
+            id: nanoid(),
+            siteKey,
+            token: nanoid(32),
+            visitorId,
+            createdAt: at,
+            lastActiveAt: at,
+            nextSeq: 1,
+          },
+          messages: [],
+          seqById: new Map(),
+          values: new Map(),
+          visitor: {},
+          waits: [],
+        };
+        entries.set(entry.session.id, entry);
+        return recordOf(entry);
+      },
 
-    async saveVisitor(sessionId, props) {
-      const entry = need(sessionId);
-      for (const field of CONTACT_FIELDS) {
-        const value = props[field]?.trim();
-        if (value) entry.visitor[field] = value;
-      }
-      return { ...entry.visitor };
-    },
+      async get(id) {
+        const entry = live(id);
+        return entry && recordOf(entry);
+      },
 
-    async getTask(sessionId) {
-      return copy(need(sessionId).task);
-    },
+      async touch(sessionId, at) {
+        const { session } = need(sessionId);
+        session.lastActiveAt = Math.max(session.lastActiveAt, at);
+      },
 
-    async saveTask(sessionId, task) {
-      need(sessionId).task = copy(task);
-    },
+      async setPage(sessionId, page) {
+        const { session } = need(sessionId);
+        session.url = page.url;
+        if (page.title !== undefined) session.title = page.title;
+      },
 
-    async deleteTask(sessionId, taskId) {
-      const entry = live(sessionId);
-      if (entry?.task?.id !== taskId) return false;
-      entry.task = undefined;
-      return true;
-    },
+      async delete(id) {
+        return entries.delete(id);
+      },
 
-    async tasksDue(at) {
-      const due: string[] = [];
-      for (const [id, { session, task }] of entries) {
-        if (task?.deadline !== undefined && task.deadline <= at && !isIdle(session, at)) {
-          due.push(id);
+      async sweep(at) {
+        const evicted: string[] = [];
+        for (const [id, entry] of entries) {
+          if (isIdle(entry.session, at)) {
+            entries.delete(id);
+            evicted.push(id);
+          } else {
+            liveWaits(entry, at);
+          }
         }
-      }
-      return due;
+        return evicted;
+      },
     },
 
-    async addWait(sessionId, wait) {
-      const entry = need(sessionId);
-      const { id, siteKey, visitorId } = entry.session;
-      const stored: WaitRecord = { ...copy(wait), sessionId: id, siteKey, visitorId };
-      liveWaits(entry).push(stored);
-      return copy(stored);
+    history: {
+      async append(sessionId, message) {
+        return append(need(sessionId), message);
+      },
+
+      async appendVisitor(sessionId, message, { socketId, at, url }) {
+        const entry = need(sessionId);
+        const { session } = entry;
+        if (session.boundSocket !== socketId) return { ok: false, reason: 'not_bound' };
+        const result = append(entry, message);
+        if (!result.duplicate) {
+          session.lastActiveAt = Math.max(session.lastActiveAt, at);
+          if (url !== '') session.url = url;
+        }
+        return { ok: true, session: recordOf(entry), ...result };
+      },
+
+      async after(sessionId, seq) {
+        const { messages } = need(sessionId);
+        // Ascending by seq: only the tail after `seq` is taken.
+        let from = messages.length;
+        while (from > 0 && (messages[from - 1]?.seq ?? 0) > seq) from--;
+        return messages.slice(from);
+      },
+
+      async recent(sessionId, limit) {
+        const entry = live(sessionId);
+        if (!entry) return undefined;
+        const { messages } = entry;
+        return { session: recordOf(entry), messages: limit > 0 ? messages.slice(-limit) : [] };
+      },
     },
 
-    async listWaits(filter) {
-      return copy(selected(filter).flatMap((entry) => liveWaits(entry)));
+    sockets: {
+      async bind(sessionId, socketId) {
+        const { session } = need(sessionId);
+        const previous = session.boundSocket;
+        session.boundSocket = socketId;
+        return previous === socketId ? undefined : previous;
+      },
+
+      async unbind(sessionId, socketId) {
+        const entry = live(sessionId);
+        if (!entry || entry.session.boundSocket !== socketId) return false;
+        entry.session.boundSocket = undefined;
+        return true;
+      },
     },
 
-    async takeWait(sessionId) {
-      const entry = need(sessionId);
-      return liveWaits(entry).shift();
+    tasks: {
+      async get(sessionId) {
+        return copy(need(sessionId).task);
+      },
+
+      async save(sessionId, task) {
+        const entry = need(sessionId);
+        const stored = entry.task;
+        const follows =
+          stored === undefined
+            ? task.version === 1
+            : stored.id === task.id && task.version === stored.version + 1;
+        if (!follows) return false;
+        entry.task = copy(task);
+        return true;
+      },
+
+      async delete(sessionId, taskId) {
+        const entry = live(sessionId);
+        if (entry?.task?.id !== taskId) return false;
+        entry.task = undefined;
+        return true;
+      },
+
+      async due(at) {
+        const due: string[] = [];
+        for (const [id, { session, task }] of entries) {
+          if (task?.deadline !== undefined && task.deadline <= at && !isIdle(session, at)) {
+            due.push(id);
+          }
+        }
+        return due;
+      },
     },
 
-    async clearWaits(filter, scope) {
-      let cleared = 0;
-      for (const entry of selected(filter)) {
-        const kept = liveWaits(entry).filter((w) => scope !== undefined && w.scope !== scope);
-        cleared += entry.waits.length - kept.length;
-        entry.waits = kept;
-      }
-      return cleared;
+    waits: {
+      async add(sessionId, wait) {
+        const entry = need(sessionId);
+        const { id, siteKey, visitorId } = entry.session;
+        const stored: WaitRecord = { ...copy(wait), sessionId: id, siteKey, visitorId };
+        liveWaits(entry).push(stored);
+        return copy(stored);
+      },
+
+      async list(filter) {
+        return copy(selected(filter).flatMap((entry) => liveWaits(entry)));
+      },
+
+      async take(sessionId) {
+        return liveWaits(need(sessionId)).shift();
+      },
+
+      async clear(filter, scope) {
+        let cleared = 0;
+        for (const entry of selected(filter)) {
+          const kept = liveWaits(entry).filter((w) => scope !== undefined && w.scope !== scope);
+          cleared += entry.waits.length - kept.length;
+          entry.waits = kept;
+        }
+        return cleared;
+      },
     },
+
+    values: {
+      async get(sessionId, key) {
+        return copy(need(sessionId).values.get(key));
+      },
+      async save(sessionId, key, value) {
+        need(sessionId).values.set(key, copy(value));
+      },
+      async evict(sessionId, key) {
+        return need(sessionId).values.delete(key);
+      },
+      async fetchAll(sessionId) {
+        return copy(Object.fromEntries(need(sessionId).values));
+      },
+      async clear(sessionId, retain = []) {
+        const { values } = need(sessionId);
+        for (const key of [...values.keys()]) if (!retain.includes(key)) values.delete(key);
+      },
+    },
+
+    siteValues: siteValueStore,
+
+    visitors: {
+      async get(sessionId) {
+        return { ...need(sessionId).visitor };
+      },
+      async save(sessionId, props) {
+        const entry = need(sessionId);
+        for (const field of CONTACT_FIELDS) {
+          const value = props[field]?.trim();
+          if (value) entry.visitor[field] = value;
+        }
+        return { ...entry.visitor };
+      },
+    },
+
+    lock: createLocalSessionLock(),
 
     async ping() {},
 

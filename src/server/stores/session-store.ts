@@ -17,12 +17,11 @@ export interface SessionRecord {
   /** The page the visitor was last seen on. */
   url?: string;
   title?: string;
-}
-
-/** A session with its history, as a store keeps it. */
-export interface StoredSession extends SessionRecord {
-  /** Ascending by `seq`, at most `LIMITS.maxHistory` (oldest dropped first). */
-  messages: ChatMessage[];
+  /**
+   * The id of the agent task in flight, if any. Kept with the record (and changed with the
+   * task, atomically) so that a message can tell "no task" without reading the task.
+   */
+  taskId?: string;
 }
 
 export interface AppendResult {
@@ -30,6 +29,12 @@ export interface AppendResult {
   /** True when the session already held a message with this id; nothing was stored. */
   duplicate: boolean;
 }
+
+/** What `history.appendVisitor` does with a message from a socket. */
+export type VisitorAppend =
+  | ({ ok: true; session: SessionRecord } & AppendResult)
+  /** Another socket holds the session now: nothing was stored. */
+  | { ok: false; reason: 'not_bound' };
 
 /** What agent code may keep in session and site values: plain JSON. */
 export type JsonValue =
@@ -46,6 +51,12 @@ export type JsonValue =
  */
 export interface TaskState {
   id: string;
+  /**
+   * Counts the task's writes from 1. A write names the version it replaces, so a writer that
+   * read an older copy (another node, a late callback) cannot undo a newer state or bring an
+   * ended task back.
+   */
+  version: number;
   label: string;
   steps: TaskStep[];
   /** Index of the current step: in flight (`sentAt` set), about to be sent, or waiting. */
@@ -100,75 +111,146 @@ export class SessionNotFoundError extends Error {
 }
 
 /**
- * Live sessions. Async so a Redis implementation can follow with the same callers.
- *
- * Idle expiry is decided from `lastActiveAt` on every access (an expired session reads as
- * absent and is deleted) plus `sweep`, never from timers alone. Operations that need the
- * session throw `SessionNotFoundError` when it is absent.
+ * The sessions themselves. Idle expiry is decided from `lastActiveAt` on every access (an
+ * expired session reads as absent and is deleted) plus `sweep`, never from timers alone.
  */
-export interface SessionStore {
+export interface SessionRecords {
   /** Creates a session with a fresh id and token. */
   create(siteKey: string, visitorId?: string): Promise<SessionRecord>;
   /** The session, or undefined when unknown or idle-expired (which also deletes it). */
   get(id: string): Promise<SessionRecord | undefined>;
-  /** Stores a message with the next seq; a message id seen before returns its first seq. */
-  appendMessage(sessionId: string, message: Omit<ChatMessage, 'seq'>): Promise<AppendResult>;
-  /** Messages with a seq greater than `seq`, ascending. `0` gives the whole history. */
-  messagesAfter(sessionId: string, seq: number): Promise<ChatMessage[]>;
-  /** Records visitor activity (a message or an action result) at `now`. */
-  touch(sessionId: string, now: number): Promise<void>;
+  /** Records visitor activity (a message or an action result) at `at`. */
+  touch(sessionId: string, at: number): Promise<void>;
   /** Remembers the visitor's current page. Not activity. */
   setPage(sessionId: string, page: { url: string; title?: string }): Promise<void>;
+  /** Removes the session and everything it holds; true when it existed. */
+  delete(id: string): Promise<boolean>;
+  /** Evicts every session idle at `now`, and drops expired waits; returns the evicted ids. */
+  sweep(now: number): Promise<string[]>;
+}
+
+/**
+ * The session's messages, numbered by `seq`, at most `LIMITS.maxHistory` (oldest dropped).
+ * Messages read are the caller's to read, not to change: a store may hand out its own frozen
+ * copies (the memory store does, to copy nothing on the way out).
+ */
+export interface SessionHistory {
+  /** Stores a message with the next seq; a message id seen before returns its first seq. */
+  append(sessionId: string, message: Omit<ChatMessage, 'seq'>): Promise<AppendResult>;
+  /**
+   * A visitor message from socket `socketId`, in one step (one round trip on a networked store):
+   * refused when another socket holds the session; otherwise stored like `append`, and, unless it
+   * is a duplicate, counted as activity at `at` and `url` (when not empty) kept as the page.
+   * Resolves with the session as it is after the write.
+   */
+  appendVisitor(
+    sessionId: string,
+    message: Omit<ChatMessage, 'seq'>,
+    from: { socketId: string; at: number; url: string },
+  ): Promise<VisitorAppend>;
+  /** Messages with a seq greater than `seq`, ascending. `0` gives the whole history. */
+  after(sessionId: string, seq: number): Promise<ChatMessage[]>;
+  /**
+   * The session and its newest `limit` messages, oldest first, in one step (one round trip on
+   * a networked store): what an agent needs to answer. Undefined when the session is gone.
+   */
+  recent(
+    sessionId: string,
+    limit: number,
+  ): Promise<{ session: SessionRecord; messages: ChatMessage[] } | undefined>;
+}
+
+/** Which socket speaks for a session: one at a time, the newer wins. */
+export interface SocketBindings {
   /** Binds the socket to the session; returns the socket that held it before, if another did. */
   bind(sessionId: string, socketId: string): Promise<string | undefined>;
   /** Unbinds only if the session is still bound to this socket; true when it was. */
   unbind(sessionId: string, socketId: string): Promise<boolean>;
-  /** Removes the session; true when it existed. */
-  delete(id: string): Promise<boolean>;
-  /** Evicts every session idle at `now`; returns the evicted ids. */
-  sweep(now: number): Promise<string[]>;
+}
 
-  /** A session value, or undefined when unset. */
-  getValue(sessionId: string, key: string): Promise<JsonValue | undefined>;
-  saveValue(sessionId: string, key: string, value: JsonValue): Promise<void>;
-  /** Removes a session value; true when it was set. */
-  evictValue(sessionId: string, key: string): Promise<boolean>;
-  fetchValues(sessionId: string): Promise<Record<string, JsonValue>>;
-  /** Removes every session value except those named in `retain`. */
-  clearValues(sessionId: string, retain?: readonly string[]): Promise<void>;
-
-  /** Per-site values shared by all sessions of `siteKey`; they outlive sessions. */
-  getSiteValue(siteKey: string, key: string): Promise<JsonValue | undefined>;
-  saveSiteValue(siteKey: string, key: string, value: JsonValue): Promise<void>;
-  evictSiteValue(siteKey: string, key: string): Promise<boolean>;
-  fetchSiteValues(siteKey: string): Promise<Record<string, JsonValue>>;
-
-  /** The visitor's contact details known to this session. They live and die with it. */
-  getVisitor(sessionId: string): Promise<ContactDetails>;
-  /** Merges `props` into the visitor's details (empty strings are ignored); returns the result. */
-  saveVisitor(sessionId: string, props: ContactDetails): Promise<ContactDetails>;
-
+/** The session's agent task (at most one). Writes are versioned: see `TaskState.version`. */
+export interface TaskStore {
   /** The session's agent task, if one is in flight. */
-  getTask(sessionId: string): Promise<TaskState | undefined>;
-  /** Stores the session's task, replacing any other. */
-  saveTask(sessionId: string, task: TaskState): Promise<void>;
+  get(sessionId: string): Promise<TaskState | undefined>;
+  /**
+   * Stores `task` if it follows what is stored: version 1 where no task is stored, or version
+   * n + 1 of the stored task n. False (nothing written) otherwise: someone else changed or
+   * ended it meanwhile.
+   */
+  save(sessionId: string, task: TaskState): Promise<boolean>;
   /** Removes the task if it is still `taskId`; true when it was. */
-  deleteTask(sessionId: string, taskId: string): Promise<boolean>;
+  delete(sessionId: string, taskId: string): Promise<boolean>;
   /** Ids of live sessions whose task `deadline` is at or before `now`. */
-  tasksDue(now: number): Promise<string[]>;
+  due(now: number): Promise<string[]>;
+}
 
+/** Open questions (an `ask` step's), answered by the session's next message. */
+export interface WaitStore {
   /** Opens a wait in the session (site and visitor are filled in from it). */
-  addWait(
+  add(
     sessionId: string,
     wait: Omit<WaitRecord, 'sessionId' | 'siteKey' | 'visitorId'>,
   ): Promise<WaitRecord>;
   /** Waits not yet expired, oldest first. Expired ones are dropped on the way. */
-  listWaits(filter: WaitFilter): Promise<WaitRecord[]>;
+  list(filter: WaitFilter): Promise<WaitRecord[]>;
   /** Removes and returns the session's oldest live wait: the one the next message answers. */
-  takeWait(sessionId: string): Promise<WaitRecord | undefined>;
+  take(sessionId: string): Promise<WaitRecord | undefined>;
   /** Removes the selected waits (of one `scope` if given); returns how many. */
-  clearWaits(filter: WaitFilter, scope?: string): Promise<number>;
+  clear(filter: WaitFilter, scope?: string): Promise<number>;
+}
 
+/** Key/value data under one owner (a session, or a site). */
+export interface ValueStore {
+  /** The value, or undefined when unset. */
+  get(owner: string, key: string): Promise<JsonValue | undefined>;
+  save(owner: string, key: string, value: JsonValue): Promise<void>;
+  /** Removes one value; true when it was set. */
+  evict(owner: string, key: string): Promise<boolean>;
+  fetchAll(owner: string): Promise<Record<string, JsonValue>>;
+}
+
+/** Agent code's values of one session; they live and die with it. */
+export interface SessionValues extends ValueStore {
+  /** Removes every value of the session except those named in `retain`. */
+  clear(sessionId: string, retain?: readonly string[]): Promise<void>;
+}
+
+/** The visitor's contact details known to a session. They live and die with it. */
+export interface VisitorDetails {
+  get(sessionId: string): Promise<ContactDetails>;
+  /** Merges `props` in (empty strings are ignored); returns the result. */
+  save(sessionId: string, props: ContactDetails): Promise<ContactDetails>;
+}
+
+/**
+ * Runs work one at a time per session, in call order (different sessions run concurrently);
+ * a failed work does not block the next. Every change that reads and then writes a session
+ * runs under it. Not re-entrant: work must not take the same session's lock again.
+ */
+export interface SessionLock {
+  run<T>(sessionId: string, work: () => Promise<T>): Promise<T>;
+  /** Resolves when the work started here so far has settled. */
+  idle(): Promise<void>;
+}
+
+/**
+ * Live sessions: one facade over the concepts a session holds, so that one implementation
+ * (memory, Redis) provides them all, consistently. Async so a networked store fits the same
+ * callers. Operations that need the session throw `SessionNotFoundError` when it is absent.
+ * Every implementation runs `describeSessionStore` (session-store-conformance.ts).
+ */
+export interface SessionStore {
+  readonly sessions: SessionRecords;
+  readonly history: SessionHistory;
+  readonly sockets: SocketBindings;
+  readonly tasks: TaskStore;
+  readonly waits: WaitStore;
+  /** Agent code's values, per session. */
+  readonly values: SessionValues;
+  /** Agent code's values shared by all sessions of a site key; they outlive sessions. */
+  readonly siteValues: ValueStore;
+  readonly visitors: VisitorDetails;
+  readonly lock: SessionLock;
   /** Resolves when the store answers; for health checks. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -9,13 +9,13 @@ import type {
 } from '../../protocol/index.js';
 import type { Agent, AgentContext, TaskPlan } from '../agent/agent.js';
 import { createDemoAgent } from '../agent/demo-agent.js';
-import { type LeFluxServer, startServer } from '../app.js';
-import { openTestSocket, type TestSocket } from '../gateway/test-socket.js';
 import { openSqliteMessageLog } from '../log/sqlite-log.js';
 import { silentLogger } from '../logger.js';
+import { openTestSocket, type TestSocket } from '../realtime/test-socket.js';
+import { type LeFluxServer, startServer } from '../server.js';
 import { createMemorySessionStore } from '../stores/memory-store.js';
 import type { SessionStore } from '../stores/session-store.js';
-import { TASK_MESSAGES } from './task-runner.js';
+import { TASK_MESSAGES } from './texts.js';
 
 type ClientSocket = TestSocket;
 type EventName = keyof ServerToClientEvents;
@@ -74,17 +74,17 @@ async function start({ sweepIntervalMs = 20 } = {}) {
       return task ? { text: 'On it.', task } : demo.reply(context);
     },
   };
-  server = await startServer(
-    {
-      port: 0,
-      idleTtlMs: IDLE_TTL,
-      taskHoldMs: HOLD,
-      waitTtlMs: WAIT_TTL,
-      sweepIntervalMs,
-      crawl: false,
-    },
-    { store, log: openSqliteMessageLog(':memory:'), now, agent, logger: silentLogger },
-  );
+  server = await startServer({
+    idleTtlMs: IDLE_TTL,
+    taskHoldMs: HOLD,
+    waitTtlMs: WAIT_TTL,
+    sweepIntervalMs,
+    store,
+    log: openSqliteMessageLog(':memory:'),
+    now,
+    agent,
+    logger: silentLogger,
+  });
 }
 
 /** A connected socket that records every server event, so none is missed between awaits. */
@@ -156,7 +156,9 @@ async function widget(): Promise<Widget> {
       if (sessionId !== undefined) {
         const session = sessionId;
         await expect
-          .poll(async () => (await store.get(session))?.boundSocket === id, { timeout: 1000 })
+          .poll(async () => (await store.sessions.get(session))?.boundSocket === id, {
+            timeout: 1000,
+          })
           .toBe(false);
       }
       await server.drain();
@@ -182,7 +184,7 @@ async function reloaded(session: { sessionId: string; token: string }, path: str
 async function navigated(sessionId: string) {
   await expect
     .poll(async () => {
-      const task = await store.getTask(sessionId);
+      const task = await store.tasks.get(sessionId);
       return `${task?.status} ${task?.step}`;
     })
     .toBe('held 1');
@@ -203,7 +205,7 @@ async function heldAfterNavigate() {
 }
 
 const texts = async (sessionId: string) =>
-  (await store.messagesAfter(sessionId, 0)).map((m) => `${m.author}: ${m.text}`);
+  (await store.history.after(sessionId, 0)).map((m) => `${m.author}: ${m.text}`);
 
 async function restore(session: { sessionId: string; token: string }): Promise<RestoreResponse> {
   const res = await fetch(`${server.url}/api/session/${session.sessionId}`, {
@@ -258,7 +260,7 @@ describe('a task across a reload', () => {
     expect((await w.next('agent_message')).text).toMatch(/Pro plan is \$29\/month/);
     expect(await w.next('task_done')).toEqual({ taskId: navigate.taskId });
 
-    expect(await store.getTask(session.sessionId)).toBeUndefined();
+    expect(await store.tasks.get(session.sessionId)).toBeUndefined();
     expect(await texts(session.sessionId)).toEqual([
       'visitor: show me pricing',
       'agent: Sure, let me show you our plans.',
@@ -289,7 +291,7 @@ describe('a task across a reload', () => {
     expect(await w.next('task_aborted')).toEqual({ taskId: navigate.taskId, message: INTERRUPTED });
     expect(w.pending('action')).toEqual([]);
     expect((await texts(session.sessionId)).at(-1)).toBe(`agent: ${INTERRUPTED}`);
-    expect(await store.getTask(session.sessionId)).toBeUndefined();
+    expect(await store.tasks.get(session.sessionId)).toBeUndefined();
   });
 
   it('re-sends the step in flight when the same page reconnects', async () => {
@@ -315,7 +317,7 @@ describe('holding a task while nobody is connected', () => {
 
     clock += HOLD - 1;
     await new Promise((done) => setTimeout(done, 60));
-    expect((await store.getTask(session.sessionId))?.status).toBe('held');
+    expect((await store.tasks.get(session.sessionId))?.status).toBe('held');
 
     clock += 1;
     await expect
@@ -387,7 +389,7 @@ describe('failing steps', () => {
       message: expected,
     });
     expect((await texts(session.sessionId)).at(-1)).toBe(`agent: ${expected}`);
-    expect(await store.getTask(session.sessionId)).toBeUndefined();
+    expect(await store.tasks.get(session.sessionId)).toBeUndefined();
     expect(session.w.pending('action')).toEqual([]);
   });
 
@@ -399,7 +401,7 @@ describe('failing steps', () => {
     session.w.result({ ...first, step: 1 });
     session.w.result({ ...first, taskId: 'other' });
     await server.drain();
-    expect((await store.getTask(session.sessionId))?.step).toBe(0);
+    expect((await store.tasks.get(session.sessionId))?.step).toBe(0);
     session.w.result(first);
     session.w.result(first);
     expect(await session.w.next('action')).toMatchObject({ step: 1 });
@@ -430,7 +432,7 @@ describe('ask steps', () => {
       asks: 'name',
     });
     expect((await restore(session)).task).toMatchObject({ status: 'waiting', step: 0 });
-    expect(await store.listWaits({ sessionId: session.sessionId })).toMatchObject([
+    expect(await store.waits.list({ sessionId: session.sessionId })).toMatchObject([
       { scope: 'contact', question: 'What is your name?' },
     ]);
 
@@ -459,12 +461,12 @@ describe('ask steps', () => {
     await session.w.next('task_done');
 
     expect(agentCalls).toEqual(['contact me']);
-    expect(await store.getVisitor(session.sessionId)).toEqual({
+    expect(await store.visitors.get(session.sessionId)).toEqual({
       name: 'Ada Lovelace',
       email: 'ada@example.com',
       phone: '+44 20 7946 0000',
     });
-    expect(await store.listWaits({ sessionId: session.sessionId })).toEqual([]);
+    expect(await store.waits.list({ sessionId: session.sessionId })).toEqual([]);
   });
 
   it('keeps waiting across a reconnect, and uses details the widget already had', async () => {
@@ -498,7 +500,7 @@ describe('ask steps', () => {
     clock += WAIT_TTL;
     const aborted = await session.w.next('task_aborted');
     expect(aborted.message).toBe(TASK_MESSAGES.noAnswer);
-    expect(await store.listWaits({ sessionId: session.sessionId })).toEqual([]);
+    expect(await store.waits.list({ sessionId: session.sessionId })).toEqual([]);
 
     await session.w.send('m2', 'Ada');
     await session.w.next('agent_message'); // the no-answer message
@@ -516,7 +518,7 @@ describe('ask steps', () => {
     expect((await session.w.next('agent_message')).text).toBe(TASK_MESSAGES.cancelled);
     await session.w.next('task_aborted');
     expect(agentCalls).toEqual(['contact me']);
-    expect(await store.getTask(session.sessionId)).toBeUndefined();
+    expect(await store.tasks.get(session.sessionId)).toBeUndefined();
   });
 
   it('a wait cleared by agent code ends the task on the next access', async () => {
@@ -525,7 +527,7 @@ describe('ask steps', () => {
     await session.w.send('m1', 'contact me');
     await session.w.next('agent_message');
     await session.w.next('agent_message');
-    expect(await store.clearWaits({ sessionId: session.sessionId }, 'contact')).toBe(1);
+    expect(await store.waits.clear({ sessionId: session.sessionId }, 'contact')).toBe(1);
     expect((await restore(session)).task).toBeNull();
     expect(await session.w.next('task_aborted')).toMatchObject({
       message: TASK_MESSAGES.withdrawn,
@@ -542,7 +544,7 @@ describe('ask steps', () => {
     const { w, ack } = await reloaded(session, '/pricing.html');
     expect(ack.task).toBeNull();
     expect(await w.next('task_aborted')).toMatchObject({ message: INTERRUPTED });
-    expect(await store.listWaits({ sessionId: session.sessionId })).toEqual([]);
+    expect(await store.waits.list({ sessionId: session.sessionId })).toEqual([]);
   });
 });
 
@@ -561,6 +563,6 @@ describe('one task per session', () => {
     expect(fresh.taskId).not.toBe(old.taskId);
     session.w.result(old); // The old task's late result changes nothing.
     await server.drain();
-    expect((await store.getTask(session.sessionId))?.id).toBe(fresh.taskId);
+    expect((await store.tasks.get(session.sessionId))?.id).toBe(fresh.taskId);
   });
 });

@@ -1,12 +1,12 @@
 // @vitest-environment node
 import { describe, expect, it } from 'vitest';
-import { createSessionQueue } from './session-queue.js';
+import { createLocalSessionLock } from './session-lock.js';
 
 const later = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
-describe('session queue', () => {
+describe('local session lock', () => {
   it('runs tasks of one key in order, even when an earlier one is slower', async () => {
-    const queue = createSessionQueue();
+    const queue = createLocalSessionLock();
     const order: string[] = [];
     await Promise.all([
       queue.run('s', async () => {
@@ -21,7 +21,7 @@ describe('session queue', () => {
   });
 
   it('runs different keys concurrently', async () => {
-    const queue = createSessionQueue();
+    const queue = createLocalSessionLock();
     const order: string[] = [];
     await Promise.all([
       queue.run('a', async () => {
@@ -36,7 +36,7 @@ describe('session queue', () => {
   });
 
   it('keeps going after a failed task and passes results through', async () => {
-    const queue = createSessionQueue();
+    const queue = createLocalSessionLock();
     const failed = queue.run('s', async () => {
       throw new Error('boom');
     });
@@ -46,7 +46,7 @@ describe('session queue', () => {
   });
 
   it('idle waits for everything queued', async () => {
-    const queue = createSessionQueue();
+    const queue = createLocalSessionLock();
     let done = false;
     void queue.run('s', async () => {
       await later(10);

@@ -7,10 +7,10 @@ import type {
   VisitorMessageOk,
   VisitorMessagePayload,
 } from '../../protocol/index.js';
-import { type LeFluxServer, startServer } from '../app.js';
 import type { MessageLog } from '../log/message-log.js';
 import { openSqliteMessageLog } from '../log/sqlite-log.js';
 import { silentLogger } from '../logger.js';
+import { type LeFluxServer, startServer } from '../server.js';
 import { createMemorySessionStore } from '../stores/memory-store.js';
 import type { SessionStore } from '../stores/session-store.js';
 import { initSession, openTestSocket, type TestSocket } from './test-socket.js';
@@ -29,10 +29,15 @@ beforeEach(async () => {
   const now = () => clock;
   store = createMemorySessionStore({ idleTtlMs: TTL, now });
   log = openSqliteMessageLog(':memory:');
-  server = await startServer(
-    { port: 0, idleTtlMs: TTL, sweepIntervalMs: 20 },
-    { store, log, now, logger: silentLogger },
-  );
+  server = await startServer({
+    idleTtlMs: TTL,
+    sweepIntervalMs: 20,
+    demo: true,
+    store,
+    log,
+    now,
+    logger: silentLogger,
+  });
 });
 
 afterEach(async () => {
@@ -87,7 +92,7 @@ describe('session_init', () => {
     expect(ack).toMatchObject({ ok: true, resumed: false, missed: [] });
     if (!ack.ok) return;
     expect(ack.token).toHaveLength(32);
-    expect(await store.get(ack.sessionId)).toMatchObject({
+    expect(await store.sessions.get(ack.sessionId)).toMatchObject({
       siteKey: 'acme',
       visitorId: 'v1',
       boundSocket: socket.id,
@@ -117,7 +122,7 @@ describe('session_init', () => {
       token: first.token,
     });
     expect(otherSite).toMatchObject({ ok: false, error: { code: 'session_not_found' } });
-    expect((await store.get(first.sessionId))?.boundSocket).not.toBe(socket.id);
+    expect((await store.sessions.get(first.sessionId))?.boundSocket).not.toBe(socket.id);
   });
 
   it('replays what came after lastSeq', async () => {
@@ -158,11 +163,11 @@ describe('visitor_message', () => {
     expect(agentMessage).toMatchObject({ seq: 2, at: clock });
     expect(agentMessage.text).toMatch(/Pro \(\$29\/month\)/);
 
-    expect((await store.messagesAfter(sessionId, 0)).map((m) => [m.id, m.author, m.seq])).toEqual([
+    expect((await store.history.after(sessionId, 0)).map((m) => [m.id, m.author, m.seq])).toEqual([
       ['m1', 'visitor', 1],
       [agentMessage.id, 'agent', 2],
     ]);
-    expect(await store.get(sessionId)).toMatchObject({
+    expect(await store.sessions.get(sessionId)).toMatchObject({
       lastActiveAt: clock,
       url: 'https://acme.test/pricing',
     });
@@ -181,7 +186,7 @@ describe('visitor_message', () => {
     const extraReply = arrives(socket, 'agent_message');
     expect(await say(socket, 'm1')).toEqual({ ok: true, seq: 1, duplicate: true });
     expect(await extraReply).toBe(false);
-    const stored = await store.messagesAfter(sessionId, 0);
+    const stored = await store.history.after(sessionId, 0);
     expect(stored.filter((m) => m.id === 'm1')).toHaveLength(1);
     expect(stored).toHaveLength(2);
     expect(await log.listSession(sessionId)).toHaveLength(2);
@@ -200,7 +205,7 @@ describe('visitor_message', () => {
       ok: false,
       error: { code: 'invalid_payload' },
     });
-    expect(await store.messagesAfter(sessionId, 0)).toEqual([]);
+    expect(await store.history.after(sessionId, 0)).toEqual([]);
     expect(await log.listSession(sessionId)).toEqual([]);
   });
 
@@ -217,7 +222,7 @@ describe('visitor_message', () => {
     const untyped = socket as unknown as Socket;
     untyped.emit('visitor_message', { id: 'm1', text: 'hi', url: '', sentAt: clock });
     await reply;
-    expect((await store.messagesAfter(sessionId, 0)).map((m) => m.id)[0]).toBe('m1');
+    expect((await store.history.after(sessionId, 0)).map((m) => m.id)[0]).toBe('m1');
   });
 
   it('answers session_not_found once the session went idle', async () => {
@@ -241,7 +246,7 @@ describe('one socket per session', () => {
     expect(resumed).toMatchObject({ ok: true, resumed: true, token: session.token });
     await takenOver;
     expect(a.connected).toBe(true);
-    expect((await store.get(session.sessionId))?.boundSocket).toBe(b.id);
+    expect((await store.sessions.get(session.sessionId))?.boundSocket).toBe(b.id);
     expect(await say(a, 'from-a')).toMatchObject({ ok: false, error: { code: 'not_bound' } });
 
     // Replies go to the holder only.
@@ -254,12 +259,12 @@ describe('one socket per session', () => {
     const bTakenOver = next(b, 'taken_over');
     await init(a, { sessionId: session.sessionId, token: session.token });
     await bTakenOver;
-    expect((await store.get(session.sessionId))?.boundSocket).toBe(a.id);
+    expect((await store.sessions.get(session.sessionId))?.boundSocket).toBe(a.id);
 
     // The older socket leaving does not unbind the current holder.
     b.disconnect();
     await new Promise((done) => setTimeout(done, 50));
-    expect((await store.get(session.sessionId))?.boundSocket).toBe(a.id);
+    expect((await store.sessions.get(session.sessionId))?.boundSocket).toBe(a.id);
   });
 
   it('unbinds on disconnect', async () => {
@@ -267,7 +272,7 @@ describe('one socket per session', () => {
     const { sessionId } = await started(socket);
     socket.disconnect();
     await expect
-      .poll(async () => (await store.get(sessionId))?.boundSocket, { timeout: 1000 })
+      .poll(async () => (await store.sessions.get(sessionId))?.boundSocket, { timeout: 1000 })
       .toBeUndefined();
   });
 });
@@ -279,7 +284,7 @@ describe('eviction', () => {
     const evicted = next(socket, 'session_evicted');
     clock += TTL;
     await evicted;
-    expect(await store.get(sessionId)).toBeUndefined();
+    expect(await store.sessions.get(sessionId)).toBeUndefined();
   });
 
   it('a purge tells the socket and disconnects it', async () => {

@@ -3,8 +3,8 @@ import { Client } from 'pg';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ClientToServerEvents, ServerToClientEvents } from '../protocol/index.js';
-import { type LeFluxServer, startServer } from './app.js';
 import { silentLogger } from './logger.js';
+import { type LeFluxServer, startServer } from './server.js';
 import { freeLoopbackPort } from './testing/loopback-port.js';
 import { postgresForThisFile } from './testing/per-file-servers.js';
 import { skipWithoutServers } from './testing/server-binaries.js';
@@ -30,10 +30,14 @@ describe.skipIf(skip)('a server with DATABASE_URL', () => {
   });
 
   const start = async (overrides: Parameters<typeof startServer>[0] = {}) => {
-    const server = await startServer(
-      { port: 0, crawl: false, databaseUrl, ...overrides },
-      { logger: silentLogger },
-    );
+    const server = await startServer({
+      port: 0,
+      demo: true,
+      crawl: false,
+      databaseUrl,
+      logger: silentLogger,
+      ...overrides,
+    });
     servers.push(server);
     return server;
   };

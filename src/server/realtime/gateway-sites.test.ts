@@ -5,11 +5,11 @@ import type {
   SessionInitOk,
   SessionInitPayload,
 } from '../../protocol/index.js';
-import { type LeFluxServer, startServer } from '../app.js';
 import type { ServerConfig } from '../config.js';
 import type { MessageLog } from '../log/message-log.js';
 import { openSqliteMessageLog } from '../log/sqlite-log.js';
 import { silentLogger } from '../logger.js';
+import { type LeFluxServer, startServer } from '../server.js';
 import type { SiteSettings } from '../site-settings.js';
 import { initSession, openTestSocket, type TestSocket } from './test-socket.js';
 
@@ -39,10 +39,17 @@ afterEach(async () => {
 async function start(overrides: Partial<ServerConfig> = {}, realClock = false) {
   clock = 1_000_000;
   log = openSqliteMessageLog(':memory:');
-  server = await startServer(
-    { port: 0, idleTtlMs: TTL, sweepIntervalMs: 20, crawl: false, sites: SITES, ...overrides },
-    { log, logger: silentLogger, ...(realClock ? {} : { now: () => clock }) },
-  );
+  server = await startServer({
+    idleTtlMs: TTL,
+    sweepIntervalMs: 20,
+    demo: true,
+    crawl: false,
+    sites: SITES,
+    ...overrides,
+    log,
+    logger: silentLogger,
+    ...(realClock ? {} : { now: () => clock }),
+  });
   return server;
 }
 

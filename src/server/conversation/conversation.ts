@@ -1,0 +1,150 @@
+import { nanoid } from 'nanoid';
+import {
+  type AgentMessagePayload,
+  type ChatMessage,
+  type ContactField,
+  LIMITS,
+  type VisitorMessagePayload,
+} from '../../protocol/index.js';
+import type { MessageLog } from '../log/message-log.js';
+import type { Logger } from '../logger.js';
+import {
+  SessionNotFoundError,
+  type SessionRecord,
+  type SessionStore,
+  type VisitorAppend,
+} from '../stores/session-store.js';
+import type { SessionChannel } from './session-channel.js';
+
+export interface ConversationOptions {
+  store: SessionStore;
+  log: MessageLog;
+  channel: SessionChannel;
+  /** Whether a site's messages go to the log (site settings over `LEFLUX_MESSAGE_LOG`). Default: all. */
+  logged?: (siteKey: string) => boolean;
+  now: () => number;
+  logger: Logger;
+}
+
+/** A message for the visitor: the agent's (or an operator's, with `name`) or a system notice. */
+export interface OutgoingMessage {
+  author: 'agent' | 'system';
+  text: string;
+  /** Shown above the message: who wrote it (an operator). */
+  name?: string;
+  /** See `ChatMessage.asks`. */
+  asks?: ContactField;
+}
+
+/** What became of a visitor message: refused, a resend of a stored one, or stored now. */
+export type Received = VisitorAppend & { message: ChatMessage };
+
+/**
+ * The one place messages enter a conversation, whoever writes them: each is stored in the
+ * session's history (which numbers it), sent to the visitor's open tabs through the
+ * `SessionChannel`, and copied to the message log.
+ */
+export interface Conversation {
+  /**
+   * A visitor message from the socket holding the session: stored (a resend is recognised by
+   * its id and stored once), counted as activity, logged. Throws `SessionNotFoundError`.
+   */
+  receive(sessionId: string, socketId: string, payload: VisitorMessagePayload): Promise<Received>;
+  /**
+   * Stores a message for the visitor, sends it to the session's tabs (unless `emit: false`: the
+   * caller delivers it, e.g. in a `session_init` ack) and logs it. Resolves with the message, or
+   * undefined when the session is gone (nobody to tell) or the text is blank. Text over the
+   * limit is cut.
+   */
+  post(
+    to: SessionRecord | string,
+    message: OutgoingMessage,
+    options?: { emit?: boolean; url?: string },
+  ): Promise<ChatMessage | undefined>;
+  /** Shows the agent's typing indicator in the session's tabs (`agent_typing`). */
+  typing(sessionId: string): void;
+}
+
+/**
+ * @example
+ * const conversation = createConversation({ store, log, channel, now, logger });
+ * await conversation.post(sessionId, { author: 'agent', text: 'Hello!' });
+ */
+export function createConversation(options: ConversationOptions): Conversation {
+  const { store, log, channel, now, logger, logged = () => true } = options;
+
+  /** Copies a stored message to the log, unless the site keeps none; never throws. */
+  async function record(session: SessionRecord, message: ChatMessage, url?: string) {
+    if (!logged(session.siteKey)) return;
+    try {
+      await log.append({
+        sessionId: session.id,
+        siteKey: session.siteKey,
+        messageId: message.id,
+        author: message.author,
+        text: message.text,
+        at: message.at,
+        seq: message.seq ?? 0,
+        url,
+        ...(message.name !== undefined && { name: message.name }),
+      });
+    } catch (error) {
+      // Logging must never break chat.
+      logger.error(`message log append failed (session ${session.id})`, error);
+    }
+  }
+
+  return {
+    async receive(sessionId, socketId, { id, text, url, sentAt }) {
+      const message: ChatMessage = { id, author: 'visitor', text, at: sentAt };
+      const result = await store.history.appendVisitor(sessionId, message, {
+        socketId,
+        at: now(),
+        url,
+      });
+      if (!result.ok) return { ok: false, reason: result.reason, message };
+      message.seq = result.seq;
+      if (!result.duplicate) await record(result.session, message, url);
+      const { session, seq, duplicate } = result;
+      return { ok: true, session, seq, duplicate, message };
+    },
+
+    async post(to, { author, text: rawText, name, asks }, { emit = true, url } = {}) {
+      const text = rawText.slice(0, LIMITS.maxTextLength);
+      if (text.trim() === '') return undefined;
+      const session = typeof to === 'string' ? await store.sessions.get(to) : to;
+      if (!session) return undefined;
+      const message: ChatMessage = { id: nanoid(), author, text, at: now() };
+      if (asks !== undefined) message.asks = asks;
+      if (name !== undefined) message.name = name;
+      try {
+        message.seq = (await store.history.append(session.id, message)).seq;
+      } catch (error) {
+        // Purged or evicted meanwhile: nobody to answer.
+        if (error instanceof SessionNotFoundError) return undefined;
+        throw error;
+      }
+      if (emit) channel.emit(session.id, 'agent_message', payloadOf(message));
+      await record(session, message, url ?? session.url);
+      return message;
+    },
+
+    typing(sessionId) {
+      channel.emit(sessionId, 'agent_typing', {});
+    },
+  };
+}
+
+/** A stored message as `agent_message` carries it. */
+function payloadOf(message: ChatMessage): AgentMessagePayload {
+  const payload: AgentMessagePayload = {
+    id: message.id,
+    text: message.text,
+    at: message.at,
+    seq: message.seq ?? 0,
+  };
+  if (message.asks !== undefined) payload.asks = message.asks;
+  if (message.name !== undefined) payload.name = message.name;
+  if (message.author === 'system') payload.author = 'system';
+  return payload;
+}

@@ -1,0 +1,380 @@
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Server } from 'socket.io';
+import type { ChatMessage, PostMessageRequest } from '../protocol/index.js';
+import type { Agent } from './agent/agent.js';
+import { createDemoAgent } from './agent/demo-agent.js';
+import { createAgentDispatch } from './agent/dispatch.js';
+import { createWebhookAgent } from './agent/webhook-agent.js';
+import {
+  configSecrets,
+  defaultSweepInterval,
+  loadConfig,
+  type ServerConfig,
+  shortestIdleTtl,
+} from './config.js';
+import { createConversation } from './conversation/conversation.js';
+import { createRequestHandler, type RequestHandler } from './http/request-handler.js';
+import { createDisabledMessageLog, type MessageLog } from './log/message-log.js';
+import { openMessageLog } from './log/open-message-log.js';
+import { createJsonLogger, type Logger } from './logger.js';
+import { createMetrics, type Metrics } from './metrics/metrics.js';
+import { type MetricsServer, startMetricsServer } from './metrics/metrics-server.js';
+import { attachGateway, type LeFluxIo } from './realtime/gateway.js';
+import { createSocketChannel } from './realtime/socket-channel.js';
+import { startSessionSweeper } from './sessions/session-sweeper.js';
+import { createSessionServices } from './sessions/sessions.js';
+import { type CrawlResult, crawlSite } from './site/site-crawler.js';
+import { createSiteContext, type SiteContext } from './site/site-search.js';
+import { siteSettingsLookup } from './site-settings.js';
+import { createMemorySessionStore } from './stores/memory-store.js';
+import type { SessionStore } from './stores/session-store.js';
+import { createTaskRunner } from './tasks/task-runner.js';
+
+/**
+ * What `createLeFluxServer` takes: the settings of `ServerConfig` (each defaults as documented
+ * there, not from the environment: `main.ts` passes `loadConfig()`), and the replaceable parts.
+ */
+export interface LeFluxServerOptions extends Partial<ServerConfig> {
+  /**
+   * Who answers visitor messages. Default: the webhook agent when `agentUrl` is set, else the
+   * demo agent when `demo` is on, else none: messages wait for `post` or the REST API.
+   */
+  agent?: Agent;
+  /** Live sessions. Default: the memory store. */
+  store?: SessionStore;
+  /**
+   * The message log. Default: PostgreSQL at `databaseUrl` when set, else SQLite at `dbPath`;
+   * none with `messageLog: false`.
+   */
+  log?: MessageLog;
+  /**
+   * The site's context for the agent. Given: used as is, nothing is crawled. Default: with the
+   * demo on, filled by crawling this server's own site once it listens (unless `crawl` is off).
+   */
+  site?: SiteContext;
+  /** The clock for sessions, messages and tasks; tests fake it. Default `Date.now`. */
+  now?: () => number;
+  /**
+   * Where the server reports what it cannot throw. Default: JSON lines on stdout at `logLevel`,
+   * secrets redacted (`createJsonLogger`).
+   */
+  logger?: Logger;
+  /** This node's Prometheus metrics. Default: a fresh registry (process metrics too when served). */
+  metrics?: Metrics;
+}
+
+/** A message posted from outside a visitor's turn: an operator's, or an agent's late answer. */
+export type PostMessage = PostMessageRequest;
+
+export interface LeFluxServer {
+  /**
+   * Starts an HTTP server of its own with LeFlux's routes and socket.io; resolves with its
+   * address. Default: `port` and `host` of the options (8787, 127.0.0.1); port 0 picks one.
+   */
+  listen(address?: {
+    port?: number;
+    host?: string;
+  }): Promise<{ url: string; port: number; metricsUrl?: string }>;
+  /**
+   * Runs socket.io on an existing HTTP server (an Express app's). Call it after the server got
+   * its request handler (socket.io answers `/socket.io/` before it). Routes come from `handle`.
+   */
+  attach(httpServer: HttpServer): void;
+  /**
+   * LeFlux's HTTP routes as connect/Express middleware: `app.use(leflux.handle)`. Paths it does
+   * not serve go to `next()` (without `next`, they are answered 404).
+   */
+  handle: RequestHandler;
+  /**
+   * Posts a message to the visitor, now: stored, logged, shown in every open tab (or on the
+   * next restore). Rejects with code `session_not_found` for an unknown session and
+   * `invalid_payload` for a bad message (the limits of a visitor message).
+   */
+  post(sessionId: string, message: PostMessage): Promise<ChatMessage>;
+  /** Shows the typing indicator in the visitor's tabs (until the next message or 30 s). */
+  typing(sessionId: string): Promise<void>;
+  /**
+   * Stops taking connections and requests, aborts agent calls in flight, lets the work already
+   * started finish, then closes the store and the log. An attached HTTP server stays open.
+   */
+  close(): Promise<void>;
+  /** Resolves when queued messages, agent answers and task work have settled; for tests. */
+  drain(): Promise<void>;
+  /** The agent's view of the site; empty until the demo's crawl is done. */
+  readonly site: SiteContext;
+  /** This node's Prometheus metrics (served on `metricsPort` when set) and the hooks that count them. */
+  readonly metrics: Metrics;
+  /**
+   * Settles once the crawl started by `listen()` or `attach()` is done (at once when there is
+   * none); never rejects. Startup does not wait for it.
+   */
+  readonly crawled: Promise<CrawlResult>;
+}
+
+/** This server's own origin on loopback, for the crawl: a wildcard bind is reached via 127.0.0.1 / ::1. */
+function loopbackOrigin({ address, family, port }: AddressInfo): string {
+  const host = address === '0.0.0.0' ? '127.0.0.1' : address === '::' ? '::1' : address;
+  return family === 'IPv6' || host.includes(':')
+    ? `http://[${host}]:${port}`
+    : `http://${host}:${port}`;
+}
+
+/** The options' settings over the defaults; the sweep follows a shorter idle TTL unless given. */
+function settings(options: LeFluxServerOptions): ServerConfig {
+  const {
+    agent: _a,
+    store: _s,
+    log: _l,
+    site: _t,
+    now: _n,
+    logger: _g,
+    metrics: _m,
+    ...given
+  } = options;
+  const set = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
+  const config: ServerConfig = { ...loadConfig({}), ...set };
+  if (given.sweepIntervalMs === undefined) {
+    config.sweepIntervalMs = defaultSweepInterval(shortestIdleTtl(config.idleTtlMs, config.sites));
+  }
+  return config;
+}
+
+/**
+ * Builds the LeFlux server: session store, message log, agent, the socket.io gateway and the
+ * HTTP routes, over one set of session services.
+ *
+ * @example
+ * const leflux = await createLeFluxServer({ agent: myAgent, apiKey: process.env.LEFLUX_API_KEY });
+ * await leflux.listen({ port: 8787 });
+ * await leflux.post(sessionId, { text: 'Back in a minute!', name: 'Ada' });
+ */
+export async function createLeFluxServer(options: LeFluxServerOptions = {}): Promise<LeFluxServer> {
+  const config = settings(options);
+  const now = options.now ?? Date.now;
+  const logger =
+    options.logger ?? createJsonLogger({ level: config.logLevel, secrets: configSecrets(config) });
+  if (!options.store && config.storeKind !== 'memory') {
+    throw new Error(`session store "${config.storeKind}" is not implemented`);
+  }
+  const sites = siteSettingsLookup(config.sites);
+  const store =
+    options.store ??
+    createMemorySessionStore({
+      idleTtlMs: config.idleTtlMs,
+      siteIdleTtlMs: (siteKey) => sites(siteKey).idleTtlMs,
+      now,
+    });
+  /** A site's `messageLog` setting wins over `LEFLUX_MESSAGE_LOG`. */
+  const logged = (siteKey: string) => sites(siteKey).messageLog ?? config.messageLog;
+  const anySiteLogs = [...config.sites.values()].some((site) => site.messageLog === true);
+  const log =
+    options.log ??
+    (config.messageLog || anySiteLogs
+      ? openMessageLog(config, { logger })
+      : createDisabledMessageLog());
+  const agent =
+    options.agent ??
+    (config.agentUrl !== undefined && config.agentSecret !== undefined
+      ? createWebhookAgent({
+          url: config.agentUrl,
+          secret: config.agentSecret,
+          timeoutMs: config.agentTimeoutMs,
+          logger,
+        })
+      : config.demo
+        ? createDemoAgent()
+        : undefined);
+  const metrics =
+    options.metrics ?? createMetrics({ processMetrics: config.metricsPort !== undefined, logger });
+  const ownSite = createSiteContext();
+  const site = options.site ?? ownSite;
+  const crawlOn = config.demo && config.crawl && options.site === undefined;
+  const stopCrawl = new AbortController();
+  let crawlDone: (result: CrawlResult) => void = () => {};
+  const crawled = new Promise<CrawlResult>((done) => {
+    crawlDone = done;
+  });
+
+  const io: LeFluxIo = new Server({
+    // Any page may connect; a site that lists its origins has them checked at session_init.
+    cors: { origin: true },
+    serveClient: false,
+    ...(config.pingIntervalMs !== undefined ? { pingInterval: config.pingIntervalMs } : {}),
+  });
+  const channel = createSocketChannel(io);
+  const conversation = createConversation({ store, log, channel, logged, now, logger });
+  const tasks = createTaskRunner({
+    store,
+    conversation,
+    channel,
+    now,
+    logger,
+    holdMs: config.taskHoldMs,
+    waitTtlMs: config.waitTtlMs,
+  });
+  const dispatch = createAgentDispatch({
+    agent,
+    store,
+    conversation,
+    tasks,
+    site,
+    logger,
+    timeoutMs: config.agentTimeoutMs,
+  });
+  const sessions = createSessionServices({
+    store,
+    log,
+    conversation,
+    tasks,
+    dispatch,
+    channel,
+    sites,
+    now,
+    logger,
+  });
+  attachGateway({ io, sessions, logger });
+  metrics.countSockets(() => io.of('/').sockets.size);
+  const handle = createRequestHandler({
+    sessions,
+    store,
+    log,
+    logger,
+    sites,
+    adminKey: config.adminKey,
+    apiKey: config.apiKey,
+    widgetFile: config.widgetFile,
+    demoDir: config.demo ? config.demoDir : undefined,
+  });
+
+  let attached: HttpServer | undefined;
+  let own: HttpServer | undefined;
+  let stopSweeper: (() => void) | undefined;
+  let closing: Promise<void> | undefined;
+  let metricsServer: MetricsServer | undefined;
+
+  /** Crawls our own site in the background: never delays startup, never throws. */
+  function startCrawl(address: AddressInfo) {
+    if (!crawlOn) {
+      crawlDone({ pages: [], failed: [] });
+      return;
+    }
+    crawlSite({ origin: loopbackOrigin(address), signal: stopCrawl.signal })
+      .then((result) => {
+        if (stopCrawl.signal.aborted) return result;
+        ownSite.replace(result.pages);
+        logger.info(`crawled ${result.pages.length} page(s) of the site for the agent`);
+        for (const { url, reason } of result.failed) logger.warn(`crawl skipped ${url}: ${reason}`);
+        return result;
+      })
+      .catch((error: unknown) => {
+        logger.warn('site crawl failed; the agent answers without it', error);
+        return { pages: [], failed: [] };
+      })
+      .then(crawlDone);
+  }
+
+  function attach(httpServer: HttpServer): void {
+    if (attached) throw new Error('this LeFlux server is already attached to an HTTP server');
+    if (closing) throw new Error('this LeFlux server is closed');
+    attached = httpServer;
+    io.attach(httpServer);
+    stopSweeper = startSessionSweeper({
+      sweep: async (at) => metrics.evicted(await sessions.sweep(at)),
+      intervalMs: config.sweepIntervalMs,
+      now,
+      logger,
+    });
+    const listening = () => startCrawl(httpServer.address() as AddressInfo);
+    if (httpServer.listening) listening();
+    else httpServer.once('listening', listening);
+  }
+
+  async function shutdown(): Promise<void> {
+    stopCrawl.abort();
+    stopSweeper?.();
+    dispatch.abort();
+    if (own) {
+      // Stop accepting first, then cut keep-alive and in-flight connections so close() is fast.
+      const httpClosed = new Promise<void>((done) => own?.close(() => done()));
+      own.closeAllConnections();
+      // Closes every socket and engine.io (websockets are no longer tracked by the server).
+      await io.close();
+      await httpClosed;
+    } else {
+      // Someone else's server: close our sockets and engine.io, leave the server running.
+      io.disconnectSockets(true);
+      io.engine?.close();
+    }
+    crawlDone({ pages: [], failed: [] });
+    await sessions.drain();
+    await store.close();
+    await log.close();
+    await metricsServer?.close();
+  }
+
+  logger.info(
+    options.agent
+      ? 'answering with the agent given to createLeFluxServer'
+      : config.agentUrl !== undefined
+        ? `answering with the webhook agent at ${config.agentUrl}`
+        : config.demo
+          ? 'answering with the demo agent'
+          : 'no agent configured: visitor messages wait for post() or the REST API',
+  );
+
+  return {
+    site,
+    metrics,
+    crawled,
+    handle,
+    attach,
+    async listen({ port = config.port, host = config.host } = {}) {
+      // A log it cannot use (PostgreSQL unreachable, tables from a newer LeFlux) stops the start.
+      await log.ping();
+      const server = createServer((req, res) => handle(req, res));
+      own = server;
+      // Attach after our handler exists: engine.io wraps the server's existing 'request'
+      // listeners, so `/socket.io/` requests (long-polling) are answered by it alone.
+      attach(server);
+      const address = await new Promise<{ url: string; port: number }>((done, fail) => {
+        server.once('error', fail);
+        server.listen(port, host, () => {
+          server.off('error', fail);
+          const { port: bound } = server.address() as AddressInfo;
+          const shown = host.includes(':') ? `[${host}]` : host;
+          done({ url: `http://${shown}:${bound}`, port: bound });
+        });
+      });
+      if (config.metricsPort === undefined) return address;
+      metricsServer ??= await startMetricsServer({
+        registry: metrics.registry,
+        port: config.metricsPort,
+        host,
+        logger,
+      });
+      return { ...address, metricsUrl: metricsServer.url };
+    },
+    post: (sessionId, message) => sessions.post(sessionId, message),
+    typing: (sessionId) => sessions.typing(sessionId),
+    close() {
+      closing ??= shutdown();
+      return closing;
+    },
+    drain: () => sessions.drain(),
+  };
+}
+
+/**
+ * Creates a server from the defaults (not the environment) plus `options`, and listens on a
+ * free loopback port unless `port` says otherwise; for tests, fixtures and the bench.
+ *
+ * @example const server = await startServer({ dbPath: ':memory:', demo: true });
+ */
+export async function startServer(
+  options: LeFluxServerOptions = {},
+): Promise<LeFluxServer & { url: string; port: number; metricsUrl?: string }> {
+  const server = await createLeFluxServer(options);
+  const address = await server.listen({ port: options.port ?? 0 });
+  return Object.assign(server, address);
+}

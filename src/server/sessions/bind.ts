@@ -1,0 +1,127 @@
+import {
+  type ErrorCode,
+  errorBody,
+  type Failure,
+  type SessionInitOk,
+  type SessionInitPayload,
+} from '../../protocol/index.js';
+import { secretsEqual } from '../secret.js';
+import { originAllowed } from '../site-settings.js';
+import type { SessionRecord } from '../stores/session-store.js';
+import type { SessionServiceDeps } from './services.js';
+
+/** Who asks to bind: the socket, the page's origin, and the session it spoke for until now. */
+export interface BindFrom {
+  socketId: string;
+  /** The page's origin (the handshake's `Origin`), checked against the site's list. */
+  origin: string | undefined;
+  /** The session this socket held before, if any: it lets go of it first. */
+  current?: string;
+}
+
+/** The `session_init` ack, and what to do once the client holds it (the task's next step). */
+export type BindResult = { ok: true; ack: SessionInitOk; after(): void } | Failure;
+
+export interface BindService {
+  /**
+   * `session_init`: starts a session, or resumes one with its token, and binds the socket to it
+   * (a socket that held it before is told it was taken over). The ack carries what the client
+   * missed after `lastSeq` and the task in flight.
+   */
+  bind(init: SessionInitPayload, from: BindFrom): Promise<BindResult>;
+  /** The socket no longer speaks for the session (it disconnected, or bound another one). */
+  leave(sessionId: string, socketId: string): Promise<void>;
+}
+
+export const failure = (code: ErrorCode, message: string): Failure => ({
+  ok: false,
+  ...errorBody(code, message),
+});
+
+export function createBindService(deps: SessionServiceDeps): BindService {
+  const { store, tasks, channel, sites, logger } = deps;
+  const { lock } = store;
+
+  function leave(sessionId: string, socketId: string): Promise<void> {
+    return lock.run(sessionId, async () => {
+      // Only the holder leaving holds the task; an older tab closing changes nothing.
+      if (await store.sockets.unbind(sessionId, socketId)) await tasks.socketLost(sessionId);
+    });
+  }
+
+  /** Binds the socket to `session` (under its lock). */
+  async function attach(
+    session: SessionRecord,
+    init: SessionInitPayload,
+    { socketId }: BindFrom,
+    resumed: boolean,
+  ): Promise<BindResult> {
+    const { id } = session;
+    const previous = await store.sockets.bind(id, socketId);
+    // The older socket stays connected (read-only); a session_init from it takes the session back.
+    if (previous !== undefined) channel.takenOver(previous, id);
+    await channel.join(socketId, id);
+    await store.sessions.setPage(id, { url: init.url, title: init.title });
+    if (init.contact) await store.visitors.save(id, init.contact);
+    // Before `missed`: an aborted task's message must be in this ack.
+    const bound =
+      session.taskId === undefined
+        ? { task: null, resume: false }
+        : await tasks.sessionBound(id, init.url);
+    const missed = await store.history.after(id, init.lastSeq ?? 0);
+    const ack: SessionInitOk = {
+      ok: true,
+      sessionId: id,
+      token: session.token,
+      resumed,
+      missed,
+      task: bound.task,
+    };
+    const { retention } = sites(session.siteKey);
+    if (retention) ack.retention = retention;
+    return {
+      ok: true,
+      ack,
+      after() {
+        if (bound.aborted) channel.emit(id, 'task_aborted', bound.aborted);
+        if (!bound.resume) return;
+        lock
+          .run(id, () => tasks.advance(id))
+          .catch((error: unknown) => logger.error(`task failed to resume (session ${id})`, error));
+      },
+    };
+  }
+
+  return {
+    leave,
+
+    async bind(init, from) {
+      // Before any session is created or resumed: a site that lists its origins accepts no other.
+      if (!originAllowed(sites(init.siteKey), from.origin)) {
+        return failure(
+          'origin_not_allowed',
+          `pages on ${from.origin ?? 'an unknown origin'} may not use site ${init.siteKey}`,
+        );
+      }
+      const { sessionId, token } = init;
+      if (from.current !== undefined && from.current !== sessionId) {
+        await leave(from.current, from.socketId);
+        channel.leave(from.socketId, from.current);
+      }
+      if (sessionId === undefined || token === undefined) {
+        const session = await store.sessions.create(init.siteKey, init.visitorId);
+        return lock.run(session.id, () => attach(session, init, from, false));
+      }
+      return lock.run(sessionId, async () => {
+        const session = await store.sessions.get(sessionId);
+        if (!session || session.siteKey !== init.siteKey) {
+          return failure('session_not_found', `session ${sessionId} does not exist or was evicted`);
+        }
+        if (!secretsEqual(session.token, token)) {
+          return failure('unauthorized', 'the token does not match this session');
+        }
+        return attach(session, init, from, true);
+      });
+    },
+  };
+}

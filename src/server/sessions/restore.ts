@@ -1,0 +1,52 @@
+import { ID_PATTERN, type RestoreResponse } from '../../protocol/index.js';
+import { secretsEqual } from '../secret.js';
+import { SessionNotFoundError, type SessionRecord } from '../stores/session-store.js';
+import type { SessionServiceDeps } from './services.js';
+import { SessionError } from './session-error.js';
+
+export interface RestoreService {
+  /**
+   * The session's history and task for a re-mounted widget, authorised by its token. Reading is
+   * not activity: a restore never postpones idle eviction. Throws `SessionNotFoundError`, or
+   * `SessionError` (`unauthorized`).
+   */
+  restore(sessionId: string, token: string): Promise<RestoreResponse>;
+  /** The live session, or `SessionNotFoundError` (an id never issued counts as unknown). */
+  live(sessionId: string): Promise<SessionRecord>;
+}
+
+export function createRestoreService(deps: SessionServiceDeps): RestoreService {
+  const { store, tasks, sites } = deps;
+
+  async function live(sessionId: string): Promise<SessionRecord> {
+    // An id outside the pattern was never issued: same answer as an unknown one.
+    const session = ID_PATTERN.test(sessionId) ? await store.sessions.get(sessionId) : undefined;
+    if (!session) throw new SessionNotFoundError(sessionId);
+    return session;
+  }
+
+  return {
+    live,
+    async restore(sessionId, token) {
+      const session = await live(sessionId);
+      if (!secretsEqual(session.token, token)) {
+        throw new SessionError('unauthorized', 'the token does not match this session');
+      }
+      // First: a task whose hold ran out ends now, and its message is in this history.
+      const task = await store.lock.run(sessionId, () => tasks.current(sessionId));
+      const body: RestoreResponse = {
+        session: {
+          id: session.id,
+          siteKey: session.siteKey,
+          createdAt: session.createdAt,
+          lastActiveAt: session.lastActiveAt,
+        },
+        history: await store.history.after(sessionId, 0),
+        task,
+      };
+      const { retention } = sites(session.siteKey);
+      if (retention) body.retention = retention;
+      return body;
+    },
+  };
+}

@@ -1,0 +1,22 @@
+import type { AgentDispatch } from '../agent/dispatch.js';
+import type { Conversation } from '../conversation/conversation.js';
+import type { SessionChannel } from '../conversation/session-channel.js';
+import type { MessageLog } from '../log/message-log.js';
+import type { Logger } from '../logger.js';
+import type { SiteSettingsLookup } from '../site-settings.js';
+import type { SessionStore } from '../stores/session-store.js';
+import type { TaskRunner } from '../tasks/task-runner.js';
+
+/** What the session services are built on; one object shared by all of them. */
+export interface SessionServiceDeps {
+  store: SessionStore;
+  log: MessageLog;
+  conversation: Conversation;
+  tasks: TaskRunner;
+  dispatch: AgentDispatch;
+  channel: SessionChannel;
+  /** Per-site settings: allowed origins and browser retention. */
+  sites: SiteSettingsLookup;
+  now: () => number;
+  logger: Logger;
+}

@@ -1,0 +1,19 @@
+import type { ErrorCode } from '../../protocol/index.js';
+
+/**
+ * A request a session service refuses, with the stable code the adapters answer with (HTTP
+ * status, socket ack) and `LeFluxServer.post` rejects with. A session that does not exist is
+ * the store's `SessionNotFoundError` (code `session_not_found`).
+ *
+ * @example throw new SessionError('unauthorized', 'the token does not match this session');
+ */
+export class SessionError extends Error {
+  override readonly name = 'SessionError';
+
+  constructor(
+    readonly code: Extract<ErrorCode, 'invalid_payload' | 'unauthorized' | 'origin_not_allowed'>,
+    message: string,
+  ) {
+    super(message);
+  }
+}
