@@ -5,7 +5,7 @@
  * through it in Chromium, and the same with `npx leflux serve`. Packages come from the npm cache
  * (or the registry); `npm test` builds `dist/` first.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -94,15 +94,25 @@ function start(cwd: string, command: string, args: string[], ready: RegExp, env 
     child.stderr.on('data', onData);
     child.once('exit', (code) => fail(new Error(`${command} exited (${code}):\n${output}`)));
   });
-  return { child, match, output: () => output };
+  // The pipes close once every process holding them is gone: npx, and the server it started.
+  const closed = Promise.all(
+    [child.stdout, child.stderr].map((stream) => new Promise((done) => stream.once('close', done))),
+  );
+  return { child, match, output: () => output, closed };
 }
 
-/** Stops a process started by `start`, and waits for it. */
-async function stop(child: ChildProcess) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((done) => child.once('exit', done));
-  process.kill(-child.pid!, 'SIGTERM');
-  await exited;
+type Started = ReturnType<typeof start>;
+
+/** Stops a process started by `start` with the processes it started, and waits for them all. */
+async function stop({ child, closed }: Started) {
+  if (child.exitCode === null && child.signalCode === null) {
+    try {
+      process.kill(-child.pid!, 'SIGTERM');
+    } catch {
+      // The group is gone already.
+    }
+  }
+  await closed;
 }
 
 /** Sends `text` through the widget on `page` and waits for the agent's answer. */
@@ -241,7 +251,7 @@ test('the packed package installs in a fresh project and works as the README say
     'dist/ is missing: run npm run build first (npm test does)',
   ).toBe(true);
   const work = mkdtempSync(join(tmpdir(), 'leflux-package-'));
-  const running: ChildProcess[] = [];
+  const running: Started[] = [];
   try {
     const tarball = await test.step('npm pack: the built files only', async () => {
       const json = await sh(repo, 'npm', [
@@ -401,7 +411,7 @@ test('the packed package installs in a fresh project and works as the README say
       const server = start(project, 'node', ['server.mjs'], /app on (http:\/\/\S+)/, {
         LOG_FILE: join(work, 'app.sqlite'),
       });
-      running.push(server.child);
+      running.push(server);
       const [, url] = await server.match;
       await page.goto(url!);
       const dialog = await chat(page, 'hello');
@@ -422,7 +432,7 @@ test('the packed package installs in a fresh project and works as the README say
         'Echo: hello',
         'An operator here',
       ]);
-      await stop(server.child);
+      await stop(server);
       // The default message log is the SQLite file it was given.
       expect(existsSync(join(work, 'app.sqlite'))).toBe(true);
     });
@@ -435,13 +445,13 @@ test('the packed package installs in a fresh project and works as the README say
         /LeFlux listening on (http:\/\/[\w.:[\]-]+)/,
         { LEFLUX_DB: join(work, 'cli.sqlite') },
       );
-      running.push(cli.child);
+      running.push(cli);
       const [, url] = await cli.match;
       await page.goto(`${url}/`);
       const dialog = await chat(page, 'hello');
       await expect(dialog.locator('[data-author="agent"]')).toHaveCount(1);
       await expect(dialog.locator('[data-author="agent"]')).toContainText('LeFlux demo assistant');
-      await stop(cli.child);
+      await stop(cli);
       expect(cli.output()).toContain('SIGTERM received, closing');
     });
   } finally {
