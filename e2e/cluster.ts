@@ -17,7 +17,7 @@ export const API_KEY = 'e2e-api-key-0123456789abcdef';
 
 const repo = fileURLToPath(new URL('../', import.meta.url));
 
-/** One LeFlux node: the real entry (`src/server/main.ts`) in a child process of its own. */
+/** One LeFlux node: the real entry (`src/server/cli.ts serve --demo`, as `npm start` runs it built) in a child process of its own. */
 export interface NodeProcess {
   url: string;
   port: number;
@@ -56,22 +56,26 @@ export async function startBacking(): Promise<Backing> {
  */
 export async function startNode(env: Record<string, string>): Promise<NodeProcess> {
   const [port, metricsPort] = await Promise.all([freeLoopbackPort(), freeLoopbackPort()]);
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], {
-    cwd: repo,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LEFLUX_METRICS_PORT: String(metricsPort),
-      LEFLUX_DEMO: 'on',
-      LEFLUX_CRAWL: 'off',
-      LEFLUX_ADMIN_KEY: ADMIN_KEY,
-      LEFLUX_API_KEY: API_KEY,
-      LOG_LEVEL: 'info',
-      ...env,
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'src/server/cli.ts', 'serve', '--demo'],
+    {
+      cwd: repo,
+      env: {
+        ...process.env,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        LEFLUX_METRICS_PORT: String(metricsPort),
+        LEFLUX_DEMO: 'on',
+        LEFLUX_CRAWL: 'off',
+        LEFLUX_ADMIN_KEY: ADMIN_KEY,
+        LEFLUX_API_KEY: API_KEY,
+        LOG_LEVEL: 'info',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  );
   const output: string[] = [];
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
     child.once('exit', (code, signal) => done({ code, signal })),

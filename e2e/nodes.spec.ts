@@ -11,7 +11,7 @@ import {
 import { test as base, expect, openChat, say, storedMessages, widget } from './fixtures.js';
 
 /**
- * Several nodes: two LeFlux nodes (real child processes of `src/server/main.ts`) on one Redis
+ * Several nodes: two LeFlux nodes (real child processes of the server CLI) on one Redis
  * and one PostgreSQL, behind a round-robin TCP proxy with no sticky sessions. Pages and sockets
  * go through the proxy; `proxy.prefer(port)` puts a tab on a given node where a test needs it.
  */

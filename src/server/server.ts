@@ -36,7 +36,7 @@ import { createTaskRunner } from './tasks/task-runner.js';
 
 /**
  * What `createLeFluxServer` takes: the settings of `ServerConfig` (each defaults as documented
- * there, not from the environment: `main.ts` passes `loadConfig()`), and the replaceable parts.
+ * there, not from the environment: the CLI passes `loadConfig()`), and the replaceable parts.
  */
 export interface LeFluxServerOptions extends Partial<ServerConfig> {
   /**

@@ -1,5 +1,5 @@
-import { createAdapter } from '@socket.io/redis-adapter';
 import type { Redis } from 'ioredis';
+import { loadOptional } from '../optional-dependency.js';
 import type { LeFluxIo } from './gateway.js';
 
 export interface RedisAdapterOptions {
@@ -27,6 +27,11 @@ export interface RedisAdapterOptions {
  */
 export async function useRedisAdapter(io: LeFluxIo, options: RedisAdapterOptions): Promise<void> {
   const { publisher, subscriber, keyPrefix } = options;
+  const { createAdapter } = loadOptional<typeof import('@socket.io/redis-adapter')>({
+    name: '@socket.io/redis-adapter',
+    feature: 'socket.io on Redis (LEFLUX_STORE=redis)',
+    otherwise: 'or set LEFLUX_STORE=memory (one node)',
+  });
   io.adapter(createAdapter(publisher, subscriber, { key: `${keyPrefix}socket.io` }));
   await subscriber.ping();
 }

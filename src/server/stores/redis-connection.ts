@@ -1,5 +1,6 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
+import { loadOptional } from '../optional-dependency.js';
 import { describeRedisUrl } from '../redis-url.js';
 
 export interface RedisConnectionOptions {
@@ -14,6 +15,13 @@ export interface RedisConnectionOptions {
    */
   maxRetriesPerRequest?: number | null;
 }
+
+/** ioredis, for the Redis session store. */
+export const IOREDIS = {
+  name: 'ioredis',
+  feature: 'the Redis session store (LEFLUX_STORE=redis)',
+  otherwise: 'or set LEFLUX_STORE=memory (one node)',
+};
 
 /** A Redis connection and what it last failed with (for a clear startup error). */
 export interface RedisConnection {
@@ -35,7 +43,8 @@ export interface RedisConnection {
 export function openRedis(url: string, options: RedisConnectionOptions): RedisConnection {
   const { logger, role, maxRetriesPerRequest = 2 } = options;
   const where = describeRedisUrl(url);
-  const client = new Redis(url, { connectionName: `leflux-${role}`, maxRetriesPerRequest });
+  const { Redis: RedisClient } = loadOptional<typeof import('ioredis')>(IOREDIS);
+  const client = new RedisClient(url, { connectionName: `leflux-${role}`, maxRetriesPerRequest });
   let lastError: Error | undefined;
   let down = false;
   client.on('error', (error: Error) => {
