@@ -17,7 +17,7 @@ export interface MessageLogEntry {
 }
 
 export interface AppendOptions {
-  /** Resolve once the entry is written, not merely queued. Default false. */
+  /** Resolve once the entry is written (with its batch), not merely queued. Default false. */
   durable?: boolean;
 }
 
@@ -30,10 +30,10 @@ export interface AppendOptions {
 export interface MessageLog {
   /**
    * Records an entry. May resolve once the entry is queued for a batched write; reads,
-   * purges, `flush()` and `close()` still see it. With `durable`, resolves once it is written
-   * (at once, with whatever else is queued: concurrent durable appends share a write), so that
-   * what a node acknowledged survives the node (SIGKILL); while the storage refuses writes it
-   * resolves once queued, as without (chat must not wait for a database that is down).
+   * purges, `flush()` and `close()` still see it. With `durable`, resolves once its batch is
+   * written (on the usual schedule: the batch delay at most), so that what a node acknowledged
+   * survives the node (SIGKILL); while the storage refuses writes it resolves once queued, as
+   * without (chat must not wait for a database that is down).
    */
   append(entry: MessageLogEntry, options?: AppendOptions): Promise<void>;
   /** Writes queued appends now; resolves once they are stored. */
