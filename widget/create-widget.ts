@@ -9,11 +9,22 @@ import {
 } from '../src/client/index.js';
 import { openHistory } from '../src/client/storage/history.js';
 import type { ChatMessage } from '../src/protocol/index.js';
+import { isColor } from './accent.js';
 import type { EmbedConfig } from './embed-config.js';
 import { createHost, type WidgetHost } from './host.js';
-import { clearHighlights, runPageStep } from './page-steps.js';
-import { launcherLabel, loadStrings, type Strings } from './strings.js';
+import {
+  launcherLabel,
+  loadStrings,
+  overrideStrings,
+  RTL,
+  type StringOverrides,
+  type Strings,
+} from './strings.js';
+import { adoptStyles } from './styles.js';
 import { App } from './ui/app.js';
+import CHAT_CSS from './ui/chat.css?inline';
+import { showUnread } from './unread-badge.js';
+import { followViewport } from './viewport.js';
 
 export interface WidgetOptions
   extends Partial<EmbedConfig>,
@@ -22,7 +33,12 @@ export interface WidgetOptions
   server: string;
   /** Element to attach `<leflux-widget>` to. Default `document.body`. */
   container?: Element;
+  /** Replaces any UI string (keys of `Strings`, and `openChat` for the launcher). */
+  strings?: StringOverrides;
 }
+
+/** The agent's page steps, loaded the first time the agent sends one (a plain chat never does). */
+type PageSteps = typeof import('./page-steps.js');
 
 /** The contract's JavaScript API (`window.LeFlux`). */
 export interface LeFluxWidget {
@@ -52,8 +68,19 @@ export interface LeFluxWidget {
  */
 export function createWidget(options: WidgetOptions): LeFluxWidget {
   const lang = options.lang ?? 'en';
-  const host = createHost({ ...options, label: launcherLabel(lang) });
-  return startWidget(host, options, loadStrings(lang));
+  const strings = overrideStrings(options.strings, console.warn);
+  let { accent } = options;
+  if (accent !== undefined && !isColor(accent)) {
+    console.warn(`[leflux] accent "${accent}" is not a CSS colour; using the theme's.`);
+    accent = undefined;
+  }
+  const host = createHost({
+    ...options,
+    accent,
+    dir: options.dir ?? (RTL.includes(lang) ? 'rtl' : 'ltr'),
+    label: strings.openChat ?? launcherLabel(lang),
+  });
+  return startWidget(host, options, loadStrings(lang, strings));
 }
 
 /**
@@ -69,23 +96,47 @@ export function startWidget(
 ): LeFluxWidget {
   const { title = 'Chat' } = options;
   let destroyed = false;
+  let steps: Promise<PageSteps> | undefined;
+  const pageSteps = () => {
+    steps ??= import('./page-steps.js');
+    return steps;
+  };
   const client = createClient({
     ...options,
     siteKey: options.siteKey ?? 'default',
     defaultOpen: options.defaultOpen ?? options.open ?? false,
     visitorIdCookie: options.visitorIdCookie ?? !options.noVisitorId,
-    runStep: options.runStep ?? runPageStep,
+    runStep:
+      options.runStep ??
+      ((action, context) => pageSteps().then((m) => m.runPageStep(action, context))),
     ...(db && !options.history ? { history: () => openHistory(db) } : {}),
   });
+  adoptStyles(host.root, CHAT_CSS);
+  let loaded: Strings | undefined;
   void strings.then((s) => {
-    if (!destroyed) render(h(App, { client, config: { title }, strings: s }), host.mount);
+    if (destroyed) return;
+    loaded = s;
+    render(h(App, { client, config: { title }, strings: s }), host.mount);
+    showUnread(host.launcher, client.getState().unread, s);
   });
   const onLauncher = () => client.open();
   host.launcher.addEventListener('click', onLauncher);
-  const showLauncher = (state: ClientState) => {
-    host.launcher.hidden = state.open;
+  let unfollow: (() => void) | undefined;
+  const showLauncher = (state: ClientState, previous?: ClientState) => {
+    const { launcher } = host;
+    if (state.open !== previous?.open) {
+      // Closed from inside the window (Escape, Close): the keyboard goes back to the launcher.
+      const focusInside = host.root.activeElement !== null;
+      launcher.hidden = state.open;
+      launcher.setAttribute('aria-expanded', String(state.open));
+      if (!state.open && previous && focusInside) launcher.focus();
+      unfollow?.();
+      unfollow = state.open ? followViewport(host.element) : undefined;
+    }
+    if (loaded && state.unread !== previous?.unread) showUnread(launcher, state.unread, loaded);
   };
   // The agent's marks stay after its task (it talks about them); they go with the conversation.
+  const clearHighlights = () => void steps?.then((m) => m.clearHighlights());
   const offClear = client.on('clear', clearHighlights);
   showLauncher(client.getState());
   const unsubscribe = client.subscribe(showLauncher);
@@ -105,6 +156,7 @@ export function startWidget(
     destroy() {
       destroyed = true;
       unsubscribe();
+      unfollow?.();
       offClear();
       clearHighlights();
       host.launcher.removeEventListener('click', onLauncher);

@@ -28,6 +28,7 @@ describe('readEmbedConfig', () => {
       theme: 'auto',
       title: 'Chat',
       lang: 'en',
+      dir: 'ltr',
     });
     expect(warnings).toEqual([]);
   });
@@ -42,6 +43,7 @@ describe('readEmbedConfig', () => {
       theme: 'dark',
       title: 'Help desk',
       lang: 'fr-CA',
+      accent: ' #0a7d4f ',
     });
     expect(config).toEqual({
       siteKey: 'acme',
@@ -52,8 +54,29 @@ describe('readEmbedConfig', () => {
       theme: 'dark',
       title: 'Help desk',
       lang: 'fr',
+      dir: 'ltr',
+      accent: '#0a7d4f',
     });
     expect(warnings).toEqual([]);
+  });
+
+  // What is not a colour is for the browser to say (CSS.supports): e2e/widget-ux.spec.ts.
+  it('takes any CSS colour for data-accent', () => {
+    for (const accent of ['rebeccapurple', 'rgb(10 125 79)', 'hsl(150deg 85% 26%)', '#abc'])
+      expect(read({ accent }).config.accent).toBe(accent);
+  });
+
+  it('mirrors for Arabic and Hebrew, and on a right-to-left page: the launcher then sits left', () => {
+    expect(read({ lang: 'ar' }).config).toMatchObject({ lang: 'ar', dir: 'rtl', position: 'left' });
+    expect(read({}, 'he-IL').config).toMatchObject({ lang: 'he', dir: 'rtl', position: 'left' });
+    document.documentElement.dir = 'rtl';
+    try {
+      expect(read({}).config).toMatchObject({ lang: 'en', dir: 'rtl', position: 'left' });
+      // An explicit position still wins.
+      expect(read({ position: 'right' }).config).toMatchObject({ dir: 'rtl', position: 'right' });
+    } finally {
+      document.documentElement.dir = '';
+    }
   });
 
   it('follows the page language when data-lang is absent, English when unknown', () => {

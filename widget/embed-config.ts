@@ -1,5 +1,6 @@
 import { SITE_KEY_PATTERN } from '../src/protocol/limits.js';
-import { isLang, type Lang } from './strings.js';
+import { isColor } from './accent.js';
+import { isLang, type Lang, RTL } from './strings.js';
 
 export type Position = 'right' | 'left';
 export type Theme = 'light' | 'dark' | 'auto';
@@ -14,9 +15,15 @@ export interface EmbedConfig {
   theme: Theme;
   title: string;
   lang: Lang;
+  /** Right to left for Arabic and Hebrew, and on a page whose root is `dir="rtl"`. */
+  dir: 'ltr' | 'rtl';
+  /** `data-accent`: a CSS colour for the launcher, header and the visitor's bubbles. */
+  accent?: string;
 }
 
 const MAX_TITLE = 60;
+/** The theme's accent (launcher.css), named in the warning for an invalid `data-accent`. */
+const DEFAULT_ACCENT = '#4f46e5';
 
 /**
  * Reads the embed attributes. An invalid value never stops the widget: it logs one warning
@@ -95,14 +102,30 @@ export function readEmbedConfig(
       : invalid('lang', rawLang, defaultLang, 'no strings for that language');
   }
 
+  const dir =
+    RTL.includes(lang) ||
+    (doc.documentElement.dir || getComputedStyle(doc.documentElement).direction) === 'rtl'
+      ? 'rtl'
+      : 'ltr';
+
+  const rawAccent = attr('accent');
+  let accent: string | undefined;
+  if (rawAccent !== null) {
+    if (isColor(rawAccent)) accent = rawAccent.trim();
+    else invalid('accent', rawAccent, DEFAULT_ACCENT, 'expected a CSS colour');
+  }
+
   return {
     siteKey,
     server,
     noVisitorId: script?.hasAttribute('data-no-visitor-id') ?? false,
     open,
-    position: oneOf('position', ['right', 'left'], 'right'),
+    // The launcher sits at the end of a line: on the right, or on the left right to left.
+    position: oneOf('position', ['right', 'left'], dir === 'rtl' ? 'left' : 'right'),
     theme: oneOf('theme', ['light', 'dark', 'auto'], 'auto'),
     title,
     lang,
+    dir,
+    ...(accent ? { accent } : {}),
   };
 }

@@ -7,15 +7,19 @@ import { storedWidgetState } from '../src/client/boot-state.js';
 import { readEmbedConfig } from './embed-config.js';
 import { createHost } from './host.js';
 import type { Boot } from './loader.js';
-import { launcherLabel, loadStrings } from './strings.js';
+import { launcherLabel, loadStrings, overrideStrings } from './strings.js';
 
 export function mount(script: HTMLScriptElement | null, boot: Boot): void {
   const config = readEmbedConfig(script, document);
+  const strings = overrideStrings(
+    (window as { LeFluxSettings?: { strings?: unknown } }).LeFluxSettings?.strings,
+    console.warn,
+  );
   const stored = storedWidgetState(config.siteKey);
   const opensNow = stored.open ?? config.open;
   const host = createHost({
     ...config,
-    label: launcherLabel(config.lang),
+    label: strings.openChat ?? launcherLabel(config.lang),
     hideLauncher: opensNow,
   });
 
@@ -24,9 +28,9 @@ export function mount(script: HTMLScriptElement | null, boot: Boot): void {
     if (loading) return loading;
     // The visitor's strings (English is inline; another language is a chunk of its own) are
     // fetched alongside the chat chunk, not after it.
-    const strings = loadStrings(config.lang);
+    const table = loadStrings(config.lang, strings);
     loading = import('./create-widget.js').then(({ startWidget }) => {
-      const widget = startWidget(host, config, strings, boot.db);
+      const widget = startWidget(host, config, table, boot.db);
       Object.assign(boot.api, widget);
       for (const [name, args, resolve, reject] of boot.calls.splice(0)) {
         try {

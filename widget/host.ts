@@ -1,16 +1,18 @@
+import { applyAccent } from './accent.js';
 import type { Position, Theme } from './embed-config.js';
-import { CHAT_ICON_SVG } from './ui/launcher-icon.js';
-import { STYLES } from './ui/styles.js';
+import { adoptStyles } from './styles.js';
+import LAUNCHER_CSS from './ui/launcher.css?inline';
+import { chatIcon } from './ui/launcher-icon.js';
 
 /** The `<leflux-widget>` element, its open shadow root with our stylesheet, and where the UI renders. */
 export interface WidgetHost {
   element: HTMLElement;
   root: ShadowRoot;
-  /** Where the chat window renders, inside the `.root` element that carries our typography. */
+  /** Where the chat window renders, inside the `.root` element that carries typography and `dir`. */
   mount: HTMLElement;
   /**
    * The launcher: plain DOM, so it shows before (and without) the chat UI's code. The chat UI
-   * hides it while the window is open.
+   * hides it while the window is open, and shows the unread count on it.
    */
   launcher: HTMLButtonElement;
 }
@@ -18,6 +20,10 @@ export interface WidgetHost {
 export function createHost(options: {
   position?: Position;
   theme?: Theme;
+  /** Writing direction of the UI (right-to-left for Arabic, Hebrew, or a `dir="rtl"` page). */
+  dir?: 'ltr' | 'rtl';
+  /** A CSS colour, already validated (`data-accent`). */
+  accent?: string;
   container?: Element;
   /** The launcher's accessible name (`Open chat` in English). */
   label: string;
@@ -28,19 +34,21 @@ export function createHost(options: {
   element.setAttribute('data-position', options.position ?? 'right');
   element.setAttribute('data-theme', options.theme ?? 'auto');
   const root = element.attachShadow({ mode: 'open' });
-  const style = document.createElement('style');
-  style.textContent = STYLES;
+  adoptStyles(root, LAUNCHER_CSS);
   const container = document.createElement('div');
   container.className = 'root';
+  container.dir = options.dir ?? 'ltr';
   const mount = document.createElement('div');
   const launcher = document.createElement('button');
   launcher.type = 'button';
   launcher.className = 'launcher';
   launcher.setAttribute('aria-label', options.label);
-  launcher.innerHTML = CHAT_ICON_SVG;
+  launcher.setAttribute('aria-expanded', 'false');
+  launcher.append(chatIcon());
   launcher.hidden = options.hideLauncher ?? false;
   container.append(launcher, mount);
-  root.append(style, container);
+  root.append(container);
   (options.container ?? document.body).appendChild(element);
+  if (options.accent) applyAccent(element, launcher, options.accent);
   return { element, root, mount, launcher };
 }
