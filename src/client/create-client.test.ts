@@ -6,6 +6,7 @@ import {
   fakeLocks,
   fakeTabBus,
   fakeTimers,
+  laggingLocalStorage,
 } from './client-fakes.js';
 import { createClient } from './create-client.js';
 import { memoryHistory, type StoredMessage } from './storage/history.js';
@@ -596,6 +597,23 @@ describe('createClient', () => {
       await vi.waitFor(() => expect(texts(b.getState().messages)).toEqual(['hello', 'still here']));
       expect(b.getSession()).toEqual({ id: 's1', readOnly: false, connected: true });
       expect(takeovers).not.toHaveBeenCalled();
+    });
+
+    it('a session started in another tab is followed even when its record reaches this tab after the news', async () => {
+      const storage = laggingLocalStorage();
+      const { make, server } = setup();
+      const a = make({ connect: server.connector('a'), localStorage: () => storage.tab() });
+      const b = make({ connect: server.connector('b'), localStorage: () => storage.tab() });
+      await Promise.all([a.ready(), b.ready()]);
+      await b.send('hello');
+      await sent(b);
+      // A heard of the session from B before B's write of the record reached A's storage.
+      await vi.waitFor(() => expect(a.getSession().id).toBe('s1'));
+      storage.sync();
+      b.destroy();
+      await vi.waitFor(() => expect(server.holder()?.name).toBe('a'));
+      server.reply('still here');
+      await vi.waitFor(() => expect(texts(a.getState().messages)).toEqual(['hello', 'still here']));
     });
 
     it('without Web Locks, a tab connects for its own session at load and the server decides (as before)', async () => {

@@ -33,6 +33,12 @@ describe('parseTabMessage', () => {
       });
     expect(parseTabMessage({ type: 'clear' })).toEqual({ type: 'clear' });
     expect(parseTabMessage({ type: 'hello' })).toEqual({ type: 'hello' });
+    // Contact details travel with the news (checked like identify()'s), not read back from storage.
+    expect(parseTabMessage({ type: 'user', user: { name: ' Ada ', email: 'ada@x.test' } })).toEqual(
+      { type: 'user', user: { name: 'Ada', email: 'ada@x.test' } },
+    );
+    expect(parseTabMessage({ type: 'user', user: { email: 'not an address' } })).toBeUndefined();
+    expect(parseTabMessage({ type: 'user' })).toBeUndefined();
     expect(parseTabMessage({ type: 'link', connected: false })).toEqual({
       type: 'link',
       connected: false,

@@ -1,3 +1,4 @@
+import { type ContactDetails, validateContact } from '../../protocol/contact.js';
 import { LIMITS } from '../../protocol/limits.js';
 import { parseStoredMessage, type StoredMessage } from '../storage/history.js';
 import { isCount } from '../storage/session-records.js';
@@ -9,8 +10,11 @@ export type TabMessage =
   | { type: 'widget'; open: boolean; draft: string; unread?: number }
   | { type: 'session'; sessionId: string | null }
   | { type: 'clear' }
-  /** The contact details in `leflux:user` changed: read them again. */
-  | { type: 'user' }
+  /**
+   * The contact details in `leflux:user` changed, to these. Carried, not re-read: another
+   * tab's localStorage write reaches this tab a little after its BroadcastChannel message.
+   */
+  | { type: 'user'; user: ContactDetails }
   /** The agent is typing (the tab holding the socket heard `agent_typing`). */
   | { type: 'typing' }
   /** The tab is going away (closed, navigated): a tab that yielded the socket may take it back. */
@@ -64,8 +68,11 @@ export function parseTabMessage(input: unknown): TabMessage | undefined {
       return typeof m.sessionId === 'string' || m.sessionId === null
         ? { type: 'session', sessionId: m.sessionId }
         : undefined;
+    case 'user': {
+      const checked = validateContact(m.user);
+      return checked.ok ? { type: 'user', user: checked.value } : undefined;
+    }
     case 'clear':
-    case 'user':
     case 'typing':
     case 'bye':
     case 'hello':
