@@ -41,7 +41,8 @@ export function Header({ client, title, strings, reconnecting }: HeaderProps) {
   return (
     <>
       {/* biome-ignore lint/a11y/noStaticElementInteractions: the long press is a touch shortcut; keyboard users have the options button. */}
-      <header
+      {/* A div, not <header>: inside the widget it would be a second banner landmark on the page. */}
+      <div
         class="header"
         data-part="header"
         onPointerDown={(event) => {
@@ -82,7 +83,7 @@ export function Header({ client, title, strings, reconnecting }: HeaderProps) {
         >
           <CloseIcon />
         </button>
-      </header>
+      </div>
       {menuOpen && Menu && (
         <Menu
           strings={strings}

@@ -85,7 +85,22 @@ export function MessageList({ messages, strings, onAnswer }: MessageListProps) {
         scrolled(el);
       });
   }, [messages, from]);
-  useLayoutEffect(() => () => cancelAnimationFrame(toBottom.current), []);
+  useLayoutEffect(() => {
+    const el = log.current;
+    // The log shrinks under a notice, the typing line or a phone's keyboard: the latest stays in
+    // view while the visitor follows it.
+    const resized =
+      el && typeof ResizeObserver === 'function'
+        ? new ResizeObserver(() => {
+            if (following.current) el.scrollTop = el.scrollHeight;
+          })
+        : undefined;
+    if (el) resized?.observe(el);
+    return () => {
+      resized?.disconnect();
+      cancelAnimationFrame(toBottom.current);
+    };
+  }, []);
 
   const children: VNode[] = [];
   for (let index = from; index < messages.length; index++) {
@@ -159,7 +174,8 @@ function Message({ message, strings }: { message: StoredMessage; strings: String
           {message.name}
         </span>
       )}
-      <p class="bubble">
+      {/* Each message in its own direction: an English answer in a right-to-left widget reads right. */}
+      <p class="bubble" dir="auto">
         {message.author === 'visitor'
           ? message.text
           : linkify(message.text, location.origin).map((piece) =>

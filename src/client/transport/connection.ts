@@ -83,9 +83,13 @@ export async function openConnection(options: ConnectionOptions): Promise<Connec
     reconnectionDelay: 300,
     reconnectionDelayMax: 5_000,
   });
-  // A failed attempt may be a network that blocks WebSockets: socket.io's own reconnection tries
-  // again with polling as the fallback, once its code is here.
-  socket.once('connect_error', () => {
+  // A failed attempt (refused, or closed before it was up) may be a network that blocks
+  // WebSockets: socket.io's own reconnection tries again with polling as the fallback, once its
+  // code is here.
+  let fallback = false;
+  const withPolling = () => {
+    if (fallback) return;
+    fallback = true;
     void import('./polling.js').then(
       ({ enablePolling }) => {
         enablePolling();
@@ -93,7 +97,9 @@ export async function openConnection(options: ConnectionOptions): Promise<Connec
       },
       () => {},
     );
-  });
+  };
+  socket.once('connect_error', withPolling);
+  socket.io.once('reconnect_attempt', withPolling);
   /** Requests waiting for their ack: a dropped socket answers them all with `noAnswer` at once. */
   const waiting = new Set<() => void>();
   socket.on('connect', () => events.connected());
