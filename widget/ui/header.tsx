@@ -40,8 +40,8 @@ export function Header({ client, title, strings, reconnecting }: HeaderProps) {
 
   return (
     <>
-      {/* biome-ignore lint/a11y/noStaticElementInteractions: the long press is a touch shortcut; keyboard users have the options button. */}
       {/* A div, not <header>: inside the widget it would be a second banner landmark on the page. */}
+      {/* biome-ignore lint/a11y/noStaticElementInteractions: the long press is a touch shortcut; keyboard users have the options button. */}
       <div
         class="header"
         data-part="header"
