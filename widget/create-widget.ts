@@ -10,16 +10,9 @@ import {
 import { openHistory } from '../src/client/storage/history.js';
 import type { ChatMessage } from '../src/protocol/index.js';
 import { isColor } from './accent.js';
-import type { EmbedConfig } from './embed-config.js';
-import { createHost, type WidgetHost } from './host.js';
-import {
-  launcherLabel,
-  loadStrings,
-  overrideStrings,
-  RTL,
-  type StringOverrides,
-  type Strings,
-} from './strings.js';
+import { directionOf, type EmbedConfig, type WidgetUpdate } from './embed-config.js';
+import { createHost, showLauncher, updateLook, type WidgetHost } from './host.js';
+import { loadStrings, type StringOverrides, type Strings } from './strings.js';
 import { adoptStyles } from './styles.js';
 import { App } from './ui/app.js';
 import CHAT_CSS from './ui/chat.css?inline';
@@ -33,7 +26,7 @@ export interface WidgetOptions
   server: string;
   /** Element to attach `<leflux-widget>` to. Default `document.body`. */
   container?: Element;
-  /** Replaces any UI string (keys of `Strings`, and `openChat` for the launcher). */
+  /** The site's own wording for any UI string (and `openChat`, the launcher), in any language. */
   strings?: StringOverrides;
 }
 
@@ -52,8 +45,21 @@ export interface LeFluxWidget {
   identify: LeFluxClient['identify'];
   activity: LeFluxClient['activity'];
   getSession(): SessionSnapshot;
-  on<K extends keyof ClientEvents>(event: K, handler: (payload: ClientEvents[K]) => void): void;
+  /** Calls `handler` on each `event`; returns the function that stops it. */
+  on<K extends keyof ClientEvents>(
+    event: K,
+    handler: (payload: ClientEvents[K]) => void,
+  ): () => void;
   off<K extends keyof ClientEvents>(event: K, handler: (payload: ClientEvents[K]) => void): void;
+  /**
+   * Changes the title, theme, language or position at run time. Checked like the embed's
+   * attributes: an invalid value logs one warning and the current one stays.
+   */
+  update(changes: WidgetUpdate): void;
+  /** Shows the launcher again after `hide()`. */
+  show(): void;
+  /** Hides the launcher (the site opens the chat its own way, e.g. `open()` from its button). */
+  hide(): void;
   destroy(): void;
   /** The headless client underneath, for advanced integrations. */
   readonly client: LeFluxClient;
@@ -68,19 +74,15 @@ export interface LeFluxWidget {
  */
 export function createWidget(options: WidgetOptions): LeFluxWidget {
   const lang = options.lang ?? 'en';
-  const strings = overrideStrings(options.strings, console.warn);
   let { accent } = options;
   if (accent !== undefined && !isColor(accent)) {
-    console.warn(`[leflux] accent "${accent}" is not a CSS colour; using the theme's.`);
+    console.warn(`[leflux] accent=${JSON.stringify(accent)} is not a CSS colour; ignored.`);
     accent = undefined;
   }
-  const host = createHost({
-    ...options,
-    accent,
-    dir: options.dir ?? (RTL.includes(lang) ? 'rtl' : 'ltr'),
-    label: strings.openChat ?? launcherLabel(lang),
-  });
-  return startWidget(host, options, loadStrings(lang, strings));
+  // Right to left, the launcher docks at the end of the line (left) unless told where.
+  const position = options.position ?? (directionOf(lang) === 'rtl' ? 'left' : 'right');
+  const config = { ...options, accent, position };
+  return startWidget(createHost(config), config, loadStrings(lang));
 }
 
 /**
@@ -94,7 +96,12 @@ export function startWidget(
   /** The history database `widget.js` began opening (see loader.ts). */
   db?: Promise<IDBDatabase | undefined>,
 ): LeFluxWidget {
-  const { title = 'Chat' } = options;
+  const look = {
+    title: options.title ?? 'Chat',
+    theme: options.theme ?? 'auto',
+    lang: options.lang ?? 'en',
+    position: options.position ?? 'right',
+  };
   let destroyed = false;
   let steps: Promise<PageSteps> | undefined;
   const pageSteps = () => {
@@ -112,17 +119,22 @@ export function startWidget(
     ...(db && !options.history ? { history: () => openHistory(db) } : {}),
   });
   adoptStyles(host.root, CHAT_CSS);
-  let loaded: Strings | undefined;
-  void strings.then((s) => {
-    if (destroyed) return;
-    loaded = s;
-    render(h(App, { client, config: { title }, strings: s }), host.mount);
-    showUnread(host.launcher, client.getState().unread, s);
-  });
+  let table = strings;
+  /** The strings on screen (with the site's own), once loaded: the unread count's words too. */
+  let shown: Strings | undefined;
+  /** Renders with the current title and strings; a language asked for since then wins. */
+  const draw = (pending = table) =>
+    void pending.then((s) => {
+      if (destroyed || pending !== table) return;
+      shown = { ...s, ...options.strings };
+      render(h(App, { client, config: look, strings: shown }), host.mount);
+      showUnread(host.launcher, client.getState().unread, shown);
+    });
+  draw();
   const onLauncher = () => client.open();
   host.launcher.addEventListener('click', onLauncher);
   let unfollow: (() => void) | undefined;
-  const showLauncher = (state: ClientState, previous?: ClientState) => {
+  const launcherFollows = (state: ClientState, previous?: ClientState) => {
     const { launcher } = host;
     if (state.open !== previous?.open) {
       // Closed from inside the window (Escape, Close): the keyboard goes back to the launcher.
@@ -133,13 +145,13 @@ export function startWidget(
       unfollow?.();
       unfollow = state.open ? followViewport(host.element) : undefined;
     }
-    if (loaded && state.unread !== previous?.unread) showUnread(launcher, state.unread, loaded);
+    if (shown && state.unread !== previous?.unread) showUnread(launcher, state.unread, shown);
   };
   // The agent's marks stay after its task (it talks about them); they go with the conversation.
   const clearHighlights = () => void steps?.then((m) => m.clearHighlights());
   const offClear = client.on('clear', clearHighlights);
-  showLauncher(client.getState());
-  const unsubscribe = client.subscribe(showLauncher);
+  launcherFollows(client.getState());
+  const unsubscribe = client.subscribe(launcherFollows);
 
   return {
     client,
@@ -151,8 +163,16 @@ export function startWidget(
     identify: client.identify,
     activity: client.activity,
     getSession: client.getSession,
-    on: (event, handler) => void client.on(event, handler),
+    on: client.on,
     off: client.off,
+    update(changes) {
+      const { lang } = look;
+      updateLook(host, look, changes, options.strings);
+      if (look.lang !== lang) table = loadStrings(look.lang);
+      draw();
+    },
+    show: () => showLauncher(host, true),
+    hide: () => showLauncher(host, false),
     destroy() {
       destroyed = true;
       unsubscribe();

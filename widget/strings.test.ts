@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isLang, launcherLabel, loadStrings, overrideStrings } from './strings.js';
+import { isLang, launcherLabel, loadStrings } from './strings.js';
 
 describe('strings', () => {
   it('loads each language’s table, with the keys English has', async () => {
@@ -21,36 +21,8 @@ describe('strings', () => {
     }
   });
 
-  it('lays a site’s overrides over the language’s table', async () => {
-    const fr = await loadStrings('fr', { send: 'Go', placeholder: 'Votre question…' });
-    expect(fr).toMatchObject({
-      send: 'Go',
-      placeholder: 'Votre question…',
-      closeChat: 'Fermer le chat',
-    });
-  });
-
-  it('takes overrides of known strings only, each bad one left out with one warning', () => {
-    const warnings: string[] = [];
-    const overrides = overrideStrings(
-      {
-        send: 'Go',
-        openChat: 'Questions?',
-        sned: 'typo',
-        closeChat: '',
-        typing: 42,
-        empty: 'x'.repeat(301),
-        __proto__: 'nope',
-      },
-      (m) => warnings.push(m),
-    );
-    expect(overrides).toEqual({ send: 'Go', openChat: 'Questions?' });
-    expect(warnings).toHaveLength(4);
-    expect(warnings.join('\n')).toMatch(/strings\.sned .*not a string the widget has/);
-    expect(warnings.join('\n')).toMatch(/strings\.closeChat must be text/);
-    expect(overrideStrings(undefined, (m) => warnings.push(m))).toEqual({});
-    expect(overrideStrings('Send', (m) => warnings.push(m))).toEqual({});
-    expect(warnings).toHaveLength(5);
+  it('a site’s launcher name wins over the language’s', () => {
+    expect(launcherLabel('ar', { openChat: 'Questions?' })).toBe('Questions?');
   });
 
   it('has the launcher’s label apart, for before any table loads', () => {

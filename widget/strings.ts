@@ -2,8 +2,8 @@
  * The UI strings. English is here, in embed.js; each other language is its own small chunk that
  * loads with the chat UI, so a visitor downloads only the language they read. Add a language with
  * a `strings-xx.ts` table, its launcher label and its loader below (and to `RTL` if it is written
- * right to left). A site may override any string (`LeFluxSettings.strings`, see `overrideStrings`).
- * The accessible names in CONTRACT.md (`Open chat`, `Send`, …) are the English ones.
+ * right to left). A site may override any string (`StringOverrides`).
+ * The accessible names tests and README use (`Open chat`, `Send`, …) are the English ones.
  */
 const en = {
   save: 'Save',
@@ -52,38 +52,18 @@ export const RTL: readonly Lang[] = ['ar', 'he'];
 
 export const isLang = (value: string): value is Lang => Object.hasOwn(OPEN_CHAT, value);
 
-export const launcherLabel = (lang: Lang): string => OPEN_CHAT[lang];
-
-/** What a site may override: every string of the tables, and the launcher's label. */
+/**
+ * A site's own wording for the UI (`LeFluxSettings.strings`, `createWidget({ strings })`): any
+ * of the table's keys, plus `openChat` for the launcher. It replaces the table's text whatever
+ * the language.
+ */
 export type StringOverrides = Partial<Strings & { openChat: string }>;
 
-/** Longest override taken: a label, not a page of text. */
-const MAX_OVERRIDE = 300;
+/** The keys a site may override. */
+export const stringKeys: readonly string[] = [...Object.keys(en), 'openChat'];
 
-/**
- * The site's string overrides (`LeFluxSettings.strings`), checked: known keys with non-empty
- * text only. Anything else is left out with one warning naming it; it never stops the widget.
- *
- * @example overrideStrings({ send: 'Go', openChat: 'Questions?' }, console.warn)
- */
-export function overrideStrings(raw: unknown, warn: (message: string) => void): StringOverrides {
-  const overrides: Record<string, string> = {};
-  if (raw === undefined) return overrides;
-  if (typeof raw !== 'object' || raw === null) {
-    warn('[leflux] LeFluxSettings.strings is not an object; ignoring it.');
-    return overrides;
-  }
-  for (const [key, value] of Object.entries(raw)) {
-    if (!Object.hasOwn(en, key) && key !== 'openChat')
-      warn(`[leflux] LeFluxSettings.strings.${key} is not a string the widget has; ignoring it.`);
-    else if (typeof value !== 'string' || !value.trim() || value.length > MAX_OVERRIDE)
-      warn(
-        `[leflux] LeFluxSettings.strings.${key} must be text of 1-${MAX_OVERRIDE} characters; using the widget's own.`,
-      );
-    else overrides[key] = value;
-  }
-  return overrides;
-}
+export const launcherLabel = (lang: Lang, strings?: StringOverrides): string =>
+  strings?.openChat ?? OPEN_CHAT[lang];
 
 const LOADERS: Record<Exclude<Lang, 'en'>, () => Promise<Strings>> = {
   fr: () => import('./strings-fr.js').then((m) => m.fr),
@@ -98,13 +78,10 @@ const LOADERS: Record<Exclude<Lang, 'en'>, () => Promise<Strings>> = {
  *
  * @example const strings = await loadStrings('fr');
  */
-export async function loadStrings(lang: Lang, overrides: StringOverrides = {}): Promise<Strings> {
-  const table =
-    lang === 'en'
-      ? en
-      : await LOADERS[lang]().catch((error: unknown) => {
-          console.warn(`[leflux] could not load the ${lang} strings; using English.`, error);
-          return en;
-        });
-  return { ...table, ...overrides };
+export function loadStrings(lang: Lang): Promise<Strings> {
+  if (lang === 'en') return Promise.resolve(en);
+  return LOADERS[lang]().catch((error: unknown) => {
+    console.warn(`[leflux] could not load the ${lang} strings; using English.`, error);
+    return en;
+  });
 }
