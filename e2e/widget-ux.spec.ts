@@ -375,7 +375,7 @@ test('the site’s accent colour and strings: data-accent, LeFluxSettings.string
   await launcher.click();
   await expect(page.getByRole('dialog').getByRole('button', { name: 'Go' })).toBeVisible();
   expect(warnings).toEqual([
-    '[leflux] LeFluxSettings.strings.nope is not a string the widget has; ignoring it.',
+    '[leflux] LeFluxSettings.strings.nope="x" is invalid (no such setting); ignored.',
   ]);
 
   warnings.length = 0;
