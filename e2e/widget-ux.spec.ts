@@ -127,6 +127,9 @@ test('the typing indicator is polite, goes with the next message, and after 30 s
     await expect(typing).toBeHidden();
     await expect(w.agentMessages.locator('[data-part="author-name"]')).toHaveText('Sam');
 
+    // The page's clock paused first: its 30 s are then the page's, however busy the machine.
+    // A second ahead: pauseAt cannot go back, and the page's clock moves while we ask it.
+    await page.clock.pauseAt((await page.evaluate(() => Date.now())) + 1_000);
     await operator(server, id, 'typing');
     await expect(typing).toBeVisible();
     await page.clock.runFor(29_000);
