@@ -248,8 +248,11 @@ test('clear conversation in tab A empties tab B and the stored records', async (
   // The next message starts a new session, seen by both tabs.
   await say(b, 'hello again');
   await expect(widget(a).agentMessages).toHaveCount(1);
+  // B's write reaches A's copy of localStorage a little after B's BroadcastChannel news.
+  await expect
+    .poll(async () => (await storedRecord<{ id: string }>(a, 'leflux:sessionId'))?.id)
+    .toMatch(/.+/);
   const fresh = await storedRecord<{ id: string }>(a, 'leflux:sessionId');
-  expect(fresh?.id).toBeTruthy();
   expect(fresh?.id).not.toBe(oldSession?.id);
 });
 

@@ -21,6 +21,10 @@ export const de: Strings = {
   takenOver:
     'Ein anderer Tab hat diese Unterhaltung übernommen. Gleich können Sie hier weiterschreiben.',
   offline: 'Verbinde neu…',
+  you: 'Sie',
+  agent: 'Agent',
   typing: 'Schreibt…',
   limited: 'Gleich ein neuer Versuch.',
+  unread: 'Neue Antworten: {count}',
+  newTab: '(öffnet in einem neuen Tab)',
 };

@@ -21,6 +21,10 @@ export const fr: Strings = {
   takenOver:
     'Un autre onglet a repris cette conversation. Vous pourrez continuer ici dans un instant.',
   offline: 'Reconnexion…',
+  you: 'Vous',
+  agent: 'Agent',
   typing: 'En train d’écrire…',
   limited: 'Nouvel essai sous peu.',
+  unread: 'Nouvelles réponses : {count}',
+  newTab: '(s’ouvre dans un nouvel onglet)',
 };

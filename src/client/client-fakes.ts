@@ -50,6 +50,41 @@ export function fakeLocalStorage(): Storage {
   };
 }
 
+/**
+ * localStorage as Chromium shares it between tabs in different processes: each tab reads its
+ * own copy at once, and another tab's writes reach it a little later (here: on `sync()`), so a
+ * BroadcastChannel message can arrive before the write it announces.
+ */
+export function laggingLocalStorage() {
+  const copies = new Set<Map<string, string>>();
+  const queued: Array<() => void> = [];
+  const spread = (from: Map<string, string>, change: (copy: Map<string, string>) => void) => {
+    change(from);
+    for (const copy of copies) if (copy !== from) queued.push(() => change(copy));
+  };
+  return {
+    /** One tab's localStorage. */
+    tab(): Storage {
+      const map = new Map<string, string>();
+      copies.add(map);
+      return {
+        getItem: (k: string) => map.get(k) ?? null,
+        setItem: (k: string, v: string) => spread(map, (m) => void m.set(k, String(v))),
+        removeItem: (k: string) => spread(map, (m) => void m.delete(k)),
+        clear: () => spread(map, (m) => m.clear()),
+        key: (i: number) => [...map.keys()][i] ?? null,
+        get length() {
+          return map.size;
+        },
+      };
+    },
+    /** Every tab now sees every write. */
+    sync() {
+      for (const apply of queued.splice(0)) apply();
+    },
+  };
+}
+
 /** Timers the test moves by hand: `advance(ms)` runs what falls due, in order. */
 export function fakeTimers() {
   let now = 0;

@@ -6,6 +6,7 @@ import {
   fakeLocks,
   fakeTabBus,
   fakeTimers,
+  laggingLocalStorage,
 } from './client-fakes.js';
 import { createClient } from './create-client.js';
 import { memoryHistory, type StoredMessage } from './storage/history.js';
@@ -523,6 +524,60 @@ describe('createClient', () => {
     expect(JSON.parse(local.getItem('leflux:widget')!).data).toEqual({ open: true });
   });
 
+  it('counts replies that come while the window is closed: in every tab, across a reload, cleared by opening in any tab', async () => {
+    const { make, server, local } = setup();
+    const a = make();
+    const b = make();
+    const seenInB: number[] = [];
+    b.on('unread', (count) => seenInB.push(count));
+    await a.send('hello');
+    await sent(a);
+    server.reply('one');
+    server.reply('two');
+    expect(a.getState().unread).toBe(2);
+    await vi.waitFor(() => expect(b.getState().unread).toBe(2));
+    expect(seenInB).toEqual([1, 2]);
+    expect(JSON.parse(local.getItem('leflux:widget')!).data).toEqual({ open: false, unread: 2 });
+
+    // With every tab closed, a late reply: the next page finds the stored count at once, and
+    // adds the reply it restores from the server; a tab opened after it counts nothing twice.
+    a.destroy();
+    b.destroy();
+    await drained();
+    server.reply('three');
+    const reloaded = make();
+    expect(reloaded.getState().unread).toBe(2);
+    await reloaded.ready();
+    expect(reloaded.getState().unread).toBe(3);
+    const c = make();
+    await c.ready();
+    expect(c.getState().unread).toBe(3);
+
+    // Opening the window in one tab clears it everywhere; replies while open are not counted.
+    const seenInReloaded: number[] = [];
+    reloaded.on('unread', (count) => seenInReloaded.push(count));
+    c.open();
+    await vi.waitFor(() => expect(reloaded.getState().unread).toBe(0));
+    expect(seenInReloaded).toEqual([0]);
+    expect(JSON.parse(local.getItem('leflux:widget')!).data).toEqual({ open: true });
+    server.reply('four');
+    await vi.waitFor(() => expect(texts(c.getState().messages)).toContain('four'));
+    expect([reloaded.getState().unread, c.getState().unread]).toEqual([0, 0]);
+  });
+
+  it('drops an unread count that is not a sane number when reading it back', async () => {
+    const { make, local } = setup();
+    for (const unread of [-1, 1.5, 'x', 1e9]) {
+      local.setItem(
+        'leflux:widget',
+        JSON.stringify({ v: 1, expiresAt: 1e15, data: { open: false, unread } }),
+      );
+      const client = make();
+      expect(client.getState()).toMatchObject({ open: false, unread: 0 });
+      client.destroy();
+    }
+  });
+
   it('mirrors messages, open state and clear between tabs', async () => {
     const { make, server, local } = setup();
     const a = make();
@@ -623,6 +678,23 @@ describe('createClient', () => {
       await vi.waitFor(() => expect(texts(b.getState().messages)).toEqual(['hello', 'still here']));
       expect(b.getSession()).toEqual({ id: 's1', readOnly: false, connected: true });
       expect(takeovers).not.toHaveBeenCalled();
+    });
+
+    it('a session started in another tab is followed even when its record reaches this tab after the news', async () => {
+      const storage = laggingLocalStorage();
+      const { make, server } = setup();
+      const a = make({ connect: server.connector('a'), localStorage: () => storage.tab() });
+      const b = make({ connect: server.connector('b'), localStorage: () => storage.tab() });
+      await Promise.all([a.ready(), b.ready()]);
+      await b.send('hello');
+      await sent(b);
+      // A heard of the session from B before B's write of the record reached A's storage.
+      await vi.waitFor(() => expect(a.getSession().id).toBe('s1'));
+      storage.sync();
+      b.destroy();
+      await vi.waitFor(() => expect(server.holder()?.name).toBe('a'));
+      server.reply('still here');
+      await vi.waitFor(() => expect(texts(a.getState().messages)).toEqual(['hello', 'still here']));
     });
 
     it('without Web Locks, a tab connects for its own session at load and the server decides (as before)', async () => {

@@ -66,6 +66,7 @@ export function createClient(options: ClientOptions): LeFluxClient {
     task: null,
     typing: false,
     retryAt: null,
+    unread: stored.widget?.unread ?? 0,
   });
   const emitter = createEmitter<ClientEvents>();
 
@@ -238,7 +239,7 @@ export function createClient(options: ClientOptions): LeFluxClient {
       const user = { ...records.user.read(), ...checked.value };
       records.user.write(user);
       store.setState({ user: contactOf(user) });
-      s.tabs.post({ type: 'user' });
+      s.tabs.post({ type: 'user', user: contactOf(user) });
       s.activity.touch();
       // The server learns contact details with `session_init`: say it again now, unless a task
       // is in flight (a re-init is also where the server checks a task's page).

@@ -94,6 +94,11 @@ export interface ClientState {
    * pending and goes then. Null otherwise.
    */
   retryAt: number | null;
+  /**
+   * Replies (agent, operator, system) that came while the window was closed, shared by the site's
+   * tabs and kept with the window state; opening the window in any tab sets it back to 0.
+   */
+  unread: number;
 }
 
 export interface Activity {
@@ -114,6 +119,8 @@ export interface ClientEvents {
   clear: undefined;
   task: TaskEvent;
   error: LeFluxError;
+  /** The unread count changed (`ClientState.unread`): in every tab of the site. */
+  unread: number;
 }
 
 export interface SessionSnapshot {

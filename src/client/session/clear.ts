@@ -24,7 +24,7 @@ export async function clear(s: Session, { forgetUser = false } = {}): Promise<vo
   if (forgetUser) {
     records.user.remove();
     s.store.setState({ user: {} });
-    tabs.post({ type: 'user' });
+    tabs.post({ type: 'user', user: {} });
   }
   tabs.post({ type: 'clear' });
   await reset(s, true);

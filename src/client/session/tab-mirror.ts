@@ -2,7 +2,7 @@ import type { TabMessage } from '../tabs/tab-sync.js';
 import { mirrorWidget } from '../widget-state.js';
 import { reset } from './clear.js';
 import type { Session } from './session.js';
-import { contactOf, liveRecord } from './session-record.js';
+import { liveRecord } from './session-record.js';
 
 /**
  * What another tab of the site did, and has already stored: shown here, stored nothing. The tab
@@ -23,12 +23,16 @@ export function mirror(s: Session, message: TabMessage): void {
       mirrorWidget(s, message);
       return;
     case 'session': {
-      const live = liveRecord(s);
-      store.setState({ sessionId: live?.id ?? null });
-      if (!live) {
+      // The message, not this tab's localStorage, says which session is current: Chromium
+      // hands another process's write to this tab's copy of localStorage a little after the
+      // BroadcastChannel message that announces it. The record is read when it is needed (to
+      // bind), by which time it is there.
+      const id = message.sessionId;
+      store.setState({ sessionId: id });
+      if (id === null) {
         // Ended: nothing to follow, unless there is something to send.
         if (cache.conversation.pending().length === 0) link.release();
-      } else if (state === 'bound' && live.id !== s.bound) {
+      } else if (state === 'bound' && id !== s.bound) {
         // Another tab started a newer session (possible only without Web Locks): take it up.
         link.rebind();
       } else {
@@ -44,7 +48,7 @@ export function mirror(s: Session, message: TabMessage): void {
       s.typing.show();
       return;
     case 'user':
-      store.setState({ user: contactOf(s.records.user.read()) });
+      store.setState({ user: message.user });
       return;
     case 'bye':
       if (liveRecord(s)) link.vacated();

@@ -1,6 +1,7 @@
 import type { ChatMessage } from '../../protocol/index.js';
 import type { Conversation } from '../conversation/conversation.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { SiteContext } from '../site/site-search.js';
 import { createLocalSessionLock } from '../stores/session-lock.js';
 import type { SessionRecord, SessionStore } from '../stores/session-store.js';
@@ -25,6 +26,8 @@ export interface AgentDispatchOptions {
   logger: Logger;
   /** `LEFLUX_AGENT_TIMEOUT_MS`: longest an agent may take to answer one message. */
   timeoutMs: number;
+  /** Times each answer (`leflux_agent_latency_seconds`). */
+  metrics?: Metrics;
 }
 
 /** Hands stored visitor messages to whoever answers them: an open question, or the agent. */
@@ -188,7 +191,7 @@ class AgentCall implements AgentContext {
  * void dispatch.answer(sessionId, message, url);
  */
 export function createAgentDispatch(options: AgentDispatchOptions): AgentDispatch {
-  const { agent, store, conversation, tasks, site, logger, timeoutMs } = options;
+  const { agent, store, conversation, tasks, site, logger, timeoutMs, metrics } = options;
   // Per session, in arrival order: an answer may start a task that the next message answers.
   const answers = createLocalSessionLock();
   /** The agent calls in flight (`abort()` ends them all). */
@@ -212,6 +215,7 @@ export function createAgentDispatch(options: AgentDispatchOptions): AgentDispatc
     history: ChatMessage[],
     url: string,
     answering: Agent,
+    receivedAt: number,
   ): Promise<void> {
     const call = new AgentCall(session, message, history, url, site, {
       store,
@@ -230,6 +234,7 @@ export function createAgentDispatch(options: AgentDispatchOptions): AgentDispatc
       if (!checked.ok) throw new TypeError(`invalid agent reply: ${checked.message}`);
       if (checked.reply) await call.post(checked.reply);
       else await call.posts();
+      metrics?.agentAnswered(performance.now() - receivedAt);
     } catch (error) {
       call.end(error);
       if (closed) return;
@@ -247,6 +252,8 @@ export function createAgentDispatch(options: AgentDispatchOptions): AgentDispatc
 
   return {
     answer(sessionId, message, url) {
+      // From here: the time an answer took includes waiting for the session's earlier ones.
+      const receivedAt = performance.now();
       return answers
         .run(sessionId, async () => {
           const context = await store.history.recent(sessionId, AGENT_HISTORY);
@@ -259,7 +266,7 @@ export function createAgentDispatch(options: AgentDispatchOptions): AgentDispatc
           }
           // No agent: the message waits in the history for `post` or the REST API.
           if (!agent) return;
-          await run(session, message, messages, url, agent);
+          await run(session, message, messages, url, agent, receivedAt);
         })
         .catch((error: unknown) => {
           logger.error(`answering a message failed (session ${sessionId})`, error);

@@ -6,8 +6,9 @@ import {
   LIMITS,
   type VisitorMessagePayload,
 } from '../../protocol/index.js';
-import type { MessageLog } from '../log/message-log.js';
+import type { AppendOptions, MessageLog } from '../log/message-log.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics/metrics.js';
 import {
   SessionNotFoundError,
   type SessionRecord,
@@ -24,6 +25,15 @@ export interface ConversationOptions {
   logged?: (siteKey: string) => boolean;
   now: () => number;
   logger: Logger;
+  /**
+   * Send the agent's messages only once the log holds them, and log again what a reconnecting
+   * tab missed (`relog`), so a node killed right after loses no logged message: for a store
+   * that outlives the node (Redis). Default false: agent messages are logged in batches behind
+   * the chat. A visitor message's ack always waits for its row, whatever this says.
+   */
+  durableLog?: boolean;
+  /** Counts messages in and out. */
+  metrics?: Metrics;
 }
 
 /** A message for the visitor: the agent's (or an operator's, with `name`) or a system notice. */
@@ -48,8 +58,8 @@ export interface Conversation {
   /**
    * A visitor message from the socket holding the session: stored (a resend is recognised by
    * its id and stored once), counted as activity, logged (a resend too: the log keeps one row
-   * per sequence); resolves once the log row is written (`MessageLog.written`). Throws
-   * `SessionNotFoundError`.
+   * per sequence); resolves once the log row is written (a durable append), so that the ack
+   * follows the row. Throws `SessionNotFoundError`.
    */
   receive(sessionId: string, socketId: string, payload: VisitorMessagePayload): Promise<Received>;
   /**
@@ -65,6 +75,13 @@ export interface Conversation {
   ): Promise<ChatMessage | undefined>;
   /** Shows the agent's typing indicator in the session's tabs (`agent_typing`). */
   typing(sessionId: string): void;
+  /**
+   * Logs stored messages again when the log must hold what visitors were shown (`durableLog`):
+   * those a reconnecting tab missed may come from a node that died between storing and logging
+   * them. The log keeps the first row of a seq, so this writes only what it lacked. Only the
+   * newest 20 (a dying node leaves no more than its messages in flight).
+   */
+  relog(session: SessionRecord, messages: readonly ChatMessage[]): Promise<void>;
 }
 
 /**
@@ -73,23 +90,32 @@ export interface Conversation {
  * await conversation.post(sessionId, { author: 'agent', text: 'Hello!' });
  */
 export function createConversation(options: ConversationOptions): Conversation {
-  const { store, log, channel, now, logger, logged = () => true } = options;
+  const { store, log, channel, now, logger, metrics, logged = () => true } = options;
+  const appendOptions = { durable: options.durableLog ?? false };
 
   /** Copies a stored message to the log, unless the site keeps none; never throws. */
-  async function record(session: SessionRecord, message: ChatMessage, url?: string) {
+  async function record(
+    session: SessionRecord,
+    message: ChatMessage,
+    url?: string,
+    options: AppendOptions = appendOptions,
+  ) {
     if (!logged(session.siteKey)) return;
     try {
-      await log.append({
-        sessionId: session.id,
-        siteKey: session.siteKey,
-        messageId: message.id,
-        author: message.author,
-        text: message.text,
-        at: message.at,
-        seq: message.seq ?? 0,
-        url,
-        ...(message.name !== undefined && { name: message.name }),
-      });
+      await log.append(
+        {
+          sessionId: session.id,
+          siteKey: session.siteKey,
+          messageId: message.id,
+          author: message.author,
+          text: message.text,
+          at: message.at,
+          seq: message.seq ?? 0,
+          url,
+          ...(message.name !== undefined && { name: message.name }),
+        },
+        options,
+      );
     } catch (error) {
       // Logging must never break chat.
       logger.error(`message log append failed (session ${session.id})`, error);
@@ -106,12 +132,13 @@ export function createConversation(options: ConversationOptions): Conversation {
       });
       if (!result.ok) return { ok: false, reason: result.reason, message };
       message.seq = result.seq;
-      // A resend is logged again: the log keeps the first row of a (session, seq), and the first
-      // attempt may have failed between storing and logging (its ack lost with it).
-      await record(result.session, message, url);
-      // The ack waits for the row (a few ms, shared by the messages of the moment): a server
-      // that dies right after acking still has the message in its log.
-      if (logged(result.session.siteKey)) await log.written();
+      if (!result.duplicate) metrics?.messageIn();
+      // Logged before the ack, durably (the batch written, whatever the store): a node killed
+      // right after acking still has the message in its log. A resend is logged again: the
+      // first attempt may have failed between storing and logging (its ack lost with it), or
+      // its node died then; the log keeps the first row of a seq, so this writes only what it
+      // lacked.
+      await record(result.session, message, url, { durable: true });
       const { session, seq, duplicate } = result;
       return { ok: true, session, seq, duplicate, message };
     },
@@ -131,16 +158,31 @@ export function createConversation(options: ConversationOptions): Conversation {
         if (error instanceof SessionNotFoundError) return undefined;
         throw error;
       }
+      // Logged before it is sent when the log must hold what visitors were shown.
+      if (appendOptions.durable) await record(session, message, url ?? session.url);
       if (emit) channel.emit(session.id, 'agent_message', payloadOf(message));
-      await record(session, message, url ?? session.url);
+      // Sent now, or in the ack the caller is building.
+      metrics?.messageOut();
+      if (!appendOptions.durable) await record(session, message, url ?? session.url);
       return message;
     },
 
     typing(sessionId) {
       channel.emit(sessionId, 'agent_typing', {});
     },
+
+    async relog(session, messages) {
+      if (!appendOptions.durable) return;
+      // Only what a dying node can have left unlogged: its last few messages, not a whole
+      // history sent to a tab that holds nothing yet.
+      const recent = messages.slice(-RELOG_LIMIT);
+      await Promise.all(recent.map((message) => record(session, message, session.url)));
+    },
   };
 }
+
+/** The newest missed messages `relog` writes again. */
+const RELOG_LIMIT = 20;
 
 /** A stored message as `agent_message` carries it. */
 function payloadOf(message: ChatMessage): AgentMessagePayload {

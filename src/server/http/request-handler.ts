@@ -4,6 +4,7 @@ import { ID_PATTERN } from '../../protocol/index.js';
 import { clientAddress } from '../limits/client-address.js';
 import type { MessageLog } from '../log/message-log.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { SessionError } from '../sessions/session-error.js';
 import type { SessionServices } from '../sessions/sessions.js';
 import type { SiteSettingsLookup } from '../site-settings.js';
@@ -36,6 +37,10 @@ export interface RequestHandlerOptions {
   demoDir?: string;
   /** How long `/healthz` waits for the store and the log. Default 2 s. */
   healthTimeoutMs?: number;
+  /** Whether this node takes traffic (`GET /readyz`): false while it drains. Default: always. */
+  ready?: () => boolean;
+  /** Counts the errors answered, by code. */
+  metrics?: Metrics;
 }
 
 /**
@@ -58,7 +63,16 @@ const STATUS = {
 
 /** The server's whole HTTP surface (socket.io answers `/socket.io/` before this sees it). */
 export function createRequestHandler(options: RequestHandlerOptions): RequestHandler {
-  const { store, log, logger, sites, healthTimeoutMs = 2000, trustedProxies = 0 } = options;
+  const {
+    store,
+    log,
+    logger,
+    sites,
+    metrics,
+    healthTimeoutMs = 2000,
+    ready = () => true,
+    trustedProxies = 0,
+  } = options;
 
   /** The origins the addressed session's site allows; undefined: any (or no such session). */
   async function allowedOriginsFor(pathname: string): Promise<readonly string[] | undefined> {
@@ -80,6 +94,12 @@ export function createRequestHandler(options: RequestHandlerOptions): RequestHan
           );
         },
       );
+      sendJson(res, 200, { ok: true });
+    })
+    .add('GET', '/readyz', async ({ res }) => {
+      // Liveness is /healthz; this says whether a load balancer should send new traffic here.
+      if (!ready())
+        throw new HttpError(503, 'unavailable', 'this node is draining: it is shutting down');
       sendJson(res, 200, { ok: true });
     })
     .add('POST', '/api/session/:id', restoreSessionRoute(options))
@@ -124,25 +144,25 @@ export function createRequestHandler(options: RequestHandlerOptions): RequestHan
         res.destroy();
         return;
       }
-      if (error instanceof HttpError) return error.render(res);
-      if (error instanceof SessionNotFoundError) {
-        return new HttpError(404, error.code, error.message).render(res);
-      }
-      if (error instanceof SessionError) {
-        const { code, message, retryAfter } = error;
-        return new HttpError(
-          STATUS[code],
-          code,
-          message,
-          retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) },
-          undefined,
-          retryAfter,
-        ).render(res);
-      }
-      logger.error(`${req.method} ${req.url} failed`, error);
-      new HttpError(500, 'internal', 'internal server error').render(res);
+      const answer = httpErrorOf(error);
+      if (answer.code === 'internal') logger.error(`${req.method} ${req.url} failed`, error);
+      metrics?.error(answer.code);
+      answer.render(res);
     });
   };
+}
+
+/** What a failed request is answered with. */
+function httpErrorOf(error: unknown): HttpError {
+  if (error instanceof HttpError) return error;
+  if (error instanceof SessionNotFoundError) return new HttpError(404, error.code, error.message);
+  if (error instanceof SessionError) {
+    const { code, message, retryAfter } = error;
+    const headers: Record<string, string> =
+      retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) };
+    return new HttpError(STATUS[code], code, message, headers, undefined, retryAfter);
+  }
+  return new HttpError(500, 'internal', 'internal server error');
 }
 
 function answersWithin<T>(work: Promise<T>, ms: number): Promise<T> {

@@ -241,48 +241,6 @@ export function describeMessageLog(
         expect(await reopened.listSession('s1')).toEqual([]);
       });
 
-      it('written() resolves once what was appended before it is committed, writing it now', async () => {
-        const timers = manualSchedule();
-        const log = open({ flushDelayMs: 60_000, schedule: timers.schedule });
-        await log.ping();
-        await log.written();
-        await log.append(entry({ messageId: 'm1' }));
-        await log.append(entry({ messageId: 'm2', seq: 2 }));
-        let done = false;
-        const written = log.written().then(() => {
-          done = true;
-        });
-        // Not after the batch delay: at once (0 ms), as a waiting ack asks.
-        expect(timers.delays()).toEqual([0]);
-        expect(done).toBe(false);
-        timers.runAll();
-        await written;
-        expect(await committed()).toEqual(['m1', 'm2']);
-        // An append after it is not waited for; one before the next call is.
-        await log.append(entry({ messageId: 'm3', seq: 3 }));
-        const next = log.written();
-        timers.runAll();
-        await next;
-        expect(await committed()).toEqual(['m1', 'm2', 'm3']);
-      });
-
-      it('written() does not wait while the database refuses writes, and never rejects', async () => {
-        const { logger } = capturingLogger();
-        const log = open({ flushDelayMs: 60_000, retryDelayMs: 60_000, logger });
-        await log.ping();
-        const allowWrites = await fixture.refuseWrites();
-        try {
-          await log.append(entry({ messageId: 'm1' }));
-          await expect(log.written()).resolves.toBeUndefined();
-          await log.append(entry({ messageId: 'm2', seq: 2 }));
-          await expect(log.written()).resolves.toBeUndefined();
-        } finally {
-          await allowWrites();
-        }
-        await log.flush();
-        expect(await committed()).toEqual(['m1', 'm2']);
-      });
-
       it('writes queued rows on close', async () => {
         const log = open({ flushDelayMs: 60_000 });
         await log.append(entry());
@@ -322,6 +280,41 @@ export function describeMessageLog(
           expect(errors[0]).toMatch(/writing 1 row\(s\) failed; retrying in 20 ms/);
           await log.append(entry({ messageId: 'm2', seq: 2 }));
           await expect(log.listSession('s1')).rejects.toThrow();
+        } finally {
+          await allowWrites();
+        }
+        await eventually(committed, ['m1', 'm2']);
+      });
+
+      it('a durable append resolves once its batch is written, rows queued before it included', async () => {
+        const timers = manualSchedule();
+        const log = open({ flushDelayMs: 5, schedule: timers.schedule });
+        await log.ping();
+        await log.append(entry({ messageId: 'm1' }));
+        let stored = false;
+        const durable = log
+          .append(entry({ messageId: 'm2', seq: 2 }), { durable: true })
+          .then(() => {
+            stored = true;
+          });
+        const together = log.append(entry({ messageId: 'm3', seq: 3 }), { durable: true });
+        // A read from the database gives a write that went out at once the time to land.
+        expect(await committed()).toEqual([]);
+        expect(stored).toBe(false);
+        timers.runAll();
+        await Promise.all([durable, together]);
+        expect(await committed()).toEqual(['m1', 'm2', 'm3']);
+      });
+
+      it('a durable append does not wait while the database refuses writes; the row is retried', async () => {
+        const { logger } = capturingLogger();
+        const log = open({ flushDelayMs: 1, retryDelayMs: 20, logger });
+        await log.ping();
+        const allowWrites = await fixture.refuseWrites();
+        try {
+          await log.append(entry({ messageId: 'm1' }), { durable: true });
+          await log.append(entry({ messageId: 'm2', seq: 2 }), { durable: true });
+          expect(await committed()).toEqual([]);
         } finally {
           await allowWrites();
         }

@@ -16,28 +16,26 @@ export interface MessageLogEntry {
   name?: string;
 }
 
+export interface AppendOptions {
+  /** Resolve once the entry is written (with its batch), not merely queued. Default false. */
+  durable?: boolean;
+}
+
 /**
  * Durable record of conversations for the dashboard, separate from live sessions.
  * Appends are idempotent per (sessionId, seq): the store gives each accepted message its seq
- * once, and a resend comes with its first seq (it is logged again in case its first attempt
- * failed before the log heard of it), so a repeated (session, seq) is the same message and the
- * first row stays. Implementations report failures by
+ * once and never passes a resend on, so a repeated (session, seq) is a retried write. Implementations report failures by
  * rejecting; callers on the chat path catch them, since logging must never break chat.
  */
 export interface MessageLog {
   /**
    * Records an entry. May resolve once the entry is queued for a batched write; reads,
-   * purges, `flush()` and `close()` still see it.
+   * purges, `flush()` and `close()` still see it. With `durable`, resolves once its batch is
+   * written (on the usual schedule: the batch delay at most), so that what a node acknowledged
+   * survives the node (SIGKILL); while the storage refuses writes it resolves once queued, as
+   * without (chat must not wait for a database that is down).
    */
-  append(entry: MessageLogEntry): Promise<void>;
-  /**
-   * Resolves once every entry appended before the call is written, with the appends that share
-   * its batch (a caller waiting makes the batch go now rather than after its delay). Never
-   * rejects, and does not wait while the database refuses writes: chat must not stop with the
-   * log. The chat path waits for it before acking a visitor message, so a server that dies
-   * right after an ack has that message in the log.
-   */
-  written(): Promise<void>;
+  append(entry: MessageLogEntry, options?: AppendOptions): Promise<void>;
   /** Writes queued appends now; resolves once they are stored. */
   flush(): Promise<void>;
   /** The session's entries, ascending by seq (queued appends included). */
@@ -75,44 +73,6 @@ export interface MessageLogBatchOptions {
   schedule?: (task: () => void, ms: number) => () => void;
 }
 
-/**
- * Who waits in `MessageLog.written()`: counts rows appended and rows written (or dropped) so
- * far; a waiter is released once the rows appended before it are, or at once on a failure.
- */
-export function writeWaiters() {
-  let appended = 0;
-  let done = 0;
-  let waiting: Array<{ upTo: number; release: () => void }> = [];
-  const release = (all: boolean) => {
-    const still: typeof waiting = [];
-    for (const waiter of waiting) {
-      if (all || waiter.upTo <= done) waiter.release();
-      else still.push(waiter);
-    }
-    waiting = still;
-  };
-  return {
-    /** `count` rows were queued. */
-    appended(count = 1) {
-      appended += count;
-    },
-    /** `count` rows are written (or given up for good). */
-    written(count: number) {
-      done += count;
-      release(false);
-    },
-    /** A write failed (its rows wait for a retry) or the log closed: nobody waits for it. */
-    failed() {
-      release(true);
-    },
-    /** Undefined when nothing appended so far is unwritten; else resolves when it is. */
-    wait(): Promise<void> | undefined {
-      if (done >= appended) return undefined;
-      return new Promise((resolve) => waiting.push({ upTo: appended, release: resolve }));
-    },
-  };
-}
-
 /** `MessageLogBatchOptions.schedule`'s default. */
 export const unrefTimeout = (task: () => void, ms: number): (() => void) => {
   const timer = setTimeout(task, ms);
@@ -125,7 +85,6 @@ export const unrefTimeout = (task: () => void, ms: number): (() => void) => {
 export function createDisabledMessageLog(): MessageLog {
   return {
     append: async () => {},
-    written: async () => {},
     flush: async () => {},
     listSession: async () => [],
     purgeSession: async () => 0,

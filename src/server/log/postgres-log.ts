@@ -1,13 +1,13 @@
-import { Pool, type QueryConfig, type QueryResultRow } from 'pg';
+import type { QueryConfig, QueryResultRow } from 'pg';
 import type { Author } from '../../protocol/index.js';
 import { describeDatabaseUrl, parseDatabaseUrl } from '../database-url.js';
 import { consoleLogger } from '../logger.js';
+import { loadOptional } from '../optional-dependency.js';
 import {
   type MessageLog,
   type MessageLogBatchOptions,
   type MessageLogEntry,
   unrefTimeout,
-  writeWaiters,
 } from './message-log.js';
 import { migrate } from './postgres-schema.js';
 
@@ -80,6 +80,12 @@ export function openPostgresMessageLog(
   if (!parseDatabaseUrl(url)) {
     throw new Error(`${where}: expected a postgres:// or postgresql:// URL with a host`);
   }
+  // pg is an optional dependency of the package: loaded when a PostgreSQL log opens.
+  const { Pool } = loadOptional<typeof import('pg')>({
+    name: 'pg',
+    feature: 'the PostgreSQL message log (DATABASE_URL)',
+    otherwise: 'or leave DATABASE_URL unset for the SQLite log',
+  });
   const pool = new Pool({
     connectionString: url,
     max: poolSize,
@@ -135,6 +141,8 @@ export function openPostgresMessageLog(
   let closed = false;
   /** Appended entries waiting for their batch (copies: a caller may reuse its object). */
   let queue: MessageLogEntry[] = [];
+  /** Durable appends waiting for the queued rows to be written (they resolve with them). */
+  let waiting: (() => void)[] = [];
   /** Rows of the batch being written; they count against `maxQueuedRows` too. */
   let writing = 0;
   /** Set while the last write failed: appends then wait for the retry instead of writing. */
@@ -142,7 +150,6 @@ export function openPostgresMessageLog(
   let cancelTimer: (() => void) | undefined;
   /** Set while a background write waits its turn, so a burst of appends chains only one. */
   let backgroundPending = false;
-  const waiters = writeWaiters();
 
   /**
    * One writer: batches and purges run one after another, in call order, so a read or purge
@@ -198,7 +205,9 @@ export function openPostgresMessageLog(
     cancelSchedule();
     if (queue.length === 0) return;
     const batch = queue;
+    const stored = waiting;
     queue = [];
+    waiting = [];
     writing = batch.length;
     try {
       await ensureSchema();
@@ -207,7 +216,8 @@ export function openPostgresMessageLog(
       queue = queue.length === 0 ? batch : batch.concat(queue);
       // Whoever asked (a read, a purge, the timer) hears of it; the rows wait for the retry.
       failing = true;
-      waiters.failed();
+      // Durable appends do not wait for a database that refuses writes: chat goes on.
+      for (const done of stored) done();
       if (!closed) {
         cancelSchedule();
         schedule(retryDelayMs);
@@ -217,8 +227,7 @@ export function openPostgresMessageLog(
       writing = 0;
     }
     failing = false;
-    // Rows the database refused as data are given up for good: nobody waits for them either.
-    waiters.written(batch.length);
+    for (const done of stored) done();
   }
 
   function flushInBackground(): void {
@@ -236,24 +245,19 @@ export function openPostgresMessageLog(
   }
 
   return {
-    async append(entry) {
+    async append(entry, options) {
       ensureOpen();
       if (queue.length + writing >= maxQueuedRows) {
         throw new Error(`${where}: ${queue.length + writing} rows wait for the database`);
       }
       queue.push({ ...entry });
-      waiters.appended();
       if (failing) return;
+      // A durable append waits for its batch (written on the usual schedule): one statement
+      // still carries many rows, where a write per message cost several times the CPU.
+      const stored = options?.durable ? new Promise<void>((done) => waiting.push(done)) : undefined;
       if (queue.length >= maxBatchRows) flushInBackground();
       else schedule(flushDelayMs);
-    },
-    async written() {
-      const wait = closed || failing ? undefined : waiters.wait();
-      if (!wait) return;
-      // Someone waits (an ack): write on the next turn, with what else arrives by then.
-      cancelSchedule();
-      schedule(0);
-      await wait;
+      await stored;
     },
     async flush() {
       ensureOpen();
@@ -309,7 +313,6 @@ export function openPostgresMessageLog(
       } catch (error) {
         logger.error(`${where}: ${queue.length} row(s) lost at close`, error);
       } finally {
-        waiters.failed();
         cancelSchedule();
         await pool.end();
       }

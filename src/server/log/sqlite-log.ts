@@ -1,14 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'libsql';
+import type Database from 'libsql';
 import type { Author } from '../../protocol/index.js';
 import { consoleLogger } from '../logger.js';
+import { loadOptional } from '../optional-dependency.js';
 import {
   type MessageLog,
   type MessageLogBatchOptions,
   type MessageLogEntry,
   unrefTimeout,
-  writeWaiters,
 } from './message-log.js';
 import { migrate } from './sqlite-schema.js';
 
@@ -63,8 +63,14 @@ export function openSqliteMessageLog(
     logger = consoleLogger,
     schedule: runAfter = unrefTimeout,
   } = options;
+  // libsql (a native binary) is an optional dependency of the package: loaded when a log opens.
+  const Sqlite = loadOptional<typeof Database>({
+    name: 'libsql',
+    feature: 'the SQLite message log (LEFLUX_DB)',
+    otherwise: 'or turn the log off (LEFLUX_MESSAGE_LOG=off, messageLog: false)',
+  });
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path);
+  const db = new Sqlite(path);
   // WAL lets the dashboard read while the chat path writes.
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
@@ -102,11 +108,12 @@ export function openSqliteMessageLog(
   let closed = false;
   /** Appended entries waiting for their batch (copies: a caller may reuse its object). */
   let queue: MessageLogEntry[] = [];
+  /** Durable appends waiting for the queued rows to be written (they resolve with them). */
+  let waiting: (() => void)[] = [];
   /** Cancels the pending batch (or retry) timer; set while one is pending. */
   let cancelTimer: (() => void) | undefined;
   /** Set while the last write failed: appends then wait for the retry instead of writing. */
   let failing = false;
-  const waiters = writeWaiters();
 
   // libsql's prepared statements keep working after db.close(); refuse explicitly instead.
   const ensureOpen = () => {
@@ -163,7 +170,9 @@ export function openSqliteMessageLog(
     cancelSchedule();
     if (queue.length === 0) return;
     const batch = queue;
+    const stored = waiting;
     queue = [];
+    waiting = [];
     try {
       // IMMEDIATE takes the write lock up front: a busy database fails here, not halfway.
       db.exec('BEGIN IMMEDIATE');
@@ -180,12 +189,13 @@ export function openSqliteMessageLog(
       queue = queue.length === 0 ? batch : batch.concat(queue);
       // Whoever asked (a read, a purge, the timer) hears of it; the rows wait for the retry.
       failing = true;
-      waiters.failed();
+      // Durable appends do not wait for a database that refuses writes: chat goes on.
+      for (const done of stored) done();
       if (!closed) schedule(retryDelayMs);
       throw error;
     }
     failing = false;
-    waiters.written(batch.length);
+    for (const done of stored) done();
   }
 
   function flushInBackground(): void {
@@ -202,24 +212,18 @@ export function openSqliteMessageLog(
   }
 
   return {
-    async append(entry) {
+    async append(entry, options) {
       ensureOpen();
       if (queue.length >= maxQueuedRows) {
         throw new Error(`message log ${path}: ${queue.length} rows wait for the database`);
       }
       queue.push({ ...entry });
-      waiters.appended();
       if (failing) return;
+      // A durable append waits for its batch, written on the usual schedule.
+      const stored = options?.durable ? new Promise<void>((done) => waiting.push(done)) : undefined;
       if (queue.length >= maxBatchRows) flushInBackground();
       else schedule(flushDelayMs);
-    },
-    async written() {
-      const wait = closed || failing ? undefined : waiters.wait();
-      if (!wait) return;
-      // Someone waits (an ack): write on the next turn, with what else arrives by then.
-      cancelSchedule();
-      schedule(0);
-      await wait;
+      await stored;
     },
     async flush() {
       ensureOpen();
@@ -258,7 +262,6 @@ export function openSqliteMessageLog(
       } catch (error) {
         logger.error(`message log ${path}: ${queue.length} row(s) lost at close`, error);
       } finally {
-        waiters.failed();
         cancelSchedule();
         db.close();
       }

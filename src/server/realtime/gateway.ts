@@ -12,6 +12,7 @@ import {
 } from '../../protocol/index.js';
 import { clientAddress } from '../limits/client-address.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { SessionServices } from '../sessions/sessions.js';
 import { originAllowed, pageOrigin, type SiteSettingsLookup } from '../site-settings.js';
 import { SessionNotFoundError } from '../stores/session-store.js';
@@ -60,6 +61,8 @@ export interface GatewayOptions {
   maxSessions: number;
   /** Proxies of the operator's own before this server (`LEFLUX_TRUSTED_PROXIES`). Default 0. */
   trustedProxies?: number;
+  /** Counts the errors acked to clients, by code. */
+  metrics?: Metrics;
 }
 
 /** A handler's response plus work to do once the client holds it (the next task `action`). */
@@ -101,6 +104,7 @@ export function attachGateway({
   sessions,
   sites,
   logger,
+  metrics,
   maxSessions,
   trustedProxies = 0,
 }: GatewayOptions): void {
@@ -184,23 +188,28 @@ export function attachGateway({
       let ack = rest[0];
       // A client that emits with no payload but an ack puts the ack first.
       if (typeof payload === 'function' && ack === undefined) [payload, ack] = [undefined, payload];
-      const respond = typeof ack === 'function' ? (ack as (response: unknown) => void) : undefined;
+      const reply = typeof ack === 'function' ? (ack as (response: unknown) => void) : undefined;
+      const respond = (response: unknown) => {
+        const code = (response as Partial<Failure> | undefined)?.error?.code;
+        if (code !== undefined) metrics?.error(code);
+        reply?.(response);
+      };
       work(socket, payload).then(
         (response) => {
           if (response instanceof AckThen) {
-            respond?.(response.response);
+            respond(response.response);
             response.after();
           } else {
-            respond?.(response);
+            respond(response);
           }
         },
         (error: unknown) => {
           if (error instanceof SessionNotFoundError) {
-            respond?.(failure('session_not_found', error.message));
+            respond(failure('session_not_found', error.message));
             return;
           }
           logger.error(`${event} handler failed (socket ${socket.id})`, error);
-          respond?.(failure('internal', 'internal server error'));
+          respond(failure('internal', 'internal server error'));
         },
       );
     };

@@ -54,7 +54,7 @@ const refusal = (error: unknown): Failure => {
 };
 
 export function createBindService(deps: SessionServiceDeps, access: AccessService): BindService {
-  const { store, tasks, channel, sites, logger, limiter } = deps;
+  const { store, tasks, channel, conversation, sites, logger, limiter, metrics } = deps;
   const { lock } = store;
 
   function leave(sessionId: string, socketId: string): Promise<void> {
@@ -74,7 +74,10 @@ export function createBindService(deps: SessionServiceDeps, access: AccessServic
     const { id } = session;
     const previous = await store.sockets.bind(id, socketId);
     // The older socket stays connected (read-only); a session_init from it takes the session back.
-    if (previous !== undefined) channel.takenOver(previous, id);
+    if (previous !== undefined) {
+      channel.takenOver(previous, id);
+      metrics?.tookOver();
+    }
     await channel.join(socketId, id);
     await store.sessions.setPage(id, { url: init.url, title: init.title });
     if (init.contact) await store.visitors.save(id, init.contact);
@@ -84,6 +87,7 @@ export function createBindService(deps: SessionServiceDeps, access: AccessServic
         ? { task: null, resume: false }
         : await tasks.sessionBound(id, init.url);
     const missed = await store.history.after(id, init.lastSeq ?? 0);
+    await conversation.relog(session, missed);
     const ack: SessionInitOk = {
       ok: true,
       sessionId: id,

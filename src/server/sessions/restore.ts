@@ -21,7 +21,7 @@ export function createRestoreService(
   deps: SessionServiceDeps,
   access: AccessService,
 ): RestoreService {
-  const { store, tasks, sites, limiter } = deps;
+  const { store, tasks, sites, limiter, metrics } = deps;
 
   async function live(sessionId: string): Promise<SessionRecord> {
     // An id outside the pattern was never issued: same answer as an unknown one.
@@ -36,7 +36,10 @@ export function createRestoreService(
       await access.admit(address);
       allowed(await limiter.take('restores', address), 'restores');
       const session = await countingMisses(access, address, async () => {
-        const found = await live(sessionId);
+        const found = await live(sessionId).catch((error: unknown) => {
+          if (error instanceof SessionNotFoundError) metrics?.restored(false);
+          throw error;
+        });
         if (!secretsEqual(found.token, token)) {
           throw new SessionError('unauthorized', 'the token does not match this session');
         }
@@ -56,6 +59,7 @@ export function createRestoreService(
       };
       const { retention } = sites(session.siteKey);
       if (retention) body.retention = retention;
+      metrics?.restored(true);
       return body;
     },
   };

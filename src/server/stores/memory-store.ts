@@ -214,6 +214,10 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions): Se
         }
         return evicted;
       },
+
+      async count() {
+        return entries.size;
+      },
     },
 
     history: {
