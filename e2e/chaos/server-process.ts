@@ -1,12 +1,12 @@
 /**
- * The server as `npm start` runs it (`src/server/main.ts`), in a child process the fault suite
- * can SIGKILL and start again on the same port.
+ * The server as `npm start` runs it (`leflux serve --demo`, from `src/server/cli.ts`), in a child
+ * process the fault suite can SIGKILL and start again on the same port.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 
-const main = fileURLToPath(new URL('../../src/server/main.ts', import.meta.url));
+const cli = fileURLToPath(new URL('../../src/server/cli.ts', import.meta.url));
 
 export interface ServerProcess {
   url: string;
@@ -21,7 +21,7 @@ export interface ServerProcess {
 }
 
 /**
- * Runs `main.ts` on `port` with the demo on (site, agent), no crawl, and `env` on top; resolves
+ * Runs the CLI on `port` with the demo on (site, agent), no crawl, and `env` on top; resolves
  * once `/healthz` answers.
  */
 export async function startServerProcess(
@@ -33,7 +33,7 @@ export async function startServerProcess(
   let child: ChildProcess | undefined;
 
   async function start() {
-    const started = spawn(process.execPath, ['--import', 'tsx', main], {
+    const started = spawn(process.execPath, ['--import', 'tsx', cli, 'serve', '--demo'], {
       env: {
         ...process.env,
         PORT: String(port),
