@@ -5,7 +5,7 @@ import type { ServerConfig } from '../config.js';
 import { silentLogger } from '../logger.js';
 import { initSession, openTestSocket, type TestSocket } from '../realtime/test-socket.js';
 import { type LeFluxServer, startServer } from '../server.js';
-import { NO_RATE_LIMITS, type RateLimits } from './rate-limiter.js';
+import { DEFAULT_RATE_LIMITS, NO_RATE_LIMITS, type RateLimits } from './rate-limiter.js';
 
 let server: (LeFluxServer & { url: string }) | undefined;
 const sockets: TestSocket[] = [];
@@ -115,6 +115,35 @@ describe('guessed session ids', () => {
       error: { code: 'rate_limited' },
     });
   });
+
+  it('10,000 random session ids: only 404 or 401 without the limit; with the default one, 404 until it blocks the address, then 429, while another address goes on', async () => {
+    const { nanoid } = await import('nanoid');
+    const guess = async (count: number, headers: Record<string, string> = {}) => {
+      const statuses = new Map<number, number>();
+      const ids = Array.from({ length: count }, () => nanoid());
+      // 20 at a time: a guesser in a hurry.
+      for (let i = 0; i < ids.length; i += 20) {
+        const answers = await Promise.all(
+          ids.slice(i, i + 20).map((id) => restore(id, nanoid(), headers)),
+        );
+        for (const answer of answers) {
+          statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
+          await answer.body?.cancel();
+        }
+      }
+      return Object.fromEntries(statuses);
+    };
+    await start({});
+    expect(await guess(10_000)).toEqual({ 404: 10_000 });
+    await server?.close();
+    // The default: 100 misses per 10 min, then the address is refused for 10 min.
+    expect(DEFAULT_RATE_LIMITS.misses).toEqual({ points: 100, durationSec: 600, blockSec: 600 });
+    await start({ misses: DEFAULT_RATE_LIMITS.misses }, { trustedProxies: 1 });
+    const from = { 'x-forwarded-for': '203.0.113.7' };
+    expect(await guess(10_000, from)).toEqual({ 404: 100, 429: 9_900 });
+    // Someone else, behind the same proxy, is not blocked.
+    expect(await guess(5, { 'x-forwarded-for': '198.51.100.9' })).toEqual({ 404: 5 });
+  }, 120_000);
 
   it('counts wrong session_init resumes too', async () => {
     await start({ misses: { points: 2, durationSec: 60, blockSec: 60 } });
