@@ -62,8 +62,14 @@ test(`scenario 4 (memory store): the server SIGKILLed ${KILLS} time(s) mid-strea
     /** Ids the widget had seen acked when each server died: every one must be in the log. */
     const acked = new Set<string>();
     let ackedBeforeKills = 0;
+    const ackedNow = async () =>
+      (await clientMessages(page)).filter((m) => m.author === 'visitor' && m.status === 'sent')
+        .length;
     for (let k = 0; k < KILLS; k++) {
-      await new Promise((done) => setTimeout(done, rng.between(300, 900)));
+      // Mid-stream: this server has acked some messages, and the visitor is still writing.
+      const before = await ackedNow();
+      await expect.poll(ackedNow, { timeout: 30_000 }).toBeGreaterThan(before);
+      await new Promise((done) => setTimeout(done, rng.between(50, 400)));
       await server.kill();
       for (const m of await clientMessages(page))
         if (m.author === 'visitor' && m.status === 'sent') acked.add(m.id);
