@@ -259,6 +259,7 @@ export async function createLeFluxServer(options: LeFluxServerOptions = {}): Pro
     logger,
     holdMs: config.taskHoldMs,
     waitTtlMs: config.waitTtlMs,
+    pageActions: (siteKey) => sites(siteKey).pageActions,
   });
   const dispatch = createAgentDispatch({
     agent,

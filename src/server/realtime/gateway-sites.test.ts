@@ -1,5 +1,5 @@
 // @vitest-environment node
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type {
   ServerToClientEvents,
   SessionInitOk,
@@ -11,6 +11,7 @@ import { openSqliteMessageLog } from '../log/sqlite-log.js';
 import { silentLogger } from '../logger.js';
 import { type LeFluxServer, startServer } from '../server.js';
 import type { SiteSettings } from '../site-settings.js';
+import { capturingLogger } from '../testing/capturing-logger.js';
 import { initSession, openTestSocket, type TestSocket } from './test-socket.js';
 
 type ClientSocket = TestSocket;
@@ -223,5 +224,52 @@ describe('heartbeats and reconnects are not activity', () => {
     expect(after).toBeGreaterThanOrEqual(idleTtlMs - 5);
     // Counted from the session's start, not from the last ping or the reconnect (+ sweep lag).
     expect(after).toBeLessThan(idleTtlMs + idleTtlMs / 2);
+  });
+});
+
+describe('page actions under the site’s control', () => {
+  it('starts a task only with the page steps the site allows; a refused one is logged, not run', async () => {
+    const { logger, errors } = capturingLogger();
+    server = await startServer({
+      sites: new Map<string, SiteSettings>([
+        ['shop', { pageActions: ['highlight'] }],
+        ['closed', { pageActions: [] }],
+      ]),
+      logger,
+      agent: {
+        reply: async ({ message }) => ({
+          text: 'on it',
+          task: {
+            label: 'showing you',
+            steps: [{ type: message.text as 'click' | 'highlight', selector: '#plan' }],
+          },
+        }),
+      },
+    });
+    const actions: string[] = [];
+    const tryStep = async (siteKey: string, step: string) => {
+      const socket = await openTestSocket(server?.url ?? '', sockets, {
+        siteKey,
+        setup: (s) => s.on('action', (action) => actions.push(`${siteKey}:${action.type}`)),
+      });
+      const ack = await initSession(socket, { siteKey });
+      if (!ack.ok) throw new Error(ack.error.code);
+      const answered = new Promise((done) => socket.once('agent_message', done));
+      await socket.timeout(2000).emitWithAck('visitor_message', {
+        id: `m-${siteKey}-${step}`,
+        text: step,
+        url: '',
+        sentAt: Date.now(),
+      });
+      await answered;
+    };
+    await tryStep('shop', 'highlight');
+    await vi.waitFor(() => expect(actions).toEqual(['shop:highlight']));
+    await tryStep('shop', 'click');
+    await tryStep('closed', 'highlight');
+    await vi.waitFor(() => expect(errors).toHaveLength(2));
+    expect(errors[0]).toContain('a click step, which site shop does not allow (pageActions)');
+    expect(errors[1]).toContain('a highlight step, which site closed does not allow');
+    expect(actions).toEqual(['shop:highlight']);
   });
 });
