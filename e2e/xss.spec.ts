@@ -102,7 +102,7 @@ async function shownTexts(page: Page) {
   return page.evaluate(async () => {
     const root = document.querySelector('leflux-widget')?.shadowRoot;
     const log = root?.querySelector('[role="log"]');
-    if (!(log instanceof HTMLElement)) return { texts: [], names: [], withElements: 0 };
+    if (!(log instanceof HTMLElement)) return { texts: [], names: [], withElements: 0, links: 0 };
     // Scroll back to the start: older messages render as the visitor scrolls up.
     const frame = () => new Promise((done) => requestAnimationFrame(() => setTimeout(done, 20)));
     let count = -1;
@@ -114,11 +114,26 @@ async function shownTexts(page: Page) {
       stable = now === count ? stable + 1 : 0;
       count = now;
     }
+    // A bubble holds text, and links the widget made of URLs in it (http, https or mailto,
+    // with a visually hidden "(opens in a new tab)"): any other element is markup that got in.
+    const made = (el: Element) =>
+      (el.tagName === 'A' &&
+        /^(https?|mailto):/i.test(el.getAttribute('href') ?? '') &&
+        [...el.attributes].every((a) => ['href', 'target', 'rel'].includes(a.name))) ||
+      (el.tagName === 'SPAN' && el.className === 'sr-only' && el.parentElement?.tagName === 'A');
     const parts = [...log.querySelectorAll('.bubble, [data-part="author-name"]')];
+    /** The text as written: without the hidden "(opens in a new tab)" of links. */
+    const text = (el: Element) => {
+      const copy = el.cloneNode(true) as Element;
+      for (const hidden of copy.querySelectorAll('.sr-only')) hidden.remove();
+      return copy.textContent ?? '';
+    };
     return {
-      texts: [...log.querySelectorAll('.bubble')].map((b) => b.textContent ?? ''),
-      names: [...log.querySelectorAll('[data-part="author-name"]')].map((n) => n.textContent ?? ''),
-      withElements: parts.filter((p) => p.childElementCount > 0).length,
+      texts: [...log.querySelectorAll('.bubble')].map(text),
+      names: [...log.querySelectorAll('[data-part="author-name"]')].map(text),
+      withElements: parts.filter((p) => [...p.querySelectorAll('*')].some((el) => !made(el)))
+        .length,
+      links: log.querySelectorAll('.bubble a').length,
     };
   });
 }
@@ -193,7 +208,7 @@ test(`${vectors.length} XSS vectors (OWASP cheat sheet) as visitor, agent and op
       // The widget tried the tasks: each step failed on the selector, said back with the label.
       const tasksTried = shown.texts.filter((t) => t.includes('(invalid selector ')).length;
       console.log(
-        `xss ${moment}: ${vectors.length} vectors, ${shown.texts.length} bubbles, ${shown.names.length} author names, ${tasksTried} tasks tried, ${shown.withElements} holding an element, ran in the page ${ran.length}, outside ${outside.length}, page errors ${errors.length}`,
+        `xss ${moment}: ${vectors.length} vectors, ${shown.texts.length} bubbles, ${shown.names.length} author names, ${tasksTried} tasks tried, ${shown.links} http(s) links made, ${shown.withElements} holding another element, ran in the page ${ran.length}, outside ${outside.length}, page errors ${errors.length}`,
       );
       expect(tasksTried).toBe(vectors.length);
       expect(ran).toEqual([]);
