@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError } from './config-error.js';
 import { maskPassword, parseDatabaseUrl } from './database-url.js';
 import { LOG_LEVELS, type LogLevel } from './logger.js';
-import { loadSiteSettings, type SiteSettingsMap } from './site-settings.js';
+import { loadSiteSettings, type SiteSettingsMap, siteAdminKeys } from './site-settings.js';
 
 export { ConfigError } from './config-error.js';
 
@@ -261,10 +261,16 @@ export function loadConfig(
 
 /**
  * The configured values no log line may show, wherever they turn up (an error quoting a
- * request, a URL): the admin key, the API key, the webhook secret and the database password. For `createJsonLogger`.
+ * request, a URL): the admin keys (global and per site), the API key, the webhook secret and the
+ * database password. For `createJsonLogger`.
  */
 export function configSecrets(config: ServerConfig): string[] {
-  const secrets = [config.adminKey, config.apiKey, config.agentSecret];
+  const secrets = [
+    config.adminKey,
+    config.apiKey,
+    config.agentSecret,
+    ...siteAdminKeys(config.sites),
+  ];
   const password = config.databaseUrl && parseDatabaseUrl(config.databaseUrl)?.password;
   if (password) secrets.push(password, decodeURIComponent(password));
   return secrets.filter((secret): secret is string => Boolean(secret));
