@@ -34,6 +34,12 @@ export interface AgentDispatch {
    * messages were answered: an open `ask` step takes it, else the agent does. Never rejects.
    */
   answer(sessionId: string, message: ChatMessage, url: string): Promise<void>;
+  /**
+   * An operator took the session over: this node's answer in flight for it ends quietly and
+   * what it posts is dropped (no error message for the visitor). Messages dispatched later skip
+   * the agent while the session's record carries the takeover.
+   */
+  silence(sessionId: string): void;
   /** Aborts every agent call in flight (the server is closing): nothing more is posted. */
   abort(): void;
   /** Resolves when every answer started so far has settled. */
@@ -43,6 +49,11 @@ export interface AgentDispatch {
 /** Why an answer ended early. */
 class AgentTimeoutError extends Error {
   override readonly name = 'AgentTimeoutError';
+}
+
+/** An operator took the conversation over while the agent was answering: not a failure. */
+class SilencedError extends Error {
+  override readonly name = 'SilencedError';
 }
 
 /** The agent's view of a session: the record without its token (or its socket). */
@@ -164,6 +175,10 @@ class AgentCall implements AgentContext {
     });
   }
 
+  get sessionId(): string {
+    return this.#record.id;
+  }
+
   /** Settles when the posts made so far are done; rejects if one of them failed. */
   posts(): Promise<void> {
     return this.#posted ?? Promise.resolve();
@@ -232,7 +247,7 @@ export function createAgentDispatch(options: AgentDispatchOptions): AgentDispatc
       else await call.posts();
     } catch (error) {
       call.end(error);
-      if (closed) return;
+      if (closed || error instanceof SilencedError) return;
       // The id names the conversation for whoever reads the log; the token is never logged.
       logger.error(`agent could not answer (session ${session.id})`, error);
       await call.posts().catch(() => undefined);
@@ -257,13 +272,19 @@ export function createAgentDispatch(options: AgentDispatchOptions): AgentDispatc
             const handled = await store.lock.run(sessionId, () => tasks.answer(sessionId, message));
             if (handled) return;
           }
-          // No agent: the message waits in the history for `post` or the REST API.
-          if (!agent) return;
+          // No agent, or an operator has taken over: the message waits for a human.
+          if (!agent || session.takeover) return;
           await run(session, message, messages, url, agent);
         })
         .catch((error: unknown) => {
           logger.error(`answering a message failed (session ${sessionId})`, error);
         });
+    },
+
+    silence(sessionId) {
+      for (const call of inFlight) {
+        if (call.sessionId === sessionId) call.end(new SilencedError('an operator took over'));
+      }
     },
 
     abort() {

@@ -64,6 +64,8 @@ function storedMessage(message: Omit<ChatMessage, 'seq'>, seq: number): Readonly
 /** A copy of the record as callers see it (copies keep them from mutating stored state). */
 function recordOf({ session, task }: Entry): SessionRecord {
   const copy: SessionRecord = { ...session };
+  // The only nested object of a record: a caller must not change the stored one through it.
+  if (session.takeover) copy.takeover = { ...session.takeover };
   if (task !== undefined) copy.taskId = task.id;
   return copy;
 }
@@ -196,6 +198,12 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions): Se
         const { session } = need(sessionId);
         session.url = page.url;
         if (page.title !== undefined) session.title = page.title;
+      },
+
+      async setTakeover(sessionId, takeover) {
+        const { session } = need(sessionId);
+        if (takeover) session.takeover = { by: takeover.by, at: takeover.at };
+        else delete session.takeover;
       },
 
       async delete(id) {

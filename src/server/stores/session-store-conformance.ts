@@ -109,6 +109,33 @@ export function describeSessionStore(
       expect(await store.sessions.get(id)).toMatchObject({ url: 'https://x.test/b', title: 'A' });
     });
 
+    it('keeps a takeover on the record until it is handed back; not activity', async () => {
+      const { id } = await store.sessions.create('acme');
+      clock += 10;
+      await store.sessions.setTakeover(id, { by: 'Ada', at: clock });
+      const taken = await store.sessions.get(id);
+      expect(taken?.takeover).toEqual({ by: 'Ada', at: clock });
+      expect(taken?.lastActiveAt).toBe(1_000_000);
+      // The dispatch reads it with the history, and the record survives other writes.
+      await store.sessions.setPage(id, { url: 'https://x.test/' });
+      await store.sessions.touch(id, clock);
+      expect((await store.history.recent(id, 1))?.session.takeover).toEqual({
+        by: 'Ada',
+        at: clock,
+      });
+      taken!.takeover!.by = 'changed by a reader';
+      expect((await store.sessions.get(id))?.takeover?.by).toBe('Ada');
+      await store.sessions.setTakeover(id, { by: 'Grace', at: clock + 1 });
+      expect((await store.sessions.get(id))?.takeover).toEqual({ by: 'Grace', at: clock + 1 });
+      await store.sessions.setTakeover(id, undefined);
+      const handedBack = await store.sessions.get(id);
+      expect(handedBack).toBeDefined();
+      expect(handedBack?.takeover).toBeUndefined();
+      await expect(
+        store.sessions.setTakeover('nope', { by: 'Ada', at: clock }),
+      ).rejects.toBeInstanceOf(SessionNotFoundError);
+    });
+
     it('throws SessionNotFoundError for operations on an unknown or evicted session', async () => {
       const { id } = await store.sessions.create('acme');
       clock += TTL;

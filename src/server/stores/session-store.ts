@@ -22,6 +22,19 @@ export interface SessionRecord {
    * task, atomically) so that a message can tell "no task" without reading the task.
    */
   taskId?: string;
+  /**
+   * Set while an operator has taken the conversation over from the dashboard: the agent does not
+   * answer until they hand it back. Kept on the record, so the agent's dispatch learns it from the
+   * read it already makes (`history.recent`), with no extra round trip per message.
+   */
+  takeover?: Takeover;
+}
+
+/** Who took a conversation over, and when. */
+export interface Takeover {
+  /** The operator's name as they gave it. */
+  by: string;
+  at: number;
 }
 
 export interface AppendResult {
@@ -123,6 +136,8 @@ export interface SessionRecords {
   touch(sessionId: string, at: number): Promise<void>;
   /** Remembers the visitor's current page. Not activity. */
   setPage(sessionId: string, page: { url: string; title?: string }): Promise<void>;
+  /** An operator takes the conversation over (`takeover`), or hands it back (undefined). Not activity. */
+  setTakeover(sessionId: string, takeover: Takeover | undefined): Promise<void>;
   /** Removes the session and everything it holds; true when it existed. */
   delete(id: string): Promise<boolean>;
   /** Evicts every session idle at `now`, and drops expired waits; returns the evicted ids. */
