@@ -83,6 +83,17 @@ export interface ServerConfig {
   widgetFile: string;
   /** The demo site's root. Default `<repo>/demo`. */
   demoDir: string;
+  /** The dashboard's build, served at `/dashboard`. Default `<repo>/dist/dashboard`. */
+  dashboardDir: string;
+  /**
+   * How often a node reads back the site settings other nodes saved from the dashboard (not an
+   * env variable). Default 5 s.
+   */
+  settingsRefreshMs: number;
+  /** How often the message log's retention runs (not an env variable). Default daily. */
+  logRetentionSweepMs: number;
+  /** Wrong admin keys one IP may try in 15 minutes before sign-in refuses it (not an env variable). Default 10. */
+  signInAttempts: number;
 }
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -97,6 +108,10 @@ export const CONFIG_DEFAULTS = {
   agentTimeoutMs: 15_000,
   widgetFile: join(repoRoot, 'dist', 'widget.js'),
   demoDir: join(repoRoot, 'demo'),
+  dashboardDir: join(repoRoot, 'dist', 'dashboard'),
+  settingsRefreshMs: 5000,
+  logRetentionSweepMs: 24 * 3_600_000,
+  signInAttempts: 10,
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -256,6 +271,10 @@ export function loadConfig(
     sweepIntervalMs: defaultSweepInterval(shortestIdleTtl(idleTtlMs, sites)),
     widgetFile: CONFIG_DEFAULTS.widgetFile,
     demoDir: CONFIG_DEFAULTS.demoDir,
+    dashboardDir: CONFIG_DEFAULTS.dashboardDir,
+    settingsRefreshMs: CONFIG_DEFAULTS.settingsRefreshMs,
+    logRetentionSweepMs: CONFIG_DEFAULTS.logRetentionSweepMs,
+    signInAttempts: CONFIG_DEFAULTS.signInAttempts,
   };
 }
 

@@ -20,13 +20,20 @@ import { openMessageLog } from './log/open-message-log.js';
 import { createJsonLogger, type Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { type MetricsServer, startMetricsServer } from './metrics/metrics-server.js';
+import { attachDashboardGateway, createSocketInboxFeed } from './realtime/dashboard-gateway.js';
 import { attachGateway, type LeFluxIo } from './realtime/gateway.js';
 import { createSocketChannel } from './realtime/socket-channel.js';
+import { createInboxService } from './sessions/inbox.js';
+import { sweepLogRetention } from './sessions/log-retention.js';
+import { createOperatorAuth } from './sessions/operator-auth.js';
 import { startSessionSweeper } from './sessions/session-sweeper.js';
 import { createSessionServices } from './sessions/sessions.js';
+import { createLiveSiteSettings } from './settings/live-site-settings.js';
+import { openSiteSettingsStore } from './settings/open-settings-store.js';
+import type { SiteSettingsStore } from './settings/settings-store.js';
 import { type CrawlResult, crawlSite } from './site/site-crawler.js';
 import { createSiteContext, type SiteContext } from './site/site-search.js';
-import { siteSettingsLookup } from './site-settings.js';
+import { siteAdminKeys } from './site-settings.js';
 import { createMemorySessionStore } from './stores/memory-store.js';
 import type { SessionStore } from './stores/session-store.js';
 import { createTaskRunner } from './tasks/task-runner.js';
@@ -62,6 +69,11 @@ export interface LeFluxServerOptions extends Partial<ServerConfig> {
   logger?: Logger;
   /** This node's Prometheus metrics. Default: a fresh registry (process metrics too when served). */
   metrics?: Metrics;
+  /**
+   * Where the dashboard's site settings are kept. Default: beside the message log (PostgreSQL at
+   * `databaseUrl`, else the SQLite file `dbPath`) when an admin key is configured; else none.
+   */
+  settingsStore?: SiteSettingsStore;
 }
 
 /** A message posted from outside a visitor's turn: an operator's, or an agent's late answer. */
@@ -130,6 +142,7 @@ function settings(options: LeFluxServerOptions): ServerConfig {
     now: _n,
     logger: _g,
     metrics: _m,
+    settingsStore: _ss,
     ...given
   } = options;
   const set = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
@@ -157,7 +170,23 @@ export async function createLeFluxServer(options: LeFluxServerOptions = {}): Pro
   if (!options.store && config.storeKind !== 'memory') {
     throw new Error(`session store "${config.storeKind}" is not implemented`);
   }
-  const sites = siteSettingsLookup(config.sites);
+  // The dashboard exists once someone can sign in to it.
+  const dashboardOn = config.adminKey !== undefined || siteAdminKeys(config.sites).length > 0;
+  const settingsStore =
+    options.settingsStore ??
+    (dashboardOn
+      ? openSiteSettingsStore(config, {
+          onInvalid: (siteKey, reason) =>
+            logger.warn(`saved settings of site ${siteKey} ignored: ${reason}`),
+        })
+      : undefined);
+  const liveSettings = createLiveSiteSettings({
+    boot: config.sites,
+    store: settingsStore,
+    now,
+    logger,
+  });
+  const sites = liveSettings.lookup;
   const store =
     options.store ??
     createMemorySessionStore({
@@ -170,7 +199,8 @@ export async function createLeFluxServer(options: LeFluxServerOptions = {}): Pro
   const anySiteLogs = [...config.sites.values()].some((site) => site.messageLog === true);
   const log =
     options.log ??
-    (config.messageLog || anySiteLogs
+    // With a dashboard, a site may turn its log on at any time.
+    (config.messageLog || anySiteLogs || dashboardOn
       ? openMessageLog(config, { logger })
       : createDisabledMessageLog());
   const agent =
@@ -203,7 +233,8 @@ export async function createLeFluxServer(options: LeFluxServerOptions = {}): Pro
     ...(config.pingIntervalMs !== undefined ? { pingInterval: config.pingIntervalMs } : {}),
   });
   const channel = createSocketChannel(io);
-  const conversation = createConversation({ store, log, channel, logged, now, logger });
+  const feed = createSocketInboxFeed(io);
+  const conversation = createConversation({ store, log, channel, feed, logged, now, logger });
   const tasks = createTaskRunner({
     store,
     conversation,
@@ -222,18 +253,22 @@ export async function createLeFluxServer(options: LeFluxServerOptions = {}): Pro
     logger,
     timeoutMs: config.agentTimeoutMs,
   });
-  const sessions = createSessionServices({
-    store,
-    log,
-    conversation,
-    tasks,
-    dispatch,
-    channel,
-    sites,
+  const deps = { store, log, conversation, tasks, dispatch, channel, feed, sites, now, logger };
+  const sessions = createSessionServices(deps);
+  const auth = createOperatorAuth({
+    adminKey: config.adminKey,
+    sites: config.sites,
     now,
-    logger,
+    signInAttempts: config.signInAttempts,
+  });
+  const inbox = createInboxService({
+    ...deps,
+    sessions,
+    settings: liveSettings,
+    defaults: { idleTtlMs: config.idleTtlMs, messageLog: config.messageLog },
   });
   attachGateway({ io, sessions, logger });
+  attachDashboardGateway({ io, auth, logger });
   metrics.countSockets(() => io.of('/').sockets.size);
   const handle = createRequestHandler({
     sessions,
@@ -245,11 +280,14 @@ export async function createLeFluxServer(options: LeFluxServerOptions = {}): Pro
     apiKey: config.apiKey,
     widgetFile: config.widgetFile,
     demoDir: config.demo ? config.demoDir : undefined,
+    dashboard: { dir: config.dashboardDir, inbox, auth, now },
   });
 
   let attached: HttpServer | undefined;
   let own: HttpServer | undefined;
   let stopSweeper: (() => void) | undefined;
+  let stopRetention: (() => void) | undefined;
+  let stopFollowing: (() => void) | undefined;
   let closing: Promise<void> | undefined;
   let metricsServer: MetricsServer | undefined;
 
@@ -285,6 +323,25 @@ export async function createLeFluxServer(options: LeFluxServerOptions = {}): Pro
       now,
       logger,
     });
+    const retention = (at: number) =>
+      sweepLogRetention({ log, sites: liveSettings.sites, settings: sites, logger }, at);
+    stopRetention = startSessionSweeper({
+      sweep: retention,
+      intervalMs: config.logRetentionSweepMs,
+      now,
+      logger,
+    });
+    // Once at start too: a server restarted daily would otherwise never get to it.
+    retention(now()).catch((error: unknown) => logger.error('log retention failed', error));
+    if (settingsStore) {
+      // `listen` has read them already; an attached server reads them now, in the background.
+      if (!own) {
+        liveSettings
+          .refresh()
+          .catch((error: unknown) => logger.error('reading the saved site settings failed', error));
+      }
+      stopFollowing = liveSettings.follow(config.settingsRefreshMs);
+    }
     const listening = () => startCrawl(httpServer.address() as AddressInfo);
     if (httpServer.listening) listening();
     else httpServer.once('listening', listening);
@@ -293,6 +350,8 @@ export async function createLeFluxServer(options: LeFluxServerOptions = {}): Pro
   async function shutdown(): Promise<void> {
     stopCrawl.abort();
     stopSweeper?.();
+    stopRetention?.();
+    stopFollowing?.();
     dispatch.abort();
     if (own) {
       // Stop accepting first, then cut keep-alive and in-flight connections so close() is fast.
@@ -310,6 +369,7 @@ export async function createLeFluxServer(options: LeFluxServerOptions = {}): Pro
     await sessions.drain();
     await store.close();
     await log.close();
+    await settingsStore?.close();
     await metricsServer?.close();
   }
 
@@ -330,8 +390,10 @@ export async function createLeFluxServer(options: LeFluxServerOptions = {}): Pro
     handle,
     attach,
     async listen({ port = config.port, host = config.host } = {}) {
-      // A log it cannot use (PostgreSQL unreachable, tables from a newer LeFlux) stops the start.
+      // A log it cannot use (PostgreSQL unreachable, tables from a newer LeFlux) stops the start,
+      // and so do settings it cannot read (it would run with settings a site no longer has).
       await log.ping();
+      await liveSettings.refresh();
       const server = createServer((req, res) => handle(req, res));
       own = server;
       // Attach after our handler exists: engine.io wraps the server's existing 'request'

@@ -14,6 +14,7 @@ import {
   type SessionStore,
   type VisitorAppend,
 } from '../stores/session-store.js';
+import type { InboxFeed } from './inbox-feed.js';
 import type { SessionChannel } from './session-channel.js';
 
 export interface ConversationOptions {
@@ -22,6 +23,8 @@ export interface ConversationOptions {
   channel: SessionChannel;
   /** Whether a site's messages go to the log (site settings over `LEFLUX_MESSAGE_LOG`). Default: all. */
   logged?: (siteKey: string) => boolean;
+  /** Where the site's dashboards hear of each message. Default: nowhere. */
+  feed?: InboxFeed;
   now: () => number;
   logger: Logger;
 }
@@ -71,10 +74,26 @@ export interface Conversation {
  * await conversation.post(sessionId, { author: 'agent', text: 'Hello!' });
  */
 export function createConversation(options: ConversationOptions): Conversation {
-  const { store, log, channel, now, logger, logged = () => true } = options;
+  const { store, log, channel, now, logger, logged = () => true, feed } = options;
 
-  /** Copies a stored message to the log, unless the site keeps none; never throws. */
+  /**
+   * Tells the site's dashboards, then copies the message to the log unless the site keeps none;
+   * never throws.
+   */
   async function record(session: SessionRecord, message: ChatMessage, url?: string) {
+    feed?.publish(session.siteKey, {
+      type: 'message',
+      sessionId: session.id,
+      message: {
+        id: message.id,
+        author: message.author,
+        text: message.text,
+        at: message.at,
+        seq: message.seq ?? 0,
+        ...(url !== undefined && { url }),
+        ...(message.name !== undefined && { name: message.name }),
+      },
+    });
     if (!logged(session.siteKey)) return;
     try {
       await log.append({

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Agent } from '../agent/agent.js';
 import { createAgentDispatch } from '../agent/dispatch.js';
 import { createConversation } from '../conversation/conversation.js';
+import { unheardFeed } from '../conversation/inbox-feed.js';
 import { createRecordingChannel } from '../conversation/test-channel.js';
 import { openSqliteMessageLog } from '../log/sqlite-log.js';
 import { silentLogger } from '../logger.js';
@@ -35,6 +36,7 @@ async function services(agent: Agent) {
     conversation,
     tasks,
     dispatch,
+    feed: unheardFeed,
     sites: () => ({}),
   });
   const bound = await sessions.bind(
