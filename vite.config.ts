@@ -58,7 +58,35 @@ function builtModules(): { embed: string; chat: string } {
 }
 
 /**
- * Two builds (`npm run build` runs both, in this order):
+ * The dashboard (`--mode dashboard`): an app of its own in `dist/dashboard/`, served at
+ * `/dashboard` by the server, sharing no file with the widget. Its manifest tells the server which
+ * files a signed-out browser may load: the entry (the sign-in page) and what it imports
+ * statically; the inbox is a chunk of its own, loaded after sign-in.
+ */
+const dashboardBuild = {
+  root: 'dashboard',
+  base: '/dashboard/',
+  build: {
+    target: 'es2022',
+    outDir: '../dist/dashboard',
+    emptyOutDir: true,
+    manifest: true,
+    sourcemap: false,
+    // No preload helper or polyfill: nothing in the entry is worth fetching before sign-in.
+    modulePreload: false,
+    rolldownOptions: {
+      output: {
+        entryFileNames: 'assets/[name]-[hash].js',
+        chunkFileNames: 'assets/[name]-[hash].js',
+        assetFileNames: 'assets/[name]-[hash][extname]',
+      },
+    },
+  },
+} as const;
+
+/**
+ * Three builds (`npm run build` runs them all, in this order):
+ * - `--mode dashboard`: the dashboard (above), apart from the widget's files;
  * - default: the widget's ES modules under `dist/leflux/` — `embed-<hash>.js` (launcher, config)
  *   and the chunks it loads on demand (chat UI and client, then the socket.io transport); every
  *   name is hashed, so browsers keep them for a year without asking again;
@@ -68,6 +96,7 @@ function builtModules(): { embed: string; chat: string } {
  */
 export default defineConfig(({ mode }) => ({
   plugins: [withoutWebTransport()],
+  ...(mode === 'dashboard' ? { root: dashboardBuild.root, base: dashboardBuild.base } : {}),
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
   define: {
     'process.env.NODE_ENV': JSON.stringify('production'),
@@ -79,53 +108,55 @@ export default defineConfig(({ mode }) => ({
       : {}),
   },
   build:
-    mode === 'loader'
-      ? {
-          target: 'es2020',
-          outDir: 'dist',
-          emptyOutDir: false,
-          sourcemap: true,
-          lib: {
-            entry: 'widget/loader.ts',
-            formats: ['iife'],
-            name: 'LeFluxLoader',
-            fileName: () => 'widget.js',
-          },
-        }
-      : {
-          // The widget already needs Object.hasOwn at boot (Chrome 93, Firefox 92, Safari 15.4),
-          // so es2022 syntax costs no browser that could run it, except class static blocks
-          // (Safari 16.4), which neither our code nor our dependencies use. es2020 made the build
-          // rewrite class fields and ??= / ||= with helpers: ~0.3 KB gzip.
-          target: 'es2022',
-          outDir: 'dist/leflux',
-          emptyOutDir: true,
-          sourcemap: true,
-          // Read by the loader build (above) and by `npm run size`.
-          manifest: true,
-          // Library mode because only it stops Vite wrapping each `import()` in its preload
-          // helper (~1 KB, kept even with `modulePreload: false`: vitejs/vite#18551); we preload
-          // nothing and have no CSS files, so the helper never did anything here.
-          lib: { entry: { embed: 'widget/embed.ts' }, formats: ['es'] },
-          rolldownOptions: {
-            // Lets embed.js export the modules it shares with the chat chunk (storage, strings,
-            // the host), which is always loaded after it. With 'exports-only' they went to a
-            // third, shared chunk: one more request and ~0.3 KB of gzip overhead.
-            preserveEntrySignatures: 'allow-extension',
-            output: {
-              // Hashed like the chunks: widget.js (revalidated anyway) names the current one, so
-              // the entry needs no revalidation round trip of its own (~4-9 ms a load here).
-              entryFileNames: '[name]-[hash].js',
-              chunkFileNames: '[name]-[hash].js',
-              // Library mode's ES defaults keep whitespace and /*#__PURE__*/ comments for a
-              // consumer's bundler; this output goes straight to browsers.
-              minify: true,
-              comments: false,
+    mode === 'dashboard'
+      ? dashboardBuild.build
+      : mode === 'loader'
+        ? {
+            target: 'es2020',
+            outDir: 'dist',
+            emptyOutDir: false,
+            sourcemap: true,
+            lib: {
+              entry: 'widget/loader.ts',
+              formats: ['iife'],
+              name: 'LeFluxLoader',
+              fileName: () => 'widget.js',
+            },
+          }
+        : {
+            // The widget already needs Object.hasOwn at boot (Chrome 93, Firefox 92, Safari 15.4),
+            // so es2022 syntax costs no browser that could run it, except class static blocks
+            // (Safari 16.4), which neither our code nor our dependencies use. es2020 made the build
+            // rewrite class fields and ??= / ||= with helpers: ~0.3 KB gzip.
+            target: 'es2022',
+            outDir: 'dist/leflux',
+            emptyOutDir: true,
+            sourcemap: true,
+            // Read by the loader build (above) and by `npm run size`.
+            manifest: true,
+            // Library mode because only it stops Vite wrapping each `import()` in its preload
+            // helper (~1 KB, kept even with `modulePreload: false`: vitejs/vite#18551); we preload
+            // nothing and have no CSS files, so the helper never did anything here.
+            lib: { entry: { embed: 'widget/embed.ts' }, formats: ['es'] },
+            rolldownOptions: {
+              // Lets embed.js export the modules it shares with the chat chunk (storage, strings,
+              // the host), which is always loaded after it. With 'exports-only' they went to a
+              // third, shared chunk: one more request and ~0.3 KB of gzip overhead.
+              preserveEntrySignatures: 'allow-extension',
+              output: {
+                // Hashed like the chunks: widget.js (revalidated anyway) names the current one, so
+                // the entry needs no revalidation round trip of its own (~4-9 ms a load here).
+                entryFileNames: '[name]-[hash].js',
+                chunkFileNames: '[name]-[hash].js',
+                // Library mode's ES defaults keep whitespace and /*#__PURE__*/ comments for a
+                // consumer's bundler; this output goes straight to browsers.
+                minify: true,
+                comments: false,
+              },
             },
           },
-        },
   test: {
-    include: ['src/**/*.test.ts', 'widget/**/*.test.{ts,tsx}'],
+    include: ['src/**/*.test.ts', 'widget/**/*.test.{ts,tsx}', 'dashboard/**/*.test.{ts,tsx}'],
     environment: 'node',
   },
 }));

@@ -134,7 +134,7 @@ export function addDashboardRoutes(router: Router, options: DashboardRoutesOptio
       const body = await readJsonBody(req, LIMITS.maxBodyBytes);
       const key = (body as { key?: unknown } | null)?.key;
       const grant = await auth.signIn(key, req.socket.remoteAddress ?? 'unknown');
-      const seconds = Math.max(0, Math.floor((grant.expiresAt - now()) / 1000));
+      const seconds = Math.max(0, Math.round((grant.expiresAt - now()) / 1000));
       send(res, 200, auth.describe(grant, await inbox.knownSites()), {
         'set-cookie': cookie(req, grant.token, seconds),
       });
