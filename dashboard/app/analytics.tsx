@@ -97,12 +97,16 @@ function Chart({ stats }: { stats: SiteStats }) {
         {g.ticks.map((t, i) => (
           <g key={t.y} class="tick">
             <line x1={40} x2={right} y1={t.y} y2={t.y} />
-            <text x={34} y={t.y + 4} text-anchor="end">
-              {t.value}
-            </text>
-            <text x={right + 6} y={t.y + 4} class="messages-scale">
-              {g.messageTicks[i]}
-            </text>
+            {t.value !== undefined && (
+              <text x={34} y={t.y + 4} text-anchor="end">
+                {t.value}
+              </text>
+            )}
+            {g.messageTicks[i] !== undefined && (
+              <text x={right + 6} y={t.y + 4} class="messages-scale">
+                {g.messageTicks[i]}
+              </text>
+            )}
           </g>
         ))}
         {g.bars.map((b) => (

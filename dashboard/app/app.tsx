@@ -1,6 +1,6 @@
-import { useEffect } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { OperatorSession } from '../../src/protocol/dashboard.js';
-import { api } from '../api.js';
+import { api, signedIn } from '../api.js';
 import { Analytics } from './analytics.js';
 import { Conversation } from './conversation.js';
 import { Conversations } from './conversations.js';
@@ -16,8 +16,16 @@ export function App({
   onSignedOut: () => void;
 }) {
   const route = useRoute();
-  const { sites } = session;
+  const [sites, setSites] = useState(session.sites);
   const site = route.page === 'home' ? undefined : route.site;
+
+  // Sites appear as they get conversations or settings: read them again for this page.
+  useEffect(() => {
+    api<OperatorSession>('GET', 'me').then(
+      (me) => setSites(signedIn(me).sites),
+      () => {},
+    );
+  }, [site]);
 
   useEffect(() => {
     const first = sites[0];
@@ -47,7 +55,7 @@ export function App({
     <div class="app">
       <header class="top">
         <strong class="brand">LeFlux</strong>
-        {sites.length > 0 && (
+        {(sites.length > 0 || site !== undefined) && (
           <label class="site">
             <span>Site</span>
             <select

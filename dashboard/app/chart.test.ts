@@ -9,7 +9,9 @@ const day = (n: number, conversations: number, messages: number) => ({
 
 describe('chart geometry', () => {
   it('scales to a nice ceiling', () => {
-    expect([0, 1, 3, 7, 11, 20, 99, 101].map(niceCeiling)).toEqual([1, 1, 5, 10, 20, 20, 100, 200]);
+    expect([0, 1, 2, 3, 7, 11, 20, 21, 99, 101, 801].map(niceCeiling)).toEqual([
+      1, 1, 2, 4, 8, 20, 20, 40, 200, 200, 2000,
+    ]);
   });
 
   it('draws a bar per day, taller for more conversations, and the messages line through each day', () => {
@@ -18,12 +20,15 @@ describe('chart geometry', () => {
     const [a, b, c] = g.bars.map((bar) => bar.height);
     expect(b).toBe(0);
     expect(c).toBeCloseTo((a ?? 0) * 2.5);
-    // The highest bar reaches the top of the plot (5 is its own nice ceiling).
-    expect(g.bars[2]?.y).toBe(12);
     expect(g.line.split(' ')).toHaveLength(3);
     expect(g.line.startsWith('M')).toBe(true);
-    expect(g.ticks.map((t) => t.value)).toEqual([0, 1.25, 2.5, 3.75, 5]);
-    expect(g.messageTicks).toEqual([0, 12.5, 25, 37.5, 50]);
+    // Scales of 8 conversations and 40 messages: whole numbers on every gridline.
+    expect(g.ticks.map((t) => t.value)).toEqual([0, 2, 4, 6, 8]);
+    expect(g.messageTicks).toEqual([0, 10, 20, 30, 40]);
+    // A scale of 1 labels only 0 and 1.
+    const one = chartGeometry([day(1, 1, 1)], 300, 200);
+    expect(one.ticks.map((t) => t.value)).toEqual([0, undefined, undefined, undefined, 1]);
+    expect(one.bars[0]?.y).toBe(12);
   });
 
   it('thins the day labels to fit, and copes with no days at all', () => {

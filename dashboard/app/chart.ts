@@ -8,22 +8,27 @@ export interface ChartGeometry {
   bars: { x: number; y: number; width: number; height: number; day: DayCount }[];
   /** The messages line through the middle of each day's slot. */
   line: string;
-  /** Gridlines with their value on the left scale (conversations). */
-  ticks: { y: number; value: number }[];
-  /** Gridline values on the right scale (messages), at the same heights. */
-  messageTicks: number[];
+  /** Gridlines with their value on the left scale (conversations); a fraction has no label. */
+  ticks: { y: number; value: number | undefined }[];
+  /** Gridline values on the right scale (messages), at the same heights; a fraction has none. */
+  messageTicks: (number | undefined)[];
   /** Day labels under the axis, thinned to fit. */
   labels: { x: number; text: string }[];
 }
 
 const PAD = { top: 12, right: 44, bottom: 28, left: 40 };
 
-/** The smallest of 1, 2, 5, 10, 20, 50… that is at least `max` (at least 1). */
+/**
+ * The top of a scale for counts up to `max`: 1, 2, 4, 8, 20, 40, 80, 200… so that the four
+ * gridlines above 0 fall on whole numbers (beyond 2).
+ */
 export function niceCeiling(max: number): number {
   if (max <= 1) return 1;
-  const power = 10 ** Math.floor(Math.log10(max));
-  for (const step of [1, 2, 5, 10]) if (step * power >= max) return step * power;
-  return 10 * power;
+  if (max <= 2) return 2;
+  const quarter = max / 4;
+  const power = 10 ** Math.floor(Math.log10(quarter));
+  for (const step of [1, 2, 5, 10]) if (step * power >= quarter) return 4 * step * power;
+  return 40 * power;
 }
 
 /**
@@ -54,11 +59,12 @@ export function chartGeometry(days: DayCount[], width: number, height: number): 
         `${i === 0 ? 'M' : 'L'}${round(PAD.left + (i + 0.5) * slot)},${round(yOf(d.messages, maxMessages))}`,
     )
     .join(' ');
+  const whole = (n: number) => (Number.isInteger(n) ? n : undefined);
   const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => ({
     y: yOf(f * maxConversations, maxConversations),
-    value: Math.round(f * maxConversations * 100) / 100,
+    value: whole(f * maxConversations),
   }));
-  const messageTicks = [0, 0.25, 0.5, 0.75, 1].map((f) => Math.round(f * maxMessages * 100) / 100);
+  const messageTicks = [0, 0.25, 0.5, 0.75, 1].map((f) => whole(f * maxMessages));
   // About one label per 56 px.
   const every = Math.max(1, Math.ceil(days.length / Math.max(1, Math.floor(plotW / 56))));
   const labels = days

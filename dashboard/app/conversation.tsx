@@ -22,7 +22,17 @@ export function Conversation({ site, sessionId }: { site: string; sessionId: str
   const [view, setView] = useState<ConversationView | undefined>(undefined);
   const [missing, setMissing] = useState(false);
   const [error, setError] = useState('');
+  const [name, setName] = useState(operatorName);
   const base = `sites/${site}/sessions/${sessionId}`;
+
+  function rename(value: string) {
+    setName(value);
+    try {
+      localStorage.setItem(NAME_KEY, value);
+    } catch {
+      // Private mode: the name lasts for this page.
+    }
+  }
 
   const load = useCallback(async () => {
     try {
@@ -96,6 +106,8 @@ export function Conversation({ site, sessionId }: { site: string; sessionId: str
         </div>
         <Actions
           session={session}
+          name={name}
+          onRename={rename}
           onTakeOver={(name) =>
             act(async () => {
               const { session: next } = await api<{ session: InboxSession }>(
@@ -142,7 +154,11 @@ export function Conversation({ site, sessionId }: { site: string; sessionId: str
               return (
                 <Fragment key={m.id}>
                   {newPage && <li class="page-marker">on {pagePath(m.url)}</li>}
-                  <li data-message-id={m.id} data-author={m.author} class={`message ${m.author}`}>
+                  <li
+                    data-message-id={m.id}
+                    data-author={m.author}
+                    class={`message ${m.author}${m.name ? ' operator' : ''}`}
+                  >
                     <span class="who">{m.name ?? AUTHOR[m.author]}</span>
                     <span class="text">{m.text}</span>
                     <time dateTime={new Date(m.at).toISOString()}>{when(m.at)}</time>
@@ -153,7 +169,7 @@ export function Conversation({ site, sessionId }: { site: string; sessionId: str
           </ol>
           {messages.length === 0 && <p class="empty">No message yet.</p>}
           {session.live ? (
-            <Reply base={base} />
+            <Reply base={base} name={name} />
           ) : (
             <p class="muted">The session has ended: the visitor can no longer be reached here.</p>
           )}
@@ -200,6 +216,8 @@ function withMessage(view: ConversationView, message: TranscriptMessage): Conver
 
 function Actions(props: {
   session: InboxSession;
+  name: string;
+  onRename: (name: string) => void;
   onTakeOver: (name: string) => void;
   onHandBack: () => void;
   onPurge: () => void;
@@ -208,13 +226,24 @@ function Actions(props: {
   const [confirming, setConfirming] = useState(false);
   return (
     <div class="actions">
+      {session.live && (
+        <label class="name">
+          Your name
+          <input
+            value={props.name}
+            maxLength={80}
+            placeholder="Shown to the visitor"
+            onInput={(e) => props.onRename(e.currentTarget.value)}
+          />
+        </label>
+      )}
       {session.live &&
         (session.takeover ? (
           <button type="button" onClick={props.onHandBack}>
             Hand back
           </button>
         ) : (
-          <button type="button" onClick={() => props.onTakeOver(operatorName() || 'Operator')}>
+          <button type="button" onClick={() => props.onTakeOver(props.name.trim() || 'Operator')}>
             Take over
           </button>
         ))}
@@ -244,22 +273,12 @@ function operatorName(): string {
   }
 }
 
-/** The reply box: the operator's name (kept in this browser), the text, typing shown to the visitor. */
-function Reply({ base }: { base: string }) {
-  const [name, setName] = useState(operatorName);
+/** The reply box: the text, typing shown to the visitor while the operator writes. */
+function Reply({ base, name }: { base: string; name: string }) {
   const [text, setText] = useState('');
   const [error, setError] = useState('');
   const [sending, setSending] = useState(false);
   const lastTyping = useRef(0);
-
-  function rename(value: string) {
-    setName(value);
-    try {
-      localStorage.setItem(NAME_KEY, value);
-    } catch {
-      // Private mode: the name lasts for this page.
-    }
-  }
 
   function typed(value: string) {
     setText(value);
@@ -290,10 +309,6 @@ function Reply({ base }: { base: string }) {
 
   return (
     <form class="reply" onSubmit={send}>
-      <label class="name">
-        Your name
-        <input value={name} maxLength={80} onInput={(e) => rename(e.currentTarget.value)} />
-      </label>
       <label for="reply-text" class="visually-hidden">
         Reply
       </label>

@@ -135,6 +135,7 @@ export function Conversations({ site }: { site: string }) {
         <nav class="pager" aria-label="Pages">
           <button
             type="button"
+            class="quiet"
             disabled={offset === 0}
             onClick={() => setOffset(Math.max(0, offset - PAGE))}
           >
@@ -145,6 +146,7 @@ export function Conversations({ site }: { site: string }) {
           </span>
           <button
             type="button"
+            class="quiet"
             disabled={offset + PAGE >= total}
             onClick={() => setOffset(offset + PAGE)}
           >
