@@ -14,4 +14,10 @@ export default defineConfig({
     trace: 'retain-on-failure',
     launchOptions: chromiumLaunchOptions(),
   },
+  projects: [
+    { name: 'browser', testIgnore: /package\.spec\.ts$/ },
+    // Packs and installs the package (npm, vite, tsc): CPU-heavy for a minute, so `npm test`
+    // runs it on its own after the others (`test:package`), not beside their timed checks.
+    { name: 'package', testMatch: /package\.spec\.ts$/ },
+  ],
 });

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { cpSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Plugin } from 'vite';
-import { defineConfig } from 'vitest/config';
+import { defineConfig, type ViteUserConfig } from 'vitest/config';
 
 /**
  * engine.io-client's socket looks its transports up by name in one table that also holds
@@ -57,60 +57,134 @@ function builtModules(): { embed: string; chat: string } {
   return { embed: file('widget/embed.ts'), chat: file('widget/create-widget.ts') };
 }
 
+/** What the package's browser entry (`leflux`) leaves to the app's bundler: its dependencies. */
+const SDK_DEPENDENCIES = /^(idb|nanoid|preact|socket\.io-client)(\/|$)/;
+
+/**
+ * Copies the demo site into `dist/demo/` with the server build, for `npx leflux serve --demo` from
+ * the package (which ships `dist/` only). `hostile.html` is a test page, not part of the demo.
+ */
+function demoSite(): Plugin {
+  return {
+    name: 'leflux:demo-site',
+    writeBundle() {
+      cpSync('demo', 'dist/demo', {
+        recursive: true,
+        filter: (source) => !source.endsWith('hostile.html'),
+      });
+    },
+  };
+}
+
 /**
  * The dashboard (`--mode dashboard`): an app of its own in `dist/dashboard/`, served at
  * `/dashboard` by the server, sharing no file with the widget. Its manifest tells the server which
  * files a signed-out browser may load: the entry (the sign-in page) and what it imports
  * statically; the inbox is a chunk of its own, loaded after sign-in.
  */
-const dashboardBuild = {
-  root: 'dashboard',
-  base: '/dashboard/',
-  build: {
-    target: 'es2022',
-    outDir: '../dist/dashboard',
-    emptyOutDir: true,
-    manifest: true,
-    sourcemap: false,
-    // No preload helper or polyfill: nothing in the entry is worth fetching before sign-in.
-    modulePreload: false,
-    rolldownOptions: {
-      output: {
-        entryFileNames: 'assets/[name]-[hash].js',
-        chunkFileNames: 'assets/[name]-[hash].js',
-        assetFileNames: 'assets/[name]-[hash][extname]',
+function dashboardConfig(test: ViteUserConfig['test']): ViteUserConfig {
+  return {
+    root: 'dashboard',
+    base: '/dashboard/',
+    plugins: [withoutWebTransport()],
+    oxc: { jsx: { runtime: 'automatic' as const, importSource: 'preact' } },
+    define: { 'process.env.NODE_ENV': JSON.stringify('production') },
+    build: {
+      target: 'es2022',
+      outDir: '../dist/dashboard',
+      emptyOutDir: true,
+      // Kept in the package (not under .vite/, which packs leave out): the server reads it to know
+      // which files are public. The server never serves it.
+      manifest: 'manifest.json',
+      sourcemap: false,
+      // No preload helper: nothing in the entry is worth fetching before sign-in.
+      modulePreload: false,
+      rolldownOptions: {
+        output: {
+          entryFileNames: 'assets/[name]-[hash].js',
+          chunkFileNames: 'assets/[name]-[hash].js',
+          assetFileNames: 'assets/[name]-[hash][extname]',
+        },
       },
     },
-  },
-} as const;
+    test,
+  };
+}
 
 /**
- * Three builds (`npm run build` runs them all, in this order):
- * - `--mode dashboard`: the dashboard (above), apart from the widget's files;
+ * The builds (`npm run build` runs them all; the loader after the default one, which it reads):
  * - default: the widget's ES modules under `dist/leflux/` — `embed-<hash>.js` (launcher, config)
  *   and the chunks it loads on demand (chat UI and client, then the socket.io transport); every
  *   name is hashed, so browsers keep them for a year without asking again;
  * - `--mode loader`: `dist/widget.js`, the classic script a site embeds (its URL never changes,
- *   so it is revalidated on every load), which imports the embed module by its hashed name.
+ *   so it is revalidated on every load), which imports the embed module by its hashed name;
+ * - `--mode browser`: the package's `leflux` entry for apps' bundlers, `dist/browser/`: ES
+ *   modules, unminified (the app's bundler minifies), dependencies left as imports;
+ * - `--mode server`: `leflux/server` and the `leflux` CLI for Node, `dist/server/`; every
+ *   package stays an import (the optional ones are loaded only when a feature needs them);
+ * - `--mode dashboard`: the dashboard (above), apart from the widget's files.
+ * Their types come from `tsc -p tsconfig.build.json` (`dist/types/`).
  * `npm run dev` serves index.html, which mounts the widget from source against `npm start`.
  */
-export default defineConfig(({ mode }) => ({
-  plugins: [withoutWebTransport()],
-  ...(mode === 'dashboard' ? { root: dashboardBuild.root, base: dashboardBuild.base } : {}),
-  oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
-  define: {
-    'process.env.NODE_ENV': JSON.stringify('production'),
-    ...(mode === 'loader'
-      ? (({ embed, chat }) => ({
-          __LEFLUX_EMBED__: JSON.stringify(embed),
-          __LEFLUX_CHAT__: JSON.stringify(chat),
-        }))(builtModules())
-      : {}),
-  },
-  build:
-    mode === 'dashboard'
-      ? dashboardBuild.build
-      : mode === 'loader'
+export default defineConfig(({ mode }): ViteUserConfig => {
+  const test = {
+    include: ['src/**/*.test.ts', 'widget/**/*.test.{ts,tsx}', 'dashboard/**/*.test.{ts,tsx}'],
+    environment: 'node' as const,
+  };
+  const jsx = { jsx: { runtime: 'automatic' as const, importSource: 'preact' } };
+  if (mode === 'dashboard') return dashboardConfig(test);
+  if (mode === 'browser') {
+    return {
+      oxc: jsx,
+      build: {
+        target: 'es2022',
+        outDir: 'dist/browser',
+        emptyOutDir: true,
+        minify: false,
+        lib: { entry: { index: 'widget/index.ts' }, formats: ['es' as const] },
+        rolldownOptions: {
+          external: (id: string) => SDK_DEPENDENCIES.test(id),
+          output: { entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },
+        },
+      },
+      test,
+    };
+  }
+  if (mode === 'server') {
+    return {
+      plugins: [demoSite()],
+      build: {
+        ssr: true,
+        target: 'node20',
+        // Flat: config.ts finds the package root two levels above its chunk (dist/server/x.js).
+        outDir: 'dist/server',
+        emptyOutDir: true,
+        minify: false,
+        rolldownOptions: {
+          input: { index: 'src/server/index.ts', cli: 'src/server/cli.ts' },
+          // Shared code goes to chunks of its own: an entry that exported it would be imported
+          // by the other (the library importing cli.js would start a server).
+          preserveEntrySignatures: 'strict' as const,
+          output: { entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },
+        },
+      },
+      test,
+    };
+  }
+  return {
+    plugins: [withoutWebTransport()],
+    oxc: jsx,
+    define: {
+      'process.env.NODE_ENV': JSON.stringify('production'),
+      ...(mode === 'loader'
+        ? (({ embed, chat }) => ({
+            __LEFLUX_EMBED__: JSON.stringify(embed),
+            __LEFLUX_CHAT__: JSON.stringify(chat),
+          }))(builtModules())
+        : {}),
+    },
+    build:
+      mode === 'loader'
         ? {
             target: 'es2020',
             outDir: 'dist',
@@ -118,7 +192,7 @@ export default defineConfig(({ mode }) => ({
             sourcemap: true,
             lib: {
               entry: 'widget/loader.ts',
-              formats: ['iife'],
+              formats: ['iife' as const],
               name: 'LeFluxLoader',
               fileName: () => 'widget.js',
             },
@@ -137,12 +211,12 @@ export default defineConfig(({ mode }) => ({
             // Library mode because only it stops Vite wrapping each `import()` in its preload
             // helper (~1 KB, kept even with `modulePreload: false`: vitejs/vite#18551); we preload
             // nothing and have no CSS files, so the helper never did anything here.
-            lib: { entry: { embed: 'widget/embed.ts' }, formats: ['es'] },
+            lib: { entry: { embed: 'widget/embed.ts' }, formats: ['es' as const] },
             rolldownOptions: {
               // Lets embed.js export the modules it shares with the chat chunk (storage, strings,
               // the host), which is always loaded after it. With 'exports-only' they went to a
               // third, shared chunk: one more request and ~0.3 KB of gzip overhead.
-              preserveEntrySignatures: 'allow-extension',
+              preserveEntrySignatures: 'allow-extension' as const,
               output: {
                 // Hashed like the chunks: widget.js (revalidated anyway) names the current one, so
                 // the entry needs no revalidation round trip of its own (~4-9 ms a load here).
@@ -155,8 +229,6 @@ export default defineConfig(({ mode }) => ({
               },
             },
           },
-  test: {
-    include: ['src/**/*.test.ts', 'widget/**/*.test.{ts,tsx}', 'dashboard/**/*.test.{ts,tsx}'],
-    environment: 'node',
-  },
-}));
+    test,
+  };
+});

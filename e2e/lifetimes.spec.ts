@@ -22,6 +22,10 @@ async function longPressHeader(page: Page, ms: number, input: 'mouse' | 'touch')
   if (!box) throw new Error('header not visible');
   const x = box.x + 60;
   const y = box.y + box.height / 2;
+  // The installed clock also flows in real time: paused, the press lasts `ms` however slowly
+  // the machine delivers the events (a busy CI machine made a 300 ms press last over 600).
+  // A second ahead: pauseAt cannot go back, and the page's clock moves while we ask it.
+  await page.clock.pauseAt((await page.evaluate(() => Date.now())) + 1_000);
   if (input === 'mouse') {
     await page.mouse.move(x, y);
     await page.mouse.down();
@@ -33,6 +37,7 @@ async function longPressHeader(page: Page, ms: number, input: 'mouse' | 'touch')
     await page.clock.runFor(ms);
     await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
   }
+  await page.clock.resume();
 }
 
 test('24 h after the last write the session is gone: a minute before it is kept, a minute after a visit starts fresh', async ({

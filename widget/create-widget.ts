@@ -9,10 +9,10 @@ import {
 } from '../src/client/index.js';
 import { openHistory } from '../src/client/storage/history.js';
 import type { ChatMessage } from '../src/protocol/index.js';
-import type { EmbedConfig } from './embed-config.js';
-import { createHost, type WidgetHost } from './host.js';
+import type { EmbedConfig, WidgetUpdate } from './embed-config.js';
+import { createHost, showLauncher, updateLook, type WidgetHost } from './host.js';
 import { clearHighlights, runPageStep } from './page-steps.js';
-import { launcherLabel, loadStrings, type Strings } from './strings.js';
+import { loadStrings, type StringOverrides, type Strings } from './strings.js';
 import { App } from './ui/app.js';
 
 export interface WidgetOptions
@@ -22,6 +22,8 @@ export interface WidgetOptions
   server: string;
   /** Element to attach `<leflux-widget>` to. Default `document.body`. */
   container?: Element;
+  /** The site's own wording for any UI string (and `openChat`, the launcher), in any language. */
+  strings?: StringOverrides;
 }
 
 /** The contract's JavaScript API (`window.LeFlux`). */
@@ -36,8 +38,21 @@ export interface LeFluxWidget {
   identify: LeFluxClient['identify'];
   activity: LeFluxClient['activity'];
   getSession(): SessionSnapshot;
-  on<K extends keyof ClientEvents>(event: K, handler: (payload: ClientEvents[K]) => void): void;
+  /** Calls `handler` on each `event`; returns the function that stops it. */
+  on<K extends keyof ClientEvents>(
+    event: K,
+    handler: (payload: ClientEvents[K]) => void,
+  ): () => void;
   off<K extends keyof ClientEvents>(event: K, handler: (payload: ClientEvents[K]) => void): void;
+  /**
+   * Changes the title, theme, language or position at run time. Checked like the embed's
+   * attributes: an invalid value logs one warning and the current one stays.
+   */
+  update(changes: WidgetUpdate): void;
+  /** Shows the launcher again after `hide()`. */
+  show(): void;
+  /** Hides the launcher (the site opens the chat its own way, e.g. `open()` from its button). */
+  hide(): void;
   destroy(): void;
   /** The headless client underneath, for advanced integrations. */
   readonly client: LeFluxClient;
@@ -51,9 +66,7 @@ export interface LeFluxWidget {
  * widget.open();
  */
 export function createWidget(options: WidgetOptions): LeFluxWidget {
-  const lang = options.lang ?? 'en';
-  const host = createHost({ ...options, label: launcherLabel(lang) });
-  return startWidget(host, options, loadStrings(lang));
+  return startWidget(createHost(options), options, loadStrings(options.lang ?? 'en'));
 }
 
 /**
@@ -67,7 +80,12 @@ export function startWidget(
   /** The history database `widget.js` began opening (see loader.ts). */
   db?: Promise<IDBDatabase | undefined>,
 ): LeFluxWidget {
-  const { title = 'Chat' } = options;
+  const look = {
+    title: options.title ?? 'Chat',
+    theme: options.theme ?? 'auto',
+    lang: options.lang ?? 'en',
+    position: options.position ?? 'right',
+  };
   let destroyed = false;
   const client = createClient({
     ...options,
@@ -77,18 +95,23 @@ export function startWidget(
     runStep: options.runStep ?? runPageStep,
     ...(db && !options.history ? { history: () => openHistory(db) } : {}),
   });
-  void strings.then((s) => {
-    if (!destroyed) render(h(App, { client, config: { title }, strings: s }), host.mount);
-  });
+  let table = strings;
+  /** Renders with the current title and strings; a language asked for since then wins. */
+  const draw = (pending = table) =>
+    void pending.then((s) => {
+      if (!destroyed && pending === table)
+        render(h(App, { client, config: look, strings: { ...s, ...options.strings } }), host.mount);
+    });
+  draw();
   const onLauncher = () => client.open();
   host.launcher.addEventListener('click', onLauncher);
-  const showLauncher = (state: ClientState) => {
+  const launcherFollows = (state: ClientState) => {
     host.launcher.hidden = state.open;
   };
   // The agent's marks stay after its task (it talks about them); they go with the conversation.
   const offClear = client.on('clear', clearHighlights);
-  showLauncher(client.getState());
-  const unsubscribe = client.subscribe(showLauncher);
+  launcherFollows(client.getState());
+  const unsubscribe = client.subscribe(launcherFollows);
 
   return {
     client,
@@ -100,8 +123,16 @@ export function startWidget(
     identify: client.identify,
     activity: client.activity,
     getSession: client.getSession,
-    on: (event, handler) => void client.on(event, handler),
+    on: client.on,
     off: client.off,
+    update(changes) {
+      const { lang } = look;
+      updateLook(host, look, changes, options.strings);
+      if (look.lang !== lang) table = loadStrings(look.lang);
+      draw();
+    },
+    show: () => showLauncher(host, true),
+    hide: () => showLauncher(host, false),
     destroy() {
       destroyed = true;
       unsubscribe();

@@ -1,4 +1,5 @@
-import type { Position, Theme } from './embed-config.js';
+import { applySettings, type EmbedConfig, settingRule, type WidgetUpdate } from './embed-config.js';
+import { launcherLabel, type StringOverrides } from './strings.js';
 import { CHAT_ICON_SVG } from './ui/launcher-icon.js';
 import { STYLES } from './ui/styles.js';
 
@@ -10,23 +11,47 @@ export interface WidgetHost {
   mount: HTMLElement;
   /**
    * The launcher: plain DOM, so it shows before (and without) the chat UI's code. The chat UI
-   * hides it while the window is open.
+   * hides it while the window is open; `hide()` hides it for good (see `showLauncher`).
    */
   launcher: HTMLButtonElement;
 }
 
-export function createHost(options: {
-  position?: Position;
-  theme?: Theme;
-  container?: Element;
-  /** The launcher's accessible name (`Open chat` in English). */
-  label: string;
-  /** Start hidden, when the window will open at once. */
-  hideLauncher?: boolean;
-}): WidgetHost {
+/** What the host shows before the chat UI: where it docks, its theme, the launcher's language. */
+export type HostLook = Partial<Pick<EmbedConfig, 'position' | 'theme' | 'lang'>>;
+
+/**
+ * Applies `look` to the host (at creation, and on `update()`): docking, theme, and the
+ * launcher's accessible name in `look.lang` (`Open chat` in English) or the site's own.
+ */
+export function styleHost(
+  { element, launcher }: WidgetHost,
+  look: HostLook,
+  strings?: StringOverrides,
+): void {
+  if (look.position) element.setAttribute('data-position', look.position);
+  if (look.theme) element.setAttribute('data-theme', look.theme);
+  launcher.setAttribute('aria-label', launcherLabel(look.lang ?? 'en', strings));
+}
+
+/**
+ * `show()` / `hide()`: whether the site wants the launcher at all (a site with its own button
+ * hides it). A host attribute, so it holds whatever the chat UI does with the launcher's
+ * `hidden` while the window opens and closes (styles.css).
+ */
+export function showLauncher({ element }: WidgetHost, shown: boolean): void {
+  element.toggleAttribute('data-launcher-hidden', !shown);
+}
+
+export function createHost(
+  options: HostLook & {
+    container?: Element;
+    /** The site's own wording (for the launcher's name). */
+    strings?: StringOverrides;
+    /** Start hidden, when the window will open at once. */
+    hideLauncher?: boolean;
+  },
+): WidgetHost {
   const element = document.createElement('leflux-widget');
-  element.setAttribute('data-position', options.position ?? 'right');
-  element.setAttribute('data-theme', options.theme ?? 'auto');
   const root = element.attachShadow({ mode: 'open' });
   const style = document.createElement('style');
   style.textContent = STYLES;
@@ -36,11 +61,38 @@ export function createHost(options: {
   const launcher = document.createElement('button');
   launcher.type = 'button';
   launcher.className = 'launcher';
-  launcher.setAttribute('aria-label', options.label);
   launcher.innerHTML = CHAT_ICON_SVG;
   launcher.hidden = options.hideLauncher ?? false;
   container.append(launcher, mount);
   root.append(style, container);
+  const host = { element, root, mount, launcher };
+  styleHost(
+    host,
+    { ...options, position: options.position ?? 'right', theme: options.theme ?? 'auto' },
+    options.strings,
+  );
   (options.container ?? document.body).appendChild(element);
-  return { element, root, mount, launcher };
+  return host;
+}
+
+const UPDATABLE = ['title', 'theme', 'lang', 'position'];
+
+/**
+ * `update()`: checks `changes` as the embed's attributes are checked (an invalid value warns and
+ * the current one stays), merges them into `look` and restyles the host. Rendering the new title
+ * or language is the chat UI's part.
+ */
+export function updateLook(
+  host: WidgetHost,
+  look: Required<WidgetUpdate>,
+  changes: unknown,
+  strings?: StringOverrides,
+): void {
+  applySettings(
+    look,
+    changes,
+    (key) => `update()${key && ` ${key}`}`,
+    (key) => UPDATABLE.includes(key) && settingRule(key),
+  );
+  styleHost(host, look, strings);
 }

@@ -1,7 +1,8 @@
 /**
  * `widget.js`: the one file a site embeds (a classic `<script async>`). It stays tiny: it keeps
  * the script tag, puts a queueing `window.LeFlux` in place (calls made before the widget is ready
- * run once it is) and imports the embed module next to it. It imports constants only, so the
+ * run once it is, in order, after those the page queued on the README's stub before this file
+ * arrived) and imports the embed module next to it. It imports constants only, so the
  * build inlines them and it stays one small file.
  */
 import { HISTORY_DB, STORAGE_KEYS } from '../src/client/storage/names.js';
@@ -30,17 +31,25 @@ function stored(): { conversation: boolean; chat: boolean } {
   }
 }
 
-type Call = [
+export type Call = [
   name: string,
   args: unknown[],
   resolve: (value: unknown) => void,
   reject: (e: unknown) => void,
 ];
 
+/**
+ * `window.LeFlux` as `widget.js` puts it in place: the API's methods, and callable as
+ * `LeFlux('open')` too, the form the README's one-line stub queues before `widget.js` arrives.
+ */
+export type EmbedApi = ((name: string, ...args: unknown[]) => unknown) & Record<string, unknown>;
+
 /** Handed to the embed module: the placeholder API and the calls queued on it. */
 export interface Boot {
-  api: Record<string, unknown>;
+  api: EmbedApi;
   calls: Call[];
+  /** Set by the embed module: loads the chat UI, which runs the queued calls. */
+  load?: () => unknown;
   /**
    * The history database, opened while the modules load when a conversation is stored (see
    * `openEarly`); undefined when it was not asked for, does not exist yet or failed.
@@ -48,7 +57,20 @@ export interface Boot {
   db?: Promise<IDBDatabase | undefined>;
 }
 
-const QUEUED = ['open', 'close', 'toggle', 'send', 'clear', 'identify', 'on', 'off', 'destroy'];
+const QUEUED = [
+  'open',
+  'close',
+  'toggle',
+  'send',
+  'clear',
+  'identify',
+  'on',
+  'off',
+  'update',
+  'show',
+  'hide',
+  'destroy',
+];
 
 /**
  * Opens the existing history database (`leflux`) at whatever version it has, so the connection is ready
@@ -75,27 +97,37 @@ function openEarly(): Promise<IDBDatabase | undefined> {
 }
 
 (() => {
-  const w = window as unknown as { LeFlux?: unknown };
+  const w = window as unknown as { LeFlux?: EmbedApi & { q?: Iterable<unknown>[] } };
   // `currentScript` only exists while this file first runs.
   const script = (document.currentScript ??
     document.querySelector('script[src*="widget.js"]')) as HTMLScriptElement | null;
-  if (w.LeFlux) {
-    console.warn('[leflux] widget.js was loaded twice; keeping the first widget.');
+  const stub = w.LeFlux;
+  // The README's stub is a bare function that queues its arguments in `q`; we take its queue
+  // over. Anything else there is a widget already (widget.js twice) or not ours: leave it be.
+  if (stub && (typeof stub !== 'function' || stub.open)) {
+    console.warn('[leflux] window.LeFlux is already set (widget.js loaded twice?); keeping it.');
     return;
   }
   const calls: Call[] = [];
-  const api: Record<string, unknown> = {
-    getSession: () => ({ id: null, readOnly: false, connected: false }),
-    activity: () => ({ activeTime: 0, lastActive: null, isReturningUser: false }),
-  };
+  const api = ((name: string, ...args: unknown[]) =>
+    (api[name] as (...a: unknown[]) => unknown)(...args)) as EmbedApi;
+  api.getSession = () => ({ id: null, readOnly: false, connected: false });
+  api.activity = () => ({ activeTime: 0, lastActive: null, isReturningUser: false });
+  const boot: Boot = { api, calls };
   for (const name of QUEUED) {
-    api[name] = (...args: unknown[]) =>
-      new Promise((resolve, reject) => calls.push([name, args, resolve, reject]));
+    api[name] = (...args: unknown[]) => {
+      const queued = new Promise((resolve, reject) => calls.push([name, args, resolve, reject]));
+      // on() answers with its unsubscribe in every phase: off() queues behind it, or runs.
+      // Listeners wait for the chat UI without asking for it; other calls ask for it.
+      if (name === 'on') return () => (api.off as (...a: unknown[]) => unknown)(...args);
+      if (name !== 'off') boot.load?.();
+      return queued;
+    };
   }
+  for (const args of stub?.q ?? []) api(...(args as [string]));
   w.LeFlux = api;
   const base = script?.src || location.href;
   const url = (file: string) => new URL(`leflux/${file}`, base).href;
-  const boot: Boot = { api, calls };
   const found = stored();
   // Only a stored conversation has a history to read: a page view opens no database otherwise.
   if (found.conversation) boot.db = openEarly();

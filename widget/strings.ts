@@ -2,7 +2,7 @@
  * The UI strings. English is here, in embed.js; each other language is its own small chunk that
  * loads with the chat UI, so a visitor downloads only the language they read. Add a language with
  * a `strings-xx.ts` table, its launcher label and its loader below.
- * The accessible names in CONTRACT.md (`Open chat`, `Send`, …) are the English ones.
+ * The accessible names tests and README use (`Open chat`, `Send`, …) are the English ones.
  */
 const en = {
   save: 'Save',
@@ -38,7 +38,18 @@ export type Lang = keyof typeof OPEN_CHAT;
 
 export const isLang = (value: string): value is Lang => Object.hasOwn(OPEN_CHAT, value);
 
-export const launcherLabel = (lang: Lang): string => OPEN_CHAT[lang];
+/**
+ * A site's own wording for the UI (`LeFluxSettings.strings`, `createWidget({ strings })`): any
+ * of the table's keys, plus `openChat` for the launcher. It replaces the table's text whatever
+ * the language.
+ */
+export type StringOverrides = Partial<Strings & { openChat: string }>;
+
+/** The keys a site may override. */
+export const stringKeys: readonly string[] = [...Object.keys(en), 'openChat'];
+
+export const launcherLabel = (lang: Lang, strings?: StringOverrides): string =>
+  strings?.openChat ?? OPEN_CHAT[lang];
 
 const LOADERS: Record<Exclude<Lang, 'en'>, () => Promise<Strings>> = {
   fr: () => import('./strings-fr.js').then((m) => m.fr),

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from './config-error.js';
@@ -81,9 +82,9 @@ export interface ServerConfig {
   pingIntervalMs?: number;
   /** The built embed bundle served at `/widget.js`. Default `<repo>/dist/widget.js`. */
   widgetFile: string;
-  /** The demo site's root. Default `<repo>/demo`. */
+  /** The demo site's root. Default `<repo>/demo` (in an installed package, `dist/demo`). */
   demoDir: string;
-  /** The dashboard's build, served at `/dashboard`. Default `<repo>/dist/dashboard`. */
+  /** The dashboard's build, served at `/dashboard`. Default `<repo>/dist/dashboard` (the package's too). */
   dashboardDir: string;
   /**
    * How often a node reads back the site settings other nodes saved from the dashboard (not an
@@ -107,7 +108,10 @@ export const CONFIG_DEFAULTS = {
   waitTtlMs: 10 * 60_000,
   agentTimeoutMs: 15_000,
   widgetFile: join(repoRoot, 'dist', 'widget.js'),
-  demoDir: join(repoRoot, 'demo'),
+  // The repository's demo/; an installed package has the build's copy instead (dist/demo/).
+  demoDir: existsSync(join(repoRoot, 'demo'))
+    ? join(repoRoot, 'demo')
+    : join(repoRoot, 'dist', 'demo'),
   dashboardDir: join(repoRoot, 'dist', 'dashboard'),
   settingsRefreshMs: 5000,
   logRetentionSweepMs: 24 * 3_600_000,

@@ -22,14 +22,13 @@ const ACME_KEY = 'acme-site-admin-key-0123';
 
 /** A dashboard build of its own: an entry (public) and an app chunk (signed in only). */
 const dashboardDir = mkdtempSync(join(tmpdir(), 'leflux-dashboard-'));
-mkdirSync(join(dashboardDir, '.vite'), { recursive: true });
 mkdirSync(join(dashboardDir, 'assets'));
 writeFileSync(join(dashboardDir, 'index.html'), '<!doctype html><title>LeFlux dashboard</title>');
 writeFileSync(join(dashboardDir, 'assets', 'index-abc123.js'), 'console.log("sign in")');
 writeFileSync(join(dashboardDir, 'assets', 'index-abc123.css'), 'body{}');
 writeFileSync(join(dashboardDir, 'assets', 'app-def456.js'), 'console.log("inbox")');
 writeFileSync(
-  join(dashboardDir, '.vite', 'manifest.json'),
+  join(dashboardDir, 'manifest.json'),
   JSON.stringify({
     'index.html': {
       file: 'assets/index-abc123.js',

@@ -9,8 +9,9 @@ import { describe, expect, it } from 'vitest';
  * from layers below it, never from a layer above or beside it. The composition root wires them.
  */
 const LAYERS: readonly (readonly string[])[] = [
-  // The entry, the factory, and test support (real Redis and PostgreSQL servers, log capture).
-  ['server.ts', 'main.ts', 'testing'],
+  // The entries (leflux/server, the CLI), the factory, and test support (real Redis and
+  // PostgreSQL servers, log capture).
+  ['index.ts', 'cli.ts', 'server.ts', 'testing'],
   ['realtime', 'http'],
   ['sessions'],
   ['agent'],
@@ -25,6 +26,7 @@ const LAYERS: readonly (readonly string[])[] = [
     'logger.ts',
     'redaction.ts',
     'metrics',
+    'optional-dependency.ts',
     'secret.ts',
     'site-settings.ts',
     'site',

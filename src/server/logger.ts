@@ -1,4 +1,4 @@
-import { pino } from 'pino';
+import { loadOptional, PINO } from './optional-dependency.js';
 import { createRedaction } from './redaction.js';
 
 /** `LOG_LEVEL` values, most severe first; `silent` writes nothing. */
@@ -58,6 +58,8 @@ export interface JsonLoggerOptions {
  */
 export function createJsonLogger(options: JsonLoggerOptions = {}): Logger {
   const { level = 'info', secrets = [], destination } = options;
+  // pino is an optional dependency of the package (the browser SDK needs none of the server's).
+  const { pino } = loadOptional<typeof import('pino')>(PINO);
   const redact = createRedaction(secrets);
   const base = pino(
     {

@@ -1,4 +1,4 @@
-import { stdSerializers } from 'pino';
+import { loadOptional, PINO } from './optional-dependency.js';
 
 /** What a redacted value is written as. */
 export const REDACTED = '[redacted]';
@@ -64,6 +64,7 @@ const MAX_ITEMS = 100;
  * redact({ token: 't', email: 'a@b.c', n: 1 }); // { token: '[redacted]', email: '[redacted]', n: 1 }
  */
 export function createRedaction(secrets: readonly (string | undefined)[] = []) {
+  const { stdSerializers } = loadOptional<typeof import('pino')>(PINO);
   // Short strings could match ordinary text; config refuses keys that short anyway.
   const known = [...new Set(secrets.filter((s): s is string => s !== undefined && s.length >= 8))]
     // The longest first, so a secret containing another is replaced whole.

@@ -24,5 +24,10 @@ describe('csv', () => {
 
   it('leaves numbers alone (a negative number is data, not a formula)', () => {
     expect(field(-5)).toBe('-5');
+    expect(field(Number.NaN)).toBe('');
+  });
+
+  it('writes no record for no records', () => {
+    expect(csvRows([])).toBe('');
   });
 });

@@ -34,7 +34,7 @@ interface ManifestChunk {
 }
 
 export interface DashboardAppOptions {
-  /** The dashboard's build (`dist/dashboard`): `index.html`, `assets/`, `.vite/manifest.json`. */
+  /** The dashboard's build (`dist/dashboard`): `index.html`, `assets/`, `manifest.json`. */
   dir: string;
   /** Whether the request is signed in. */
   signedIn(context: RouteContext): boolean;
@@ -58,7 +58,7 @@ export function dashboardAppRoute({ dir, signedIn }: DashboardAppOptions): Route
 
   /** The files a signed-out browser may load, re-read when a rebuild changes the manifest. */
   async function openFiles(): Promise<Set<string>> {
-    const path = join(dir, '.vite', 'manifest.json');
+    const path = join(dir, 'manifest.json');
     const info = await stat(path).catch(() => undefined);
     if (!info) return new Set();
     if (manifest?.mtimeMs === info.mtimeMs) return manifest.open;

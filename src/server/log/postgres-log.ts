@@ -1,7 +1,8 @@
-import { Pool, type QueryConfig, type QueryResultRow } from 'pg';
+import type { QueryConfig, QueryResultRow } from 'pg';
 import type { Author } from '../../protocol/index.js';
 import { describeDatabaseUrl, parseDatabaseUrl } from '../database-url.js';
 import { consoleLogger } from '../logger.js';
+import { loadOptional } from '../optional-dependency.js';
 import {
   type LoggedSession,
   type MessageLog,
@@ -129,6 +130,12 @@ export function openPostgresMessageLog(
   if (!parseDatabaseUrl(url)) {
     throw new Error(`${where}: expected a postgres:// or postgresql:// URL with a host`);
   }
+  // pg is an optional dependency of the package: loaded when a PostgreSQL log opens.
+  const { Pool } = loadOptional<typeof import('pg')>({
+    name: 'pg',
+    feature: 'the PostgreSQL message log (DATABASE_URL)',
+    otherwise: 'or leave DATABASE_URL unset for the SQLite log',
+  });
   const pool = new Pool({
     connectionString: url,
     max: poolSize,

@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'libsql';
+import type Database from 'libsql';
 import type { Author } from '../../protocol/index.js';
 import { consoleLogger } from '../logger.js';
+import { loadOptional } from '../optional-dependency.js';
 import {
   type LoggedSession,
   type MessageLog,
@@ -64,8 +65,14 @@ export function openSqliteMessageLog(
     logger = consoleLogger,
     schedule: runAfter = unrefTimeout,
   } = options;
+  // libsql (a native binary) is an optional dependency of the package: loaded when a log opens.
+  const Sqlite = loadOptional<typeof Database>({
+    name: 'libsql',
+    feature: 'the SQLite message log (LEFLUX_DB)',
+    otherwise: 'or turn the log off (LEFLUX_MESSAGE_LOG=off, messageLog: false)',
+  });
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path);
+  const db = new Sqlite(path);
   // WAL lets the dashboard read while the chat path writes.
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');

@@ -1,7 +1,8 @@
 import { createHmac, hkdfSync } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import type { RateLimiterMemory } from 'rate-limiter-flexible';
 import type { OperatorSession } from '../../protocol/dashboard.js';
+import { loadOptional } from '../optional-dependency.js';
 import { secretsEqual } from '../secret.js';
 import type { SiteSettingsMap } from '../site-settings.js';
 import { RateLimitedError, SessionError } from './session-error.js';
@@ -79,12 +80,23 @@ export function createOperatorAuth(options: OperatorAuthOptions): OperatorAuth {
   const siteKeys = [...sites].flatMap(([site, { adminKey: key }]) =>
     key ? [[site, key]] : [],
   ) as [string, string][];
+  const enabled = adminKey !== undefined || siteKeys.length > 0;
+  // Loaded only when someone can sign in: an optional dependency of the package.
+  const limiter = enabled
+    ? loadOptional<typeof import('rate-limiter-flexible')>({
+        name: 'rate-limiter-flexible',
+        feature: "the dashboard's sign-in (LEFLUX_ADMIN_KEY, or a site's adminKey)",
+        otherwise: 'or configure no admin key',
+      })
+    : undefined;
   // Wrong keys per IP, in this process (one sign-in form; a shared limiter can replace it).
-  const wrongKeys = new RateLimiterMemory({
-    keyPrefix: 'leflux-sign-in',
-    points: signInAttempts,
-    duration: Math.ceil(signInWindowMs / 1000),
-  });
+  const wrongKeys: RateLimiterMemory | undefined =
+    limiter &&
+    new limiter.RateLimiterMemory({
+      keyPrefix: 'leflux-sign-in',
+      points: signInAttempts,
+      duration: Math.ceil(signInWindowMs / 1000),
+    });
 
   const mac = (key: Buffer, text: string) => b64(createHmac('sha256', key).update(text).digest());
 
@@ -111,16 +123,19 @@ export function createOperatorAuth(options: OperatorAuthOptions): OperatorAuth {
     };
   }
 
-  const limited = (res: RateLimiterRes) =>
+  const limited = (res: { msBeforeNext: number }) =>
     new RateLimitedError(
       'too many wrong admin keys from this address; try again later',
       res.msBeforeNext,
     );
 
   return {
-    enabled: adminKey !== undefined || siteKeys.length > 0,
+    enabled,
 
     async signIn(key, ip) {
+      if (!limiter || !wrongKeys) {
+        throw new SessionError('unauthorized', 'no admin key is configured: nobody can sign in');
+      }
       const tried = await wrongKeys.get(ip);
       if (tried && tried.consumedPoints >= signInAttempts) throw limited(tried);
       const given = typeof key === 'string' ? key : '';
@@ -130,7 +145,7 @@ export function createOperatorAuth(options: OperatorAuthOptions): OperatorAuth {
       if (!all && mine.length === 0) {
         // Counted; the attempt after the last allowed one is refused by the check above.
         await wrongKeys.consume(ip).catch((refused: unknown) => {
-          if (!(refused instanceof RateLimiterRes)) throw refused;
+          if (!(refused instanceof limiter.RateLimiterRes)) throw refused;
         });
         throw new SessionError('unauthorized', 'this admin key opens no dashboard');
       }

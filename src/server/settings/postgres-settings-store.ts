@@ -1,5 +1,5 @@
-import { Pool } from 'pg';
 import { describeDatabaseUrl, parseDatabaseUrl } from '../database-url.js';
+import { loadOptional } from '../optional-dependency.js';
 import type { SiteSettingsStore, SiteSettingsStoreOptions } from './settings-store.js';
 import { readStoredRow } from './stored-row.js';
 
@@ -22,6 +22,11 @@ export function openPostgresSiteSettingsStore(
   if (!parseDatabaseUrl(url)) {
     throw new Error(`${where}: expected a postgres:// or postgresql:// URL with a host`);
   }
+  const { Pool } = loadOptional<typeof import('pg')>({
+    name: 'pg',
+    feature: "the dashboard's site settings in PostgreSQL (DATABASE_URL)",
+    otherwise: 'or leave DATABASE_URL unset to keep them in the SQLite file',
+  });
   const pool = new Pool({
     connectionString: url,
     max: 2,

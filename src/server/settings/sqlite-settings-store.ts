@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'libsql';
+import type Database from 'libsql';
+import { loadOptional } from '../optional-dependency.js';
 import type { SiteSettingsStore, SiteSettingsStoreOptions } from './settings-store.js';
 import { readStoredRow } from './stored-row.js';
 
@@ -15,8 +16,13 @@ export function openSqliteSiteSettingsStore(
   path: string,
   options: SiteSettingsStoreOptions & { busyTimeoutMs?: number } = {},
 ): SiteSettingsStore {
+  const Sqlite = loadOptional<typeof Database>({
+    name: 'libsql',
+    feature: "the dashboard's site settings, kept in the SQLite file (LEFLUX_DB)",
+    otherwise: 'or set DATABASE_URL to keep them in PostgreSQL',
+  });
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path);
+  const db = new Sqlite(path);
   db.pragma('journal_mode = WAL');
   db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 2000))}`);
   // A table of its own, outside the log's schema version: it only ever gains columns.
