@@ -70,8 +70,9 @@ export interface LeFluxServerOptions extends Partial<ServerConfig> {
   /** This node's Prometheus metrics. Default: a fresh registry (process metrics too when served). */
   metrics?: Metrics;
   /**
-   * Where the dashboard's site settings are kept. Default: beside the message log (PostgreSQL at
-   * `databaseUrl`, else the SQLite file `dbPath`) when an admin key is configured; else none.
+   * Where the dashboard's site settings are kept. Default, when an admin key is configured:
+   * beside the message log (PostgreSQL at `databaseUrl`, else the SQLite file `dbPath`); with a
+   * `log` object given and neither of those, in memory. Without an admin key: none.
    */
   settingsStore?: SiteSettingsStore;
 }
@@ -172,14 +173,21 @@ export async function createLeFluxServer(options: LeFluxServerOptions = {}): Pro
   }
   // The dashboard exists once someone can sign in to it.
   const dashboardOn = config.adminKey !== undefined || siteAdminKeys(config.sites).length > 0;
+  // Beside the message log: in its database. A log given as an object has no database we know
+  // of, unless dbPath or databaseUrl were given too; then the settings last for the process.
+  const besideGivenLog =
+    options.log !== undefined && options.dbPath === undefined && options.databaseUrl === undefined;
   const settingsStore =
     options.settingsStore ??
     (dashboardOn
-      ? openSiteSettingsStore(config, {
+      ? openSiteSettingsStore(besideGivenLog ? { dbPath: ':memory:' } : config, {
           onInvalid: (siteKey, reason) =>
             logger.warn(`saved settings of site ${siteKey} ignored: ${reason}`),
         })
       : undefined);
+  if (dashboardOn && besideGivenLog && !options.settingsStore) {
+    logger.info('dashboard settings kept in memory: pass settingsStore to keep them for good');
+  }
   const liveSettings = createLiveSiteSettings({
     boot: config.sites,
     store: settingsStore,
