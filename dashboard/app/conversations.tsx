@@ -64,6 +64,11 @@ export function Conversations({ site }: { site: string }) {
   }, [load]);
   useEffect(() => () => clearTimeout(pending.current), []);
   useSiteNews(site, refresh, refresh);
+  // Sessions the server evicts for idleness send no news: "live" is read again now and then.
+  useEffect(() => {
+    const timer = setInterval(refresh, 30_000);
+    return () => clearInterval(timer);
+  }, [refresh]);
 
   const total = page?.total ?? 0;
   return (
