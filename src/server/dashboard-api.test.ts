@@ -12,6 +12,7 @@ import type {
   SiteStats,
 } from '../protocol/dashboard.js';
 import type { SessionInitOk } from '../protocol/index.js';
+import { openSqliteMessageLog } from './log/sqlite-log.js';
 import { silentLogger } from './logger.js';
 import { initSession, openTestSocket, type TestSocket } from './realtime/test-socket.js';
 import { type LeFluxServer, type LeFluxServerOptions, startServer } from './server.js';
@@ -420,5 +421,32 @@ describe('the dashboard API', () => {
       sessionId,
       message: { author: 'visitor', text: 'hello dashboard' },
     });
+  });
+
+  it('deletes log rows past a site’s retention at start (then daily), and only those', async () => {
+    const DAY = 86_400_000;
+    const log = openSqliteMessageLog(':memory:');
+    const row = (sessionId: string, siteKey: string, daysAgo: number) => ({
+      sessionId,
+      siteKey,
+      messageId: `${sessionId}-m`,
+      author: 'visitor' as const,
+      text: 'hello',
+      at: Date.now() - daysAgo * DAY,
+      seq: 1,
+    });
+    await log.append(row('old', 'acme', 40));
+    await log.append(row('recent', 'acme', 2));
+    await log.append(row('kept', 'beta', 400));
+    await start({
+      log,
+      sites: parseSiteSettings(
+        JSON.stringify({ acme: { adminKey: ACME_KEY, retentionDays: 30 } }),
+        'sites.json',
+      ),
+    });
+    await expect.poll(async () => (await log.listSession('old')).length).toBe(0);
+    expect(await log.listSession('recent')).toHaveLength(1);
+    expect(await log.listSession('kept')).toHaveLength(1);
   });
 });
