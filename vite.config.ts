@@ -5,14 +5,20 @@ import { defineConfig, type ViteUserConfig } from 'vitest/config';
 
 /**
  * engine.io-client's socket looks its transports up by name in one table that also holds
- * WebTransport, and through it engine.io-parser's stream codecs: ~0.9 KB gzip that never runs,
- * since our connection asks for `['websocket', 'polling']` only (src/client/transport/connection.ts).
- * This resolves that table, when engine.io-client's browser build imports it, to one holding those
- * two; no file in node_modules changes. Asking for 'webtransport' would then throw when connecting.
- * If a new engine.io-client moves the table, nothing is swapped and `npm run size` shows the bytes.
+ * WebTransport and HTTP long-polling, and through them engine.io-parser's stream codecs. Our
+ * connection starts with WebSocket alone and needs polling only where a network blocks WebSockets
+ * (src/client/transport/connection.ts): this resolves that table, when engine.io-client's browser
+ * build imports it, to one holding WebSocket only (~1.1 KB gzip of WebTransport never ships, and
+ * ~1.5 KB of polling moves to a chunk that adds itself to this table when a connection fails,
+ * src/client/transport/polling.ts). No file in node_modules changes. Asking for 'webtransport'
+ * would then throw when connecting. If a new engine.io-client moves the table, nothing is swapped
+ * and `npm run size` shows the bytes.
  */
+/** The transports table `withoutWebTransport` puts in place of engine.io-client's. */
+const TABLE = '\0leflux:engine-transports';
+
 function withoutWebTransport(): Plugin {
-  const table = '\0leflux:engine-transports';
+  const table = TABLE;
   let transportsDir = '';
   return {
     name: 'leflux:without-webtransport',
@@ -27,9 +33,8 @@ function withoutWebTransport(): Plugin {
       if (id !== table) return null;
       const file = (name: string) => JSON.stringify(join(transportsDir, name));
       return [
-        `import { XHR } from ${file('polling-xhr.js')};`,
         `import { WS } from ${file('websocket.js')};`,
-        'export const transports = { websocket: WS, polling: XHR };',
+        'export const transports = { websocket: WS };',
       ].join('\n');
     },
   };
@@ -58,7 +63,7 @@ function builtModules(): { embed: string; chat: string } {
 }
 
 /** What the package's browser entry (`leflux`) leaves to the app's bundler: its dependencies. */
-const SDK_DEPENDENCIES = /^(idb|nanoid|preact|socket\.io-client)(\/|$)/;
+const SDK_DEPENDENCIES = /^(engine\.io-client|idb|nanoid|preact|socket\.io-client)(\/|$)/;
 
 /**
  * Copies the demo site into `dist/demo/` with the server build, for `npx leflux serve --demo` from
@@ -213,6 +218,14 @@ export default defineConfig(({ mode }): ViteUserConfig => {
             // nothing and have no CSS files, so the helper never did anything here.
             lib: { entry: { embed: 'widget/embed.ts' }, formats: ['es' as const] },
             rolldownOptions: {
+              // engine.io-client's index re-exports its long-polling transport, whose module
+              // probes XMLHttpRequest when it loads: with that side effect the socket's chunk would
+              // import the polling chunk (below) on every chat. Nothing needs the probe's result
+              // until polling is used, where the polling chunk evaluates it anyway.
+              treeshake: {
+                moduleSideEffects: (id: string) =>
+                  !/[\\/]engine\.io-client[\\/].*[\\/](polling|polling-xhr|has-cors)\.js$/.test(id),
+              },
               // Lets embed.js export the modules it shares with the chat chunk (storage, strings,
               // the host), which is always loaded after it. With 'exports-only' they went to a
               // third, shared chunk: one more request and ~0.3 KB of gzip overhead.
@@ -222,6 +235,26 @@ export default defineConfig(({ mode }): ViteUserConfig => {
                 // the entry needs no revalidation round trip of its own (~4-9 ms a load here).
                 entryFileNames: '[name]-[hash].js',
                 chunkFileNames: '[name]-[hash].js',
+                // The socket's code in one chunk, long-polling's in its own (loaded only where
+                // WebSockets fail): left to itself the bundler puts both in a chunk shared by the
+                // socket and src/client/transport/polling.ts, which every chat would download.
+                // Each group takes only the modules it names (not their dependencies), and the
+                // higher priority wins.
+                codeSplitting: {
+                  includeDependenciesRecursively: false,
+                  groups: [
+                    {
+                      name: 'polling',
+                      test: /[\\/]engine\.io-client[\\/].*[\\/](polling|polling-xhr|has-cors)\.js$|[\\/]src[\\/]client[\\/]transport[\\/]polling\.ts$/,
+                      priority: 2,
+                    },
+                    {
+                      name: 'socket',
+                      test: /[\\/]node_modules[\\/](engine\.io-|socket\.io-|@socket\.io[\\/])|^\0leflux:engine-transports$/,
+                      priority: 1,
+                    },
+                  ],
+                },
                 // Library mode's ES defaults keep whitespace and /*#__PURE__*/ comments for a
                 // consumer's bundler; this output goes straight to browsers.
                 minify: true,

@@ -14,26 +14,18 @@ import { measureWidgetFiles } from './widget-files.js';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /**
- * Budgets in gzip bytes. `beforeLauncher`: what a page must download before the launcher shows
- * (`widget.js`, `leflux/embed-<hash>.js` and its static imports). `total`: every file of the widget a
- * visitor who chats downloads (each compressed on its own, as a server sends them), in the
- * language whose strings chunk is largest.
+ * Budgets in gzip bytes (see `measureWidgetFiles`), each a little over what the build weighs now,
+ * so growth fails CI. `beforeLauncher`: what a page downloads before the launcher shows (issue
+ * 14: at most 6 KB). `plainChat`: what a visitor who opens the window, sends a message and reads
+ * the answer has downloaded in all. Issue 14 asks for 30 KB; ~38.9 KB with socket.io-client,
+ * whose code is ~10.5 KB of it: bench/README.md says where every byte is and what 30 KB takes.
+ * `total`: every file with the largest language chunk, so what loads on demand (page steps,
+ * contact form, menu, long-polling, other languages) is held too.
  */
 const BUDGETS = {
-  beforeLauncher: 12 * 1024,
-  // Issue 6 asks for 24 KB. Near 35 KB today: socket.io-client's stack ~11.7 KB, preact
-  // ~4.7 KB and idb ~1.2 KB (the project's chosen IndexedDB layer) stay; our own code is ~15 KB
-  // (src/client ~8.9 KB of it). This budget holds the line while our own code is worked down;
-  // it went from 35 to 36 KB for widget.js fetching the chat and opening IndexedDB early on a
-  // reload (~0.35 KB, 10-20 ms off every reload with a stored conversation), and from 36 to 38 KB
-  // for issue 10 (~1.6 KB: one socket per session elected with Web Locks and the connection's
-  // state machine ~0.85 KB, every server event and ack validated ~0.3 KB, the draft kept and
-  // mirrored ~0.15 KB, the session split by concept ~0.45 KB over the one closure it replaced),
-  // and from 38 to 38.6 KB for issue 13's embed conventions (+0.57 KB measured against main:
-  // window.LeFluxSettings and its strings checked like the attributes, with their warnings,
-  // ~0.25 KB; the stub's queue taken over, LeFlux(name, ...args), on() returning its unsubscribe
-  // in widget.js ~0.1 KB; update/show/hide on the launcher and in the chat, leflux:ready ~0.2 KB).
-  total: 38.6 * 1024,
+  beforeLauncher: 6 * 1024,
+  plainChat: 39.2 * 1024,
+  total: 43.5 * 1024,
 };
 
 /**
@@ -56,17 +48,19 @@ console.log('file                                   gzip');
 for (const [file, size] of [...measured.files].sort((a, b) => b[1] - a[1])) {
   const mark = measured.critical.has(file)
     ? ' (before launcher)'
-    : measured.languages.has(file)
-      ? ' (one language: a visitor loads one at most)'
-      : '';
+    : measured.plainChatFiles.has(file)
+      ? ' (plain chat)'
+      : measured.languages.has(file)
+        ? ' (one language: a visitor loads one at most)'
+        : ' (on demand)';
   console.log(`  ${file.padEnd(36)}${kb(size).padStart(10)}${mark}`);
 }
 let over = false;
 console.log('\nbudget                 gzip        budget      status');
 for (const [name, size, budget] of [
   ['before launcher', measured.beforeLauncher, BUDGETS.beforeLauncher],
-  ['total (any language)', measured.total, BUDGETS.total],
-  ['total (English)', measured.totalEnglish, BUDGETS.total],
+  ['plain chat (English)', measured.plainChat, BUDGETS.plainChat],
+  ['every file (any lang.)', measured.total, BUDGETS.total],
 ] as const) {
   const ok = size <= budget;
   over ||= !ok;

@@ -17,8 +17,8 @@ export interface TestServer {
 /** A second origin (another port) for pages that embed the widget from the LeFlux server. */
 export interface OtherOrigin {
   url: string;
-  /** Serves `html` at `path` on this origin. */
-  page(path: string, html: string): void;
+  /** Serves `html` at `path` on this origin, with `headers` (a Content-Security-Policy…). */
+  page(path: string, html: string, headers?: Record<string, string>): void;
 }
 
 /** The parts a test may replace (the agent, the store…), apart from the settings. */
@@ -93,18 +93,21 @@ export const test = base.extend<{
   },
   // biome-ignore lint/correctness/noEmptyPattern: Playwright reads a fixture's dependencies from this pattern.
   otherOrigin: async ({}, use) => {
-    const pages = new Map<string, string>();
+    const pages = new Map<string, { html: string; headers?: Record<string, string> }>();
     const http: Server = createServer((req, res) => {
-      const html = pages.get(req.url ?? '');
-      res.writeHead(html ? 200 : 404, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(html ?? 'not found');
+      const page = pages.get(req.url ?? '');
+      res.writeHead(page ? 200 : 404, {
+        'content-type': 'text/html; charset=utf-8',
+        ...page?.headers,
+      });
+      res.end(page?.html ?? 'not found');
     });
     http.listen(0, '127.0.0.1');
     await once(http, 'listening');
     const { port } = http.address() as AddressInfo;
     await use({
       url: `http://127.0.0.1:${port}`,
-      page: (path, html) => void pages.set(path, html),
+      page: (path, html, headers) => void pages.set(path, { html, headers }),
     });
     http.closeAllConnections();
     http.close();

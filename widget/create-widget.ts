@@ -9,11 +9,15 @@ import {
 } from '../src/client/index.js';
 import { openHistory } from '../src/client/storage/history.js';
 import type { ChatMessage } from '../src/protocol/index.js';
-import type { EmbedConfig, WidgetUpdate } from './embed-config.js';
+import { isColor } from './accent.js';
+import { directionOf, type EmbedConfig, type WidgetUpdate } from './embed-config.js';
 import { createHost, showLauncher, updateLook, type WidgetHost } from './host.js';
-import { clearHighlights, runPageStep } from './page-steps.js';
 import { loadStrings, type StringOverrides, type Strings } from './strings.js';
+import { adoptStyles } from './styles.js';
 import { App } from './ui/app.js';
+import CHAT_CSS from './ui/chat.css?inline';
+import { showUnread } from './unread-badge.js';
+import { followViewport } from './viewport.js';
 
 export interface WidgetOptions
   extends Partial<EmbedConfig>,
@@ -25,6 +29,9 @@ export interface WidgetOptions
   /** The site's own wording for any UI string (and `openChat`, the launcher), in any language. */
   strings?: StringOverrides;
 }
+
+/** The agent's page steps, loaded the first time the agent sends one (a plain chat never does). */
+type PageSteps = typeof import('./page-steps.js');
 
 /** The contract's JavaScript API (`window.LeFlux`). */
 export interface LeFluxWidget {
@@ -66,7 +73,16 @@ export interface LeFluxWidget {
  * widget.open();
  */
 export function createWidget(options: WidgetOptions): LeFluxWidget {
-  return startWidget(createHost(options), options, loadStrings(options.lang ?? 'en'));
+  const lang = options.lang ?? 'en';
+  let { accent } = options;
+  if (accent !== undefined && !isColor(accent)) {
+    console.warn(`[leflux] accent=${JSON.stringify(accent)} is not a CSS colour; ignored.`);
+    accent = undefined;
+  }
+  // Right to left, the launcher docks at the end of the line (left) unless told where.
+  const position = options.position ?? (directionOf(lang) === 'rtl' ? 'left' : 'right');
+  const config = { ...options, accent, position };
+  return startWidget(createHost(config), config, loadStrings(lang));
 }
 
 /**
@@ -87,28 +103,52 @@ export function startWidget(
     position: options.position ?? 'right',
   };
   let destroyed = false;
+  let steps: Promise<PageSteps> | undefined;
+  const pageSteps = () => {
+    steps ??= import('./page-steps.js');
+    return steps;
+  };
   const client = createClient({
     ...options,
     siteKey: options.siteKey ?? 'default',
     defaultOpen: options.defaultOpen ?? options.open ?? false,
     visitorIdCookie: options.visitorIdCookie ?? !options.noVisitorId,
-    runStep: options.runStep ?? runPageStep,
+    runStep:
+      options.runStep ??
+      ((action, context) => pageSteps().then((m) => m.runPageStep(action, context))),
     ...(db && !options.history ? { history: () => openHistory(db) } : {}),
   });
+  adoptStyles(host.root, CHAT_CSS);
   let table = strings;
+  /** The strings on screen (with the site's own), once loaded: the unread count's words too. */
+  let shown: Strings | undefined;
   /** Renders with the current title and strings; a language asked for since then wins. */
   const draw = (pending = table) =>
     void pending.then((s) => {
-      if (!destroyed && pending === table)
-        render(h(App, { client, config: look, strings: { ...s, ...options.strings } }), host.mount);
+      if (destroyed || pending !== table) return;
+      shown = { ...s, ...options.strings };
+      render(h(App, { client, config: look, strings: shown }), host.mount);
+      showUnread(host.launcher, client.getState().unread, shown);
     });
   draw();
   const onLauncher = () => client.open();
   host.launcher.addEventListener('click', onLauncher);
-  const launcherFollows = (state: ClientState) => {
-    host.launcher.hidden = state.open;
+  let unfollow: (() => void) | undefined;
+  const launcherFollows = (state: ClientState, previous?: ClientState) => {
+    const { launcher } = host;
+    if (state.open !== previous?.open) {
+      // Closed from inside the window (Escape, Close): the keyboard goes back to the launcher.
+      const focusInside = host.root.activeElement !== null;
+      launcher.hidden = state.open;
+      launcher.setAttribute('aria-expanded', String(state.open));
+      if (!state.open && previous && focusInside) launcher.focus();
+      unfollow?.();
+      unfollow = state.open ? followViewport(host.element) : undefined;
+    }
+    if (shown && state.unread !== previous?.unread) showUnread(launcher, state.unread, shown);
   };
   // The agent's marks stay after its task (it talks about them); they go with the conversation.
+  const clearHighlights = () => void steps?.then((m) => m.clearHighlights());
   const offClear = client.on('clear', clearHighlights);
   launcherFollows(client.getState());
   const unsubscribe = client.subscribe(launcherFollows);
@@ -136,6 +176,7 @@ export function startWidget(
     destroy() {
       destroyed = true;
       unsubscribe();
+      unfollow?.();
       offClear();
       clearHighlights();
       host.launcher.removeEventListener('click', onLauncher);

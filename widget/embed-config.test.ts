@@ -43,6 +43,7 @@ describe('readEmbedConfig', () => {
       theme: 'dark',
       title: 'Help desk',
       lang: 'fr-CA',
+      accent: ' #0a7d4f ',
     });
     expect(config).toEqual({
       siteKey: 'acme',
@@ -53,9 +54,30 @@ describe('readEmbedConfig', () => {
       theme: 'dark',
       title: 'Help desk',
       lang: 'fr',
+      accent: '#0a7d4f',
       strings: {},
     });
     expect(warnings).toEqual([]);
+  });
+
+  // What is not a colour is for the browser to say (CSS.supports): e2e/widget-ux.spec.ts.
+  it('takes any CSS colour for data-accent, or LeFluxSettings.accent', () => {
+    for (const accent of ['rebeccapurple', 'rgb(10 125 79)', 'hsl(150deg 85% 26%)', '#abc'])
+      expect(read({ accent }).config.accent).toBe(accent);
+    expect(read({}, '', { accent: '#0a7d4f' }).config.accent).toBe('#0a7d4f');
+  });
+
+  it('docks on the left right to left (Arabic, Hebrew, a dir="rtl" page) unless told where', () => {
+    expect(read({ lang: 'ar' }).config).toMatchObject({ lang: 'ar', position: 'left' });
+    expect(read({}, 'he-IL').config).toMatchObject({ lang: 'he', position: 'left' });
+    expect(read({ position: 'right' }, 'he').config.position).toBe('right');
+    expect(read({}, 'ar', { position: 'right' }).config.position).toBe('right');
+    document.documentElement.dir = 'rtl';
+    try {
+      expect(read({}).config).toMatchObject({ lang: 'en', position: 'left' });
+    } finally {
+      document.documentElement.dir = '';
+    }
   });
 
   it('follows the page language when data-lang is absent, English when unknown', () => {
@@ -148,15 +170,22 @@ describe('readEmbedConfig', () => {
       const { config, warnings } = read({}, '', {
         sitekey: 'acme',
         title: 'Help',
-        strings: { send: 'Go', sned: 'Go', placeholder: 7, closeChat: '  ' },
+        strings: {
+          send: 'Go',
+          sned: 'Go',
+          placeholder: 7,
+          closeChat: '  ',
+          empty: 'x'.repeat(301),
+        },
       });
       expect(config.title).toBe('Help');
       expect(config.strings).toEqual({ send: 'Go' });
       expect(warnings).toEqual([
         '[leflux] LeFluxSettings.sitekey="acme" is invalid (no such setting); ignored.',
         '[leflux] LeFluxSettings.strings.sned="Go" is invalid (no such setting); ignored.',
-        '[leflux] LeFluxSettings.strings.placeholder=7 is invalid (expected text); ignored.',
-        '[leflux] LeFluxSettings.strings.closeChat="  " is invalid (expected text); ignored.',
+        '[leflux] LeFluxSettings.strings.placeholder=7 is invalid (expected text of 1-300 characters); ignored.',
+        '[leflux] LeFluxSettings.strings.closeChat="  " is invalid (expected text of 1-300 characters); ignored.',
+        `[leflux] LeFluxSettings.strings.empty="${'x'.repeat(301)}" is invalid (expected text of 1-300 characters); ignored.`,
       ]);
     });
 

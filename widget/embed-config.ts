@@ -1,5 +1,6 @@
 import { SITE_KEY_PATTERN } from '../src/protocol/limits.js';
-import { isLang, type Lang, type StringOverrides, stringKeys } from './strings.js';
+import { isColor } from './accent.js';
+import { isLang, type Lang, RTL, type StringOverrides, stringKeys } from './strings.js';
 
 export type Position = 'right' | 'left';
 export type Theme = 'light' | 'dark' | 'auto';
@@ -14,7 +15,19 @@ export interface EmbedConfig {
   theme: Theme;
   title: string;
   lang: Lang;
+  /** A CSS colour for the launcher, header and the visitor's bubbles; absent: the theme's. */
+  accent?: string;
 }
+
+/**
+ * Right to left for Arabic and Hebrew, and on a page whose root is right to left (`dir="rtl"`,
+ * or `direction: rtl` in its CSS).
+ */
+export const directionOf = (lang: Lang, doc: Document = document): 'ltr' | 'rtl' =>
+  RTL.includes(lang) ||
+  (doc.documentElement.dir || getComputedStyle(doc.documentElement).direction) === 'rtl'
+    ? 'rtl'
+    : 'ltr';
 
 /**
  * `window.LeFluxSettings`, set by the page before `widget.js` runs: any of the data-attributes'
@@ -81,10 +94,20 @@ const RULES: Record<keyof EmbedConfig, Rule> = {
     },
     'a language with strings',
   ],
+  accent: [
+    (raw) => (typeof raw === 'string' && isColor(raw) ? raw.trim() : undefined),
+    'a CSS colour',
+  ],
 };
 
+/** Longest UI string a site may set: a label, not a page of text. */
+const MAX_STRING = 300;
+
 /** The check of a UI string a site overrides. */
-const TEXT: Rule = [(raw) => (typeof raw === 'string' && raw.trim() ? raw : undefined), 'text'];
+const TEXT: Rule = [
+  (raw) => (typeof raw === 'string' && raw.trim() && raw.length <= MAX_STRING ? raw : undefined),
+  `text of 1-${MAX_STRING} characters`,
+];
 
 /** The rule for `key` among the settings, or none (`Object.hasOwn`: no `constructor` here). */
 export const settingRule = (key: string): Rule | undefined =>
@@ -184,5 +207,9 @@ export function readEmbedConfig(
           : null
         : script?.getAttribute(name);
   }
-  return applySettings(config, attributes, attribute, settingRule, warn);
+  applySettings(config, attributes, attribute, settingRule, warn);
+  // Right to left, the launcher docks at the end of the line (left) unless the site said where.
+  const placed = (settings as { position?: unknown } | undefined)?.position ?? attributes.position;
+  if (placed == null && directionOf(config.lang, doc) === 'rtl') config.position = 'left';
+  return config;
 }

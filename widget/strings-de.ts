@@ -24,4 +24,6 @@ export const de: Strings = {
   you: 'Sie',
   agent: 'Agent',
   typing: 'Schreibt…',
+  unread: 'Neue Antworten: {count}',
+  newTab: '(öffnet in einem neuen Tab)',
 };

@@ -24,4 +24,6 @@ export const fr: Strings = {
   you: 'Vous',
   agent: 'Agent',
   typing: 'En train d’écrire…',
+  unread: 'Nouvelles réponses : {count}',
+  newTab: '(s’ouvre dans un nouvel onglet)',
 };

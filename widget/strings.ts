@@ -1,7 +1,8 @@
 /**
  * The UI strings. English is here, in embed.js; each other language is its own small chunk that
  * loads with the chat UI, so a visitor downloads only the language they read. Add a language with
- * a `strings-xx.ts` table, its launcher label and its loader below.
+ * a `strings-xx.ts` table, its launcher label and its loader below (and to `RTL` if it is written
+ * right to left). A site may override any string (`StringOverrides`).
  * The accessible names tests and README use (`Open chat`, `Send`, …) are the English ones.
  */
 const en = {
@@ -27,14 +28,27 @@ const en = {
   you: 'You',
   agent: 'Agent',
   typing: 'Typing…',
+  /** The launcher's description while replies wait; `{count}` is the number. */
+  unread: 'New replies: {count}',
+  /** Said after a link to another site. */
+  newTab: '(opens in a new tab)',
 };
 
 export type Strings = typeof en;
 
 /** The launcher's label, apart from the tables: the launcher shows before any table loads. */
-const OPEN_CHAT = { en: 'Open chat', fr: 'Ouvrir le chat', de: 'Chat öffnen' };
+const OPEN_CHAT = {
+  en: 'Open chat',
+  fr: 'Ouvrir le chat',
+  de: 'Chat öffnen',
+  ar: 'افتح المحادثة',
+  he: 'פתיחת הצ׳אט',
+};
 
 export type Lang = keyof typeof OPEN_CHAT;
+
+/** Languages written right to left: the widget mirrors for them. */
+export const RTL: readonly Lang[] = ['ar', 'he'];
 
 export const isLang = (value: string): value is Lang => Object.hasOwn(OPEN_CHAT, value);
 
@@ -54,6 +68,8 @@ export const launcherLabel = (lang: Lang, strings?: StringOverrides): string =>
 const LOADERS: Record<Exclude<Lang, 'en'>, () => Promise<Strings>> = {
   fr: () => import('./strings-fr.js').then((m) => m.fr),
   de: () => import('./strings-de.js').then((m) => m.de),
+  ar: () => import('./strings-ar.js').then((m) => m.ar),
+  he: () => import('./strings-he.js').then((m) => m.he),
 };
 
 /**

@@ -443,6 +443,60 @@ describe('createClient', () => {
     expect(JSON.parse(local.getItem('leflux:widget')!).data).toEqual({ open: true });
   });
 
+  it('counts replies that come while the window is closed: in every tab, across a reload, cleared by opening in any tab', async () => {
+    const { make, server, local } = setup();
+    const a = make();
+    const b = make();
+    const seenInB: number[] = [];
+    b.on('unread', (count) => seenInB.push(count));
+    await a.send('hello');
+    await sent(a);
+    server.reply('one');
+    server.reply('two');
+    expect(a.getState().unread).toBe(2);
+    await vi.waitFor(() => expect(b.getState().unread).toBe(2));
+    expect(seenInB).toEqual([1, 2]);
+    expect(JSON.parse(local.getItem('leflux:widget')!).data).toEqual({ open: false, unread: 2 });
+
+    // With every tab closed, a late reply: the next page finds the stored count at once, and
+    // adds the reply it restores from the server; a tab opened after it counts nothing twice.
+    a.destroy();
+    b.destroy();
+    await drained();
+    server.reply('three');
+    const reloaded = make();
+    expect(reloaded.getState().unread).toBe(2);
+    await reloaded.ready();
+    expect(reloaded.getState().unread).toBe(3);
+    const c = make();
+    await c.ready();
+    expect(c.getState().unread).toBe(3);
+
+    // Opening the window in one tab clears it everywhere; replies while open are not counted.
+    const seenInReloaded: number[] = [];
+    reloaded.on('unread', (count) => seenInReloaded.push(count));
+    c.open();
+    await vi.waitFor(() => expect(reloaded.getState().unread).toBe(0));
+    expect(seenInReloaded).toEqual([0]);
+    expect(JSON.parse(local.getItem('leflux:widget')!).data).toEqual({ open: true });
+    server.reply('four');
+    await vi.waitFor(() => expect(texts(c.getState().messages)).toContain('four'));
+    expect([reloaded.getState().unread, c.getState().unread]).toEqual([0, 0]);
+  });
+
+  it('drops an unread count that is not a sane number when reading it back', async () => {
+    const { make, local } = setup();
+    for (const unread of [-1, 1.5, 'x', 1e9]) {
+      local.setItem(
+        'leflux:widget',
+        JSON.stringify({ v: 1, expiresAt: 1e15, data: { open: false, unread } }),
+      );
+      const client = make();
+      expect(client.getState()).toMatchObject({ open: false, unread: 0 });
+      client.destroy();
+    }
+  });
+
   it('mirrors messages, open state and clear between tabs', async () => {
     const { make, server, local } = setup();
     const a = make();

@@ -88,6 +88,11 @@ export interface ClientState {
   task: TaskInfo | null;
   /** The agent (or an operator) is writing: until its next message, 30 s at most. */
   typing: boolean;
+  /**
+   * Replies (agent, operator, system) that came while the window was closed, shared by the site's
+   * tabs and kept with the window state; opening the window in any tab sets it back to 0.
+   */
+  unread: number;
 }
 
 export interface Activity {
@@ -108,6 +113,8 @@ export interface ClientEvents {
   clear: undefined;
   task: TaskEvent;
   error: LeFluxError;
+  /** The unread count changed (`ClientState.unread`): in every tab of the site. */
+  unread: number;
 }
 
 export interface SessionSnapshot {

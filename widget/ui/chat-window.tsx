@@ -36,7 +36,17 @@ export function ChatWindow({ client, state, title, strings, autoFocus }: ChatWin
     [state.messages, strings],
   );
   return (
-    <section class="window" role="dialog" aria-label={title}>
+    <section
+      class="window"
+      role="dialog"
+      aria-label={title}
+      onKeyDown={(event) => {
+        // Escape closes the window (focus goes back to the launcher); the menu handles its own.
+        if (event.key !== 'Escape' || event.defaultPrevented) return;
+        event.preventDefault();
+        client.close();
+      }}
+    >
       <Header client={client} title={title} strings={strings} reconnecting={reconnecting} />
       {state.readOnly && (
         <div class="notice" role="status">

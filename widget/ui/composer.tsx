@@ -42,6 +42,7 @@ export function Composer({ disabled, autoFocus, strings, text, onInput, onSend }
       <textarea
         ref={input}
         class="input"
+        dir="auto"
         rows={1}
         aria-label={strings.message}
         placeholder={strings.placeholder}

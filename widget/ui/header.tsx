@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { LeFluxClient } from '../../src/client/index.js';
 import type { Strings } from '../strings.js';
 import { CloseIcon, MoreIcon } from './icons.js';
+import { useOnDemand } from './on-demand.js';
 
 /** How long a press on the header must last to open the conversation menu (mouse or touch). */
 export const LONG_PRESS_MS = 600;
@@ -20,17 +21,17 @@ export interface HeaderProps {
 export function Header({ client, title, strings, reconnecting }: HeaderProps) {
   const [menuOpen, setMenuOpen] = useState(false);
   const press = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
-  const firstItem = useRef<HTMLButtonElement>(null);
   const optionsButton = useRef<HTMLButtonElement>(null);
+  // Fetched when the visitor reaches for it (a press on the header, the options button), so it
+  // is usually there by the time it opens.
+  const [wanted, setWanted] = useState(false);
+  const Menu = useOnDemand(wanted || menuOpen, () => import('./menu.js').then((m) => m.Menu));
 
   const cancelPress = () => {
     clearTimeout(press.current);
     press.current = undefined;
   };
   useEffect(() => cancelPress, []);
-  useEffect(() => {
-    if (menuOpen) firstItem.current?.focus();
-  }, [menuOpen]);
 
   const choose = (forgetUser: boolean) => {
     setMenuOpen(false);
@@ -39,12 +40,14 @@ export function Header({ client, title, strings, reconnecting }: HeaderProps) {
 
   return (
     <>
+      {/* A div, not <header>: inside the widget it would be a second banner landmark on the page. */}
       {/* biome-ignore lint/a11y/noStaticElementInteractions: the long press is a touch shortcut; keyboard users have the options button. */}
-      <header
+      <div
         class="header"
         data-part="header"
         onPointerDown={(event) => {
           // Buttons in the header keep their own meaning; only a primary press counts.
+          setWanted(true);
           if (event.button !== 0 || (event.target as Element).closest('button')) return;
           cancelPress();
           press.current = setTimeout(() => {
@@ -67,6 +70,7 @@ export function Header({ client, title, strings, reconnecting }: HeaderProps) {
           aria-label={strings.options}
           aria-haspopup="true"
           aria-expanded={menuOpen}
+          onFocus={() => setWanted(true)}
           onClick={() => setMenuOpen(!menuOpen)}
         >
           <MoreIcon />
@@ -79,26 +83,16 @@ export function Header({ client, title, strings, reconnecting }: HeaderProps) {
         >
           <CloseIcon />
         </button>
-      </header>
-      {menuOpen && (
-        // biome-ignore lint/a11y/useSemanticElements: a group of actions, not a form: no fieldset.
-        <div
-          class="menu"
-          role="group"
-          aria-label={strings.options}
-          onKeyDown={(event) => {
-            if (event.key !== 'Escape') return;
+      </div>
+      {menuOpen && Menu && (
+        <Menu
+          strings={strings}
+          onChoose={choose}
+          onDismiss={() => {
             setMenuOpen(false);
             optionsButton.current?.focus();
           }}
-        >
-          <button type="button" ref={firstItem} onClick={() => choose(false)}>
-            {strings.clearConversation}
-          </button>
-          <button type="button" onClick={() => choose(true)}>
-            {strings.clearAndForget}
-          </button>
-        </div>
+        />
       )}
     </>
   );

@@ -2,8 +2,9 @@ import type { VNode } from 'preact';
 import { useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { StoredMessage } from '../../src/client/index.js';
 import type { ContactField } from '../../src/protocol/index.js';
+import { linkify } from '../links.js';
 import type { Strings } from '../strings.js';
-import { ContactAnswer } from './contact-answer.js';
+import { useOnDemand } from './on-demand.js';
 
 export interface MessageListProps {
   messages: readonly StoredMessage[];
@@ -84,7 +85,22 @@ export function MessageList({ messages, strings, onAnswer }: MessageListProps) {
         scrolled(el);
       });
   }, [messages, from]);
-  useLayoutEffect(() => () => cancelAnimationFrame(toBottom.current), []);
+  useLayoutEffect(() => {
+    const el = log.current;
+    // The log shrinks under a notice, the typing line or a phone's keyboard: the latest stays in
+    // view while the visitor follows it.
+    const resized =
+      el && typeof ResizeObserver === 'function'
+        ? new ResizeObserver(() => {
+            if (following.current) el.scrollTop = el.scrollHeight;
+          })
+        : undefined;
+    if (el) resized?.observe(el);
+    return () => {
+      resized?.disconnect();
+      cancelAnimationFrame(toBottom.current);
+    };
+  }, []);
 
   const children: VNode[] = [];
   for (let index = from; index < messages.length; index++) {
@@ -110,7 +126,11 @@ export function MessageList({ messages, strings, onAnswer }: MessageListProps) {
     children.push(row);
   }
   const last = messages[messages.length - 1];
-  if (last?.asks && last.archivedAt === undefined)
+  const asking = last?.asks !== undefined && last.archivedAt === undefined;
+  const ContactAnswer = useOnDemand(asking, () =>
+    import('./contact-answer.js').then((m) => m.ContactAnswer),
+  );
+  if (last?.asks && asking && ContactAnswer)
     children.push(
       <ContactAnswer
         key={`${last.id}:answer`}
@@ -154,7 +174,23 @@ function Message({ message, strings }: { message: StoredMessage; strings: String
           {message.name}
         </span>
       )}
-      <p class="bubble">{message.text}</p>
+      {/* Each message in its own direction: an English answer in a right-to-left widget reads right. */}
+      <p class="bubble" dir="auto">
+        {message.author === 'visitor'
+          ? message.text
+          : linkify(message.text, location.origin).map((piece) =>
+              typeof piece === 'string' ? (
+                piece
+              ) : piece.external ? (
+                <a href={piece.href} target="_blank" rel="noopener noreferrer">
+                  {piece.text}
+                  <span class="sr-only"> {strings.newTab}</span>
+                </a>
+              ) : (
+                <a href={piece.href}>{piece.text}</a>
+              ),
+            )}
+      </p>
       {status && <span class="status">{status}</span>}
     </div>
   );

@@ -1,6 +1,7 @@
 import type { Failure, SessionInitPayload } from '../../protocol/index.js';
 import type { Connection } from '../transport/connection.js';
 import { visitorId } from '../visitor-id.js';
+import { countUnread } from '../widget-state.js';
 import { initAck } from './inbox.js';
 import type { BindOutcome } from './link.js';
 import { fail, type Session } from './session.js';
@@ -68,6 +69,7 @@ export async function bind(
   const { sessionId } = answer;
   s.bound = sessionId;
   saveRecord(s, sessionId, answer.token, !answer.resumed);
+  countUnread(s, answer.missed);
   await s.cache.commit(
     answer.missed.map((m) => ({ ...m, siteKey: s.siteKey, status: 'sent', sessionId })),
   );

@@ -11,6 +11,7 @@ import {
   validateVisitorMessageOk,
 } from '../../protocol/index.js';
 import { noAnswer, type ServerEvents } from '../transport/connection.js';
+import { countUnread } from '../widget-state.js';
 import { reset } from './clear.js';
 import { fail, type Session } from './session.js';
 import { liveRecord, sessionGone, storedRecord } from './session-record.js';
@@ -74,6 +75,7 @@ export function serverEvents(s: Session): ServerEvents {
       const { author = 'agent', ...payload } = checked.value;
       const message: ChatMessage = { ...payload, author };
       s.typing.hide();
+      countUnread(s, [message]);
       void s.cache.commit([{ ...message, siteKey: s.siteKey, sessionId, status: 'sent' }]);
       s.emitter.emit('message', message);
     },

@@ -1,4 +1,5 @@
 import type { RestoreResult } from '../transport/session-api.js';
+import { countUnread } from '../widget-state.js';
 import { fail, type Session } from './session.js';
 import { sessionGone } from './session-record.js';
 
@@ -30,6 +31,7 @@ export async function restore(
       'invalid_message',
       `dropped ${result.dropped} malformed message(s) of the restored history`,
     );
+  countUnread(s, result.history);
   await s.cache.commit(
     result.history.map((m) => ({ ...m, siteKey: s.siteKey, status: 'sent', sessionId })),
   );

@@ -34,10 +34,15 @@ export interface WidgetRecord {
   open: boolean;
   /** The composer's text not sent yet; absent when empty. */
   draft?: string;
+  /** Replies that came while the window was closed; absent when none. */
+  unread?: number;
 }
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null;
+/** A count as stored or told by another tab: a whole number, not absurdly large. */
+export const isCount = (v: unknown): v is number =>
+  Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) <= 9_999;
 
 function parseSession(data: unknown): SessionRecord | undefined {
   if (!isObj(data)) return undefined;
@@ -67,11 +72,13 @@ function parseUser(data: unknown): UserRecord | undefined {
 
 function parseWidget(data: unknown): WidgetRecord | undefined {
   if (!isObj(data) || typeof data.open !== 'boolean') return undefined;
-  const { draft } = data;
+  const { draft, unread } = data;
+  const record: WidgetRecord = { open: data.open };
   // A draft that no longer fits a message is dropped, not the window state with it.
-  return typeof draft === 'string' && draft !== '' && draft.length <= LIMITS.maxTextLength
-    ? { open: data.open, draft }
-    : { open: data.open };
+  if (typeof draft === 'string' && draft !== '' && draft.length <= LIMITS.maxTextLength)
+    record.draft = draft;
+  if (isCount(unread) && unread > 0) record.unread = unread;
+  return record;
 }
 
 export interface SessionRecords {

@@ -18,6 +18,19 @@ describe('parseTabMessage', () => {
       open: true,
       draft: '',
     });
+    expect(parseTabMessage({ type: 'widget', open: false, draft: '', unread: 3 })).toEqual({
+      type: 'widget',
+      open: false,
+      draft: '',
+      unread: 3,
+    });
+    // A count that is not one is left out: the receiving tab keeps its own.
+    for (const unread of [-1, 2.5, '3', 1e9])
+      expect(parseTabMessage({ type: 'widget', open: false, draft: '', unread })).toEqual({
+        type: 'widget',
+        open: false,
+        draft: '',
+      });
     expect(parseTabMessage({ type: 'clear' })).toEqual({ type: 'clear' });
     expect(parseTabMessage({ type: 'hello' })).toEqual({ type: 'hello' });
     // Contact details travel with the news (checked like identify()'s), not read back from storage.

@@ -1,12 +1,13 @@
 import { type ContactDetails, validateContact } from '../../protocol/contact.js';
 import { LIMITS } from '../../protocol/limits.js';
 import { parseStoredMessage, type StoredMessage } from '../storage/history.js';
+import { isCount } from '../storage/session-records.js';
 
 /** What tabs of one site tell each other. Each change is announced by the tab that made (and stored) it. */
 export type TabMessage =
   | { type: 'messages'; messages: StoredMessage[] }
-  /** The window opened or closed, or the composer's draft changed (`leflux:widget`). */
-  | { type: 'widget'; open: boolean; draft: string }
+  /** The window opened or closed, the composer's draft or the unread count changed (`leflux:widget`). */
+  | { type: 'widget'; open: boolean; draft: string; unread?: number }
   | { type: 'session'; sessionId: string | null }
   | { type: 'clear' }
   /**
@@ -51,7 +52,13 @@ export function parseTabMessage(input: unknown): TabMessage | undefined {
     }
     case 'widget':
       return typeof m.open === 'boolean' && typeof m.draft === 'string'
-        ? { type: 'widget', open: m.open, draft: m.draft.slice(0, LIMITS.maxTextLength) }
+        ? {
+            type: 'widget',
+            open: m.open,
+            draft: m.draft.slice(0, LIMITS.maxTextLength),
+            // None from a tab of an older version: the count stays what it is here.
+            ...(isCount(m.unread) ? { unread: m.unread } : {}),
+          }
         : undefined;
     case 'link':
       return typeof m.connected === 'boolean'

@@ -76,11 +76,30 @@ export async function openConnection(options: ConnectionOptions): Promise<Connec
   const { io } = await import('socket.io-client');
   const { events, ackTimeoutMs = 10_000, schedule = realSchedule } = options;
   const socket: ClientSocket = io(options.server, {
-    transports: ['websocket', 'polling'],
+    // WebSocket first; long-polling only once an attempt failed (below), as socket.io's guide
+    // does: a plain chat never downloads it.
+    transports: ['websocket'],
     tryAllTransports: true,
     reconnectionDelay: 300,
     reconnectionDelayMax: 5_000,
   });
+  // A failed attempt (refused, or closed before it was up) may be a network that blocks
+  // WebSockets: socket.io's own reconnection tries again with polling as the fallback, once its
+  // code is here.
+  let fallback = false;
+  const withPolling = () => {
+    if (fallback) return;
+    fallback = true;
+    void import('./polling.js').then(
+      ({ enablePolling }) => {
+        enablePolling();
+        socket.io.opts.transports = ['websocket', 'polling'];
+      },
+      () => {},
+    );
+  };
+  socket.once('connect_error', withPolling);
+  socket.io.once('reconnect_attempt', withPolling);
   /** Requests waiting for their ack: a dropped socket answers them all with `noAnswer` at once. */
   const waiting = new Set<() => void>();
   socket.on('connect', () => events.connected());
