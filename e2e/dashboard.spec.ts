@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Browser, Page } from '@playwright/test';
 import type { Agent } from '../src/server/agent/agent.js';
 import {
@@ -14,9 +16,18 @@ import {
 const ADMIN_KEY = 'e2e-dashboard-admin-key';
 const HOUR = 3_600_000;
 
-/** Where each page's screenshot goes (looked at by whoever changes the dashboard). */
-const shot = (page: Page, name: string) =>
-  page.screenshot({ path: test.info().outputPath(`${name}.png`), fullPage: true });
+const SHOTS = join(import.meta.dirname, '..', 'e2e-screenshots');
+
+/**
+ * Saves each page's screenshot as e2e-screenshots/dashboard-`name`.png (ignored by git; looked at
+ * by whoever changes the dashboard) and attaches it to the test.
+ */
+async function shot(page: Page, name: string): Promise<void> {
+  mkdirSync(SHOTS, { recursive: true });
+  const path = join(SHOTS, `dashboard-${name}.png`);
+  await page.screenshot({ path, fullPage: true, animations: 'disabled' });
+  await test.info().attach(name, { path, contentType: 'image/png' });
+}
 
 /** The dashboard in a browser of its own (its own cookies), as an operator finds it. */
 function dashboard(page: Page) {
