@@ -8,11 +8,14 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createAdapter } from '@socket.io/redis-adapter';
+import { Redis } from 'ioredis';
 import { Server } from 'socket.io';
 import type { RestoreResponse } from '../src/protocol/index.js';
 import type { Logger } from '../src/server/logger.js';
 import { startServer } from '../src/server/server.js';
 import { createMemorySessionStore } from '../src/server/stores/memory-store.js';
+import { createRedisSessionStore } from '../src/server/stores/redis-store.js';
 import { seedConversation } from './seed-history.js';
 import type {
   BenchReply,
@@ -41,16 +44,24 @@ interface Running {
 }
 
 async function startLeFlux(): Promise<Running> {
-  const store = createMemorySessionStore({ idleTtlMs: 30 * 60_000 });
+  const idleTtlMs = 30 * 60_000;
+  const { redisUrl, redisPrefix = 'bench:' } = options;
+  // On Redis the server opens its own store; this one (same keys) only seeds it.
+  const store = redisUrl
+    ? createRedisSessionStore({ client: new Redis(redisUrl), keyPrefix: redisPrefix, idleTtlMs })
+    : createMemorySessionStore({ idleTtlMs });
   const server = await startServer({
     host: '127.0.0.1',
     dbPath: options.dbPath ?? ':memory:',
+    ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
     messageLog: true,
     // The demo agent answers, as under `npm start`.
     demo: true,
     // The bench pages are not the demo site: nothing there for the agent's crawl to read.
     ...(options.demoDir ? { demoDir: options.demoDir, crawl: false } : {}),
-    store,
+    ...(redisUrl
+      ? { storeKind: 'redis' as const, redisUrl, redisPrefix, idleTtlMs }
+      : { store, idleTtlMs }),
     logger,
   });
   return {
@@ -69,7 +80,10 @@ async function startLeFlux(): Promise<Running> {
       }
       return seeded;
     },
-    close: () => server.close(),
+    async close() {
+      await server.close();
+      if (redisUrl) await store.close();
+    },
   };
 }
 
@@ -91,16 +105,28 @@ async function startEcho(): Promise<Running> {
 async function startAckReply(): Promise<Running> {
   const http = createServer();
   const io = new Server(http, { serveClient: false, cors: { origin: true } });
+  // With Redis: the same adapter as a LeFlux node, and replies through a room as LeFlux sends
+  // them, so the adapter publishes each one as it does there.
+  const redis = options.redisUrl ? new Redis(options.redisUrl) : undefined;
+  const subscriber = redis?.duplicate();
+  if (redis && subscriber) {
+    io.adapter(
+      createAdapter(redis, subscriber, { key: `${options.redisPrefix ?? 'bench:'}socket.io` }),
+    );
+    await subscriber.ping();
+  }
   io.on('connection', (socket) => {
     let seq = 0;
+    const room = `s-${socket.id}`;
     socket.on('session_init', (_payload: unknown, ack: unknown) => {
+      void socket.join(room);
       if (typeof ack === 'function')
         ack({ ok: true, sessionId: socket.id, token: 't', resumed: false, missed: [], task: null });
     });
     socket.on('visitor_message', (payload: { id?: string; text?: string }, ack: unknown) => {
       if (typeof ack !== 'function') return;
       ack({ ok: true, seq: ++seq, duplicate: false });
-      socket.emit('agent_message', {
+      (redis ? io.to(room) : socket).emit('agent_message', {
         id: `r${seq}`,
         text: `You asked: ${payload.text ?? ''}. Here is what I found on this site.`,
         at: Date.now(),
@@ -111,7 +137,10 @@ async function startAckReply(): Promise<Running> {
   await new Promise<void>((done) => http.listen(0, '127.0.0.1', done));
   return {
     url: listenUrl(http.address() as AddressInfo),
-    close: () => io.close(),
+    async close() {
+      await io.close();
+      await Promise.all([redis?.quit(), subscriber?.quit()]);
+    },
   };
 }
 

@@ -22,8 +22,12 @@ export interface IdleResult {
 /** Held this long after the last connect so heartbeats and lazy allocations have happened. */
 const SETTLE_MS = 1500;
 
-export async function measureIdle(kind: 'leflux' | 'echo', count: number): Promise<IdleResult> {
-  const server = await spawnBenchServer({ kind, dbPath: ':memory:' });
+export async function measureIdle(
+  kind: 'leflux' | 'echo',
+  count: number,
+  redis?: { redisUrl: string; redisPrefix: string },
+): Promise<IdleResult> {
+  const server = await spawnBenchServer({ kind, dbPath: ':memory:', ...redis });
   let sockets: Socket[] = [];
   try {
     // Warm the server up (JIT, first-connection allocations) before the baseline reading.

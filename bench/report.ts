@@ -1,7 +1,7 @@
 /** The bench report: one table on stdout, and `bench/results.json`. */
 import { writeFileSync } from 'node:fs';
 
-export type Unit = 'ms' | 'KB' | 'msg/CPU-s' | 'tasks';
+export type Unit = 'ms' | 'KB' | 'msg/CPU-s' | 'tasks' | 'msgs' | '%';
 
 export interface Row {
   figure: string;
@@ -17,7 +17,8 @@ export interface Row {
 }
 
 const number = (value: number, unit: Unit | '% of baseline') => {
-  const digits = unit === 'ms' ? (value < 10 ? 2 : value < 100 ? 1 : 0) : unit === 'KB' ? 1 : 0;
+  const digits =
+    unit === 'ms' ? (value < 10 ? 2 : value < 100 ? 1 : 0) : unit === 'KB' || unit === '%' ? 1 : 0;
   return value.toLocaleString('en-US', {
     minimumFractionDigits: digits,
     maximumFractionDigits: digits,

@@ -177,36 +177,59 @@ function summarise(rounds: readonly MeasuredRound[]): LatencyResult {
  */
 export async function measureRestore(
   options = RESTORE_DEFAULTS,
-): Promise<{ leflux: LatencyResult; floor: LatencyResult }> {
-  const ours = await spawnBenchServer({ kind: 'leflux', dbPath: ':memory:' });
-  const floor = await spawnBenchServer({
-    kind: 'http-floor',
-    floorMessages: options.historyLength,
-  }).catch(async (error: unknown) => {
-    await ours.close();
-    throw error;
-  });
+  redisUrl?: string,
+): Promise<{ leflux: LatencyResult; floor: LatencyResult; redis?: LatencyResult }> {
+  const servers: BenchServer[] = [];
   try {
-    const seeded: SeededSession[] = await ours.seed({
-      siteKey: 'bench',
-      sessions: options.sessions,
-      messages: options.historyLength,
-      prefix: 'r',
+    const ours = await spawnBenchServer({ kind: 'leflux', dbPath: ':memory:' });
+    servers.push(ours);
+    const floor = await spawnBenchServer({
+      kind: 'http-floor',
+      floorMessages: options.historyLength,
     });
-    const targets = seeded.map((s) => ({ path: `/api/session/${s.id}`, token: s.token }));
+    servers.push(floor);
+    // With Redis: the same seeded sessions on a node with the Redis store, in the same rounds.
+    const onRedis = redisUrl
+      ? await spawnBenchServer({
+          kind: 'leflux',
+          dbPath: ':memory:',
+          redisUrl,
+          redisPrefix: 'bench-restore:',
+        })
+      : undefined;
+    if (onRedis) servers.push(onRedis);
+    const seed = async (server: BenchServer) => {
+      const seeded: SeededSession[] = await server.seed({
+        siteKey: 'bench',
+        sessions: options.sessions,
+        messages: options.historyLength,
+        prefix: 'r',
+      });
+      return seeded.map((s) => ({ path: `/api/session/${s.id}`, token: s.token }));
+    };
+    const targets = await seed(ours);
+    const redisTargets = onRedis ? await seed(onRedis) : [];
     const floorTargets = [{ path: '/api/session/floor', token: 'floor' }];
     const roundMs = options.durationMs / options.rounds;
     const oursRounds: MeasuredRound[] = [];
     const floorRounds: MeasuredRound[] = [];
+    const redisRounds: MeasuredRound[] = [];
     // Warm-up, unmeasured.
     await openLoop(floor.url, floorTargets, options.rate, options.warmupMs, 0);
     await openLoop(ours.url, targets, options.rate, options.warmupMs, 0);
+    if (onRedis) await openLoop(onRedis.url, redisTargets, options.rate, options.warmupMs, 0);
     for (let round = 0; round < options.rounds; round++) {
       floorRounds.push(await measuredRound(floor, floorTargets, options.rate, roundMs));
       oursRounds.push(await measuredRound(ours, targets, options.rate, roundMs));
+      if (onRedis)
+        redisRounds.push(await measuredRound(onRedis, redisTargets, options.rate, roundMs));
     }
-    return { leflux: summarise(oursRounds), floor: summarise(floorRounds) };
+    return {
+      leflux: summarise(oursRounds),
+      floor: summarise(floorRounds),
+      ...(onRedis ? { redis: summarise(redisRounds) } : {}),
+    };
   } finally {
-    await Promise.all([ours.close(), floor.close()]);
+    await Promise.all(servers.map((server) => server.close()));
   }
 }

@@ -7,6 +7,8 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser } from '@playwright/test';
+import { startPostgres } from '../src/server/testing/postgres-server.js';
+import { startRedis } from '../src/server/testing/redis-server.js';
 import { launchChromium } from './browser.js';
 import {
   dependencyFloorBytes,
@@ -17,14 +19,15 @@ import {
 import { measureIdle } from './idle-sessions.js';
 import { formatTable, type Row, writeResults } from './report.js';
 import { measureRestore } from './restore-latency.js';
+import { measureRollingRestart, ROLLING_DEFAULTS } from './rolling-restart.js';
 import { type BenchServer, spawnBenchServer } from './server-process.js';
-import { measureThroughput } from './server-throughput.js';
+import { measureRedisThroughput, measureThroughput } from './server-throughput.js';
 import { median } from './stats.js';
 import { measureTabs } from './tab-sync.js';
 import { measureWidgetLoad, openBlankPage } from './widget-load.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const GROUPS = ['bytes', 'throughput', 'idle', 'restore', 'load', 'tabs'] as const;
+const GROUPS = ['bytes', 'throughput', 'idle', 'restore', 'nodes', 'load', 'tabs'] as const;
 type Group = (typeof GROUPS)[number];
 
 const asked = process.argv.slice(2);
@@ -156,6 +159,82 @@ await group('idle', async () => {
     ratioAs: 'times',
     note: 'each a connected socket + session_init (session in store, bound)',
   });
+});
+
+await group('nodes', async () => {
+  // Several nodes run on Redis and PostgreSQL: the bench starts its own, on loopback.
+  const [redis, postgres] = await Promise.all([startRedis(), startPostgres()]);
+  try {
+    const backing = { redisUrl: redis.url, databaseUrl: () => postgres.createDatabase() };
+    progress('nodes: restore, memory store and Redis store in alternating rounds');
+    const restore = await measureRestore(undefined, redis.url);
+    progress('nodes: throughput on Redis');
+    const throughput = await measureRedisThroughput(backing);
+    progress('nodes: idle sessions on Redis');
+    const bare = await measureIdle('echo', IDLE_SESSIONS);
+    const idle = await measureIdle('leflux', IDLE_SESSIONS, {
+      redisUrl: redis.url,
+      redisPrefix: 'bench-idle:',
+    });
+    progress(`nodes: rolling restart, ${ROLLING_DEFAULTS.clients} clients`);
+    const rolling = await measureRollingRestart(backing);
+    details.nodes = { restore, throughput, idle: { bare, redis: idle }, rolling };
+    const onRedis = restore.redis;
+    rows.push(
+      {
+        figure: 'rolling restart 2 nodes: sessions kept',
+        value: (rolling.sessionsKept / rolling.clients) * 100,
+        unit: '%',
+        target: { op: '>=', value: 100, unit: '%' },
+        baseline: null,
+        ratioAs: 'percent',
+        note: `${rolling.clients} clients sending; ${rolling.reconnects} reconnects; drains ${rolling.drainMs.map((ms) => ms.toFixed(0)).join(' / ')} ms`,
+      },
+      {
+        figure: 'rolling restart 2 nodes: messages lost',
+        value: rolling.messagesLost,
+        unit: 'msgs',
+        target: { op: '<=', value: 0, unit: 'msgs' },
+        baseline: null,
+        ratioAs: 'times',
+        note: `${rolling.messagesSent} sent, ${rolling.messagesDoubled} doubled, ${rolling.unacked} unacked at the end`,
+      },
+      {
+        figure: 'Redis: server msgs per CPU-s (100 conns)',
+        value: throughput.gateway.perCpuSecond,
+        unit: 'msg/CPU-s',
+        target: { op: '>=', value: 50, unit: '% of baseline' },
+        baseline: {
+          label: 'bare ack+reply, same adapter',
+          value: throughput.ackReply.perCpuSecond,
+        },
+        ratioAs: 'percent',
+        note: `PostgreSQL log; ${throughput.gateway.messages} msgs in ${throughput.gateway.cpuSeconds.toFixed(2)} CPU-s`,
+      },
+      {
+        figure: `Redis: RSS per idle session (${IDLE_SESSIONS.toLocaleString('en-US')})`,
+        value: KB(idle.rssPerSession),
+        unit: 'KB',
+        target: { op: '<=', value: 20, unit: 'KB' },
+        baseline: { label: 'bare socket.io conn', value: KB(bare.rssPerSession) },
+        ratioAs: 'times',
+        note: 'the node only: sessions live in Redis',
+      },
+      {
+        figure: 'Redis: restore POST p99 (200 msgs)',
+        value: onRedis?.p99 ?? null,
+        unit: 'ms',
+        target: { op: '<=', value: 150, unit: '% of baseline' },
+        baseline: { label: 'memory store p99', value: restore.leflux.p99 },
+        ratioAs: 'percent',
+        note: onRedis
+          ? `p50 ${onRedis.p50.toFixed(2)} ms (memory ${restore.leflux.p50.toFixed(2)}); CPU/req ${onRedis.cpuMsPerRequest.toFixed(2)} ms (memory ${restore.leflux.cpuMsPerRequest.toFixed(2)}); ${onRedis.errors} errors`
+          : 'n/a',
+      },
+    );
+  } finally {
+    await Promise.all([redis.stop(), postgres.stop()]);
+  }
 });
 
 if (wanted('load') || wanted('tabs') || wanted('bytes')) {

@@ -15,6 +15,15 @@ export interface BenchServerOptions {
   demoDir?: string;
   /** http-floor: how many messages the answered history holds. */
   floorMessages?: number;
+  /**
+   * leflux: the Redis session store and socket.io on Redis (`LEFLUX_STORE=redis`); ack-reply:
+   * socket.io on the same Redis adapter. Unset: the memory store, no adapter.
+   */
+  redisUrl?: string;
+  /** With `redisUrl`: the key and channel prefix, so servers of one run do not meet. */
+  redisPrefix?: string;
+  /** leflux: the PostgreSQL message log (`DATABASE_URL`) instead of SQLite. */
+  databaseUrl?: string;
 }
 
 export interface SeedRequest {

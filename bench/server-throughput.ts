@@ -207,3 +207,59 @@ export async function measureThroughput(options = THROUGHPUT_DEFAULTS): Promise<
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** What LeFlux runs on with several nodes: one Redis, one PostgreSQL. */
+export interface RedisBacking {
+  redisUrl: string;
+  /** A fresh database per server under test. */
+  databaseUrl: () => Promise<string>;
+}
+
+export interface RedisThroughputResults {
+  /** Bare socket.io on the same Redis adapter, acking and replying through a room. */
+  ackReply: ThroughputResult;
+  /** LeFlux on the Redis store and adapter, with the PostgreSQL log. */
+  gateway: ThroughputResult;
+}
+
+/**
+ * The issue's figure for several nodes: LeFlux on Redis (store, lock and adapter) and
+ * PostgreSQL, against a bare socket.io server with the same adapter that acks and replies
+ * through a room (so the adapter publishes each reply, as it does for LeFlux), in alternating
+ * rounds.
+ */
+export async function measureRedisThroughput(
+  backing: RedisBacking,
+  options = THROUGHPUT_DEFAULTS,
+): Promise<RedisThroughputResults> {
+  const servers: BenchServer[] = [];
+  const sockets: Socket[] = [];
+  try {
+    const bare = await spawnBenchServer({
+      kind: 'ack-reply',
+      redisUrl: backing.redisUrl,
+      redisPrefix: 'bench-bare:',
+    });
+    servers.push(bare);
+    const ours = await spawnBenchServer({
+      kind: 'leflux',
+      redisUrl: backing.redisUrl,
+      redisPrefix: 'bench-tp:',
+      databaseUrl: await backing.databaseUrl(),
+    });
+    servers.push(ours);
+    const bareTarget = await gatewayTarget(bare, options.connections);
+    const ourTarget = await gatewayTarget(ours, options.connections);
+    sockets.push(...bareTarget.sockets, ...ourTarget.sockets);
+    const ackReply: ThroughputResult[] = [];
+    const gateway: ThroughputResult[] = [];
+    for (let i = 0; i < options.rounds; i++) {
+      ackReply.push(await gatewayRound(bareTarget, options));
+      gateway.push(await gatewayRound(ourTarget, options));
+    }
+    return { ackReply: pool(ackReply), gateway: pool(gateway) };
+  } finally {
+    closeSockets(sockets);
+    await Promise.all(servers.map((server) => server.close()));
+  }
+}

@@ -6,8 +6,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import closeWithGrace from 'close-with-grace';
 import { ConfigError, configSecrets, loadConfig } from './config.js';
-import { createLeFluxServer, MissingDependencyError } from './index.js';
+import { createLeFluxServer, type LeFluxServer, MissingDependencyError } from './index.js';
 import { createJsonLogger } from './logger.js';
 import { ensureOptional } from './optional-dependency.js';
 
@@ -20,8 +21,14 @@ Runs the LeFlux server: the widget (GET /widget.js), its API and socket.io.
 
 Everything else comes from the environment, as for npm start: LEFLUX_DB, DATABASE_URL,
 LEFLUX_MESSAGE_LOG, LEFLUX_IDLE_TTL_MS, LEFLUX_ADMIN_KEY, LEFLUX_SITES, LOG_LEVEL,
-LEFLUX_METRICS_PORT... (see the README). It needs the packages socket.io, pino and prom-client
-beside leflux, and libsql for the default (SQLite) message log or pg for PostgreSQL.`;
+LEFLUX_METRICS_PORT, LEFLUX_STORE, REDIS_URL... (see the README). It needs the packages
+socket.io, pino and prom-client beside leflux, libsql for the default (SQLite)
+message log or pg for PostgreSQL, and ioredis and @socket.io/redis-adapter for LEFLUX_STORE=redis.`;
+
+/** How long a node may take to stop once told to (the rule: within 10 s). */
+const SHUTDOWN_DEADLINE_MS = 10_000;
+/** How long answers in flight get to be posted while a node drains (inside the deadline). */
+const ANSWER_GRACE_MS = 8_000;
 
 /** The flags that stand for a variable, by variable. */
 const FLAGS: Record<string, 'port' | 'host'> = { PORT: 'port', HOST: 'host' };
@@ -65,33 +72,33 @@ async function main(argv: string[]): Promise<void> {
   // Checked before the logger (pino) is needed: every missing one named, with one command.
   ensureOptional('the LeFlux server (npx leflux serve)', ['socket.io', 'prom-client', 'pino']);
   const logger = createJsonLogger({ level: config.logLevel, secrets: configSecrets(config) });
-  const server = await createLeFluxServer({ ...config, logger });
   let url: string;
+  let server: LeFluxServer;
   try {
+    server = await createLeFluxServer({ ...config, logger });
     ({ url } = await server.listen({ port: config.port, host: config.host }));
   } catch (error) {
+    if (error instanceof MissingDependencyError) throw error;
     // Structured, like every line after it: the database's reason, never its password.
     logger.error('LeFlux failed to start', error);
     process.exit(1);
   }
   logger.info(`LeFlux listening on ${url}${config.demo ? ` (demo: ${url}/)` : ''}`, { url });
 
-  let stopping = false;
-  const stop = (signal: string) => {
-    // A second signal means the operator does not want to wait.
-    if (stopping) process.exit(1);
-    stopping = true;
-    logger.info(`${signal} received, closing`, { signal });
-    server.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error('error while closing', error);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  // SIGTERM or SIGINT (also an uncaught error): drain, then exit; a second signal, or 10 s
+  // passing, exits at once. Draining leaves answers in flight 8 s, inside those 10.
+  closeWithGrace(
+    {
+      delay: SHUTDOWN_DEADLINE_MS,
+      logger: { error: (message: unknown) => logger.error(String(message)) },
+    },
+    async ({ signal, err }) => {
+      if (err) logger.error('uncaught error, closing', err);
+      else logger.info(`${signal ?? 'exit'} received, closing`, { signal });
+      await server.close({ graceMs: ANSWER_GRACE_MS });
+      logger.info('closed');
+    },
+  );
 }
 
 function parseCommandLine(argv: string[]) {

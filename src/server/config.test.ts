@@ -147,10 +147,34 @@ describe('loadConfig', () => {
     expect(error.message).toContain('LEFLUX_STORE=redis');
   });
 
-  it('says clearly that the Redis store is not implemented yet', () => {
-    const error = configError({ LEFLUX_STORE: 'redis', REDIS_URL: 'redis://127.0.0.1:6379' });
-    expect(error.variable).toBe('LEFLUX_STORE');
-    expect(error.message).toMatch(/not implemented yet/);
+  it('reads the Redis store, its URL and its key prefix', () => {
+    expect(
+      loadConfig({
+        LEFLUX_STORE: 'redis',
+        REDIS_URL: 'rediss://leflux:secret@cache.internal:6380/2',
+        LEFLUX_REDIS_PREFIX: 'chat-eu:',
+      }),
+    ).toMatchObject({
+      storeKind: 'redis',
+      redisUrl: 'rediss://leflux:secret@cache.internal:6380/2',
+      redisPrefix: 'chat-eu:',
+    });
+    expect(loadConfig({ LEFLUX_STORE: 'redis', REDIS_URL: 'redis://127.0.0.1' })).toMatchObject({
+      redisPrefix: 'leflux:',
+    });
+  });
+
+  it.each(['redis://:hunter2@', 'redis//:hunter2@cache:6379', 'redis://:hunter2@cache:6379/x'])(
+    'rejects REDIS_URL=%s without printing its password',
+    (value) => {
+      const error = configError({ REDIS_URL: value });
+      expect(error.variable).toBe('REDIS_URL');
+      expect(error.message).not.toContain('hunter2');
+    },
+  );
+
+  it.each(['has space', 'x'.repeat(65), 'a/b'])('rejects LEFLUX_REDIS_PREFIX=%s', (value) => {
+    expect(configError({ LEFLUX_REDIS_PREFIX: value }).variable).toBe('LEFLUX_REDIS_PREFIX');
   });
 });
 

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError } from './config-error.js';
 import { maskPassword, parseDatabaseUrl } from './database-url.js';
 import { LOG_LEVELS, type LogLevel } from './logger.js';
+import { parseRedisUrl } from './redis-url.js';
 import { loadSiteSettings, type SiteSettingsMap, siteAdminKeys } from './site-settings.js';
 
 export { ConfigError } from './config-error.js';
@@ -16,8 +17,16 @@ export interface ServerConfig {
   host: string;
   /** `LEFLUX_STORE`: where live sessions live. Default `memory`. */
   storeKind: 'memory' | 'redis';
-  /** `REDIS_URL`; required with `storeKind: 'redis'`. */
+  /**
+   * `REDIS_URL`; required with `storeKind: 'redis'`: the live sessions, the per-session lock and
+   * socket.io's adapter (several nodes) all use it.
+   */
   redisUrl?: string;
+  /**
+   * `LEFLUX_REDIS_PREFIX`: the prefix of every Redis key and pub/sub channel LeFlux uses, so
+   * several deployments can share one Redis. Default `leflux:`.
+   */
+  redisPrefix: string;
   /** `LEFLUX_DB`: SQLite file of the message log, or `:memory:`. Default `./data/leflux.sqlite`. */
   dbPath: string;
   /**
@@ -103,6 +112,7 @@ export const CONFIG_DEFAULTS = {
   port: 8787,
   host: '127.0.0.1',
   dbPath: './data/leflux.sqlite',
+  redisPrefix: 'leflux:',
   idleTtlMs: 30 * 60_000,
   taskHoldMs: 30_000,
   waitTtlMs: 10 * 60_000,
@@ -165,19 +175,27 @@ export function loadConfig(
   if (/\s/.test(host)) throw invalid('HOST', host, 'a host name or IP address');
 
   const redisUrl = read('REDIS_URL');
-  if (redisUrl !== undefined && !/^rediss?:\/\/\S+$/.test(redisUrl)) {
-    throw invalid('REDIS_URL', redisUrl, 'a redis:// or rediss:// URL');
+  if (redisUrl !== undefined && !parseRedisUrl(redisUrl)) {
+    // Never echo a password into logs.
+    throw invalid(
+      'REDIS_URL',
+      maskPassword(redisUrl),
+      'a redis:// or rediss:// URL with a host, e.g. redis://:password@cache.internal:6379/0',
+    );
   }
 
   const storeKind = oneOf('LEFLUX_STORE', ['memory', 'redis'], 'memory');
-  if (storeKind === 'redis') {
-    if (redisUrl === undefined) {
-      throw new ConfigError('REDIS_URL', 'LEFLUX_STORE=redis requires REDIS_URL to be set.');
-    }
-    // Refuse at start rather than pretend: a silent fallback to memory would break multi-node setups.
-    throw new ConfigError(
-      'LEFLUX_STORE',
-      'LEFLUX_STORE=redis: the Redis session store is not implemented yet; use LEFLUX_STORE=memory.',
+  if (storeKind === 'redis' && redisUrl === undefined) {
+    // Refuse at start rather than pretend: a silent fallback to memory would break several nodes.
+    throw new ConfigError('REDIS_URL', 'LEFLUX_STORE=redis requires REDIS_URL to be set.');
+  }
+
+  const redisPrefix = read('LEFLUX_REDIS_PREFIX') ?? CONFIG_DEFAULTS.redisPrefix;
+  if (!/^[A-Za-z0-9:_.-]{1,64}$/.test(redisPrefix)) {
+    throw invalid(
+      'LEFLUX_REDIS_PREFIX',
+      redisPrefix,
+      'letters, digits and ":_.-", at most 64 characters',
     );
   }
 
@@ -255,6 +273,7 @@ export function loadConfig(
     host,
     storeKind,
     redisUrl,
+    redisPrefix,
     dbPath,
     databaseUrl,
     logLevel,
@@ -284,8 +303,8 @@ export function loadConfig(
 
 /**
  * The configured values no log line may show, wherever they turn up (an error quoting a
- * request, a URL): the admin keys (global and per site), the API key, the webhook secret and the
- * database password. For `createJsonLogger`.
+ * request, a URL): the admin keys (global and per site), the API key, the webhook secret, and the
+ * database's and Redis's passwords. For `createJsonLogger`.
  */
 export function configSecrets(config: ServerConfig): string[] {
   const secrets = [
@@ -294,8 +313,12 @@ export function configSecrets(config: ServerConfig): string[] {
     config.agentSecret,
     ...siteAdminKeys(config.sites),
   ];
-  const password = config.databaseUrl && parseDatabaseUrl(config.databaseUrl)?.password;
-  if (password) secrets.push(password, decodeURIComponent(password));
+  for (const password of [
+    config.databaseUrl && parseDatabaseUrl(config.databaseUrl)?.password,
+    config.redisUrl && parseRedisUrl(config.redisUrl)?.password,
+  ]) {
+    if (password) secrets.push(password, decodeURIComponent(password));
+  }
   return secrets.filter((secret): secret is string => Boolean(secret));
 }
 

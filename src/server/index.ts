@@ -4,7 +4,8 @@
  * Its dependencies are optional peer dependencies of the package, so that an app using only the
  * browser SDK installs none of them: `socket.io`, `pino` (the default logger) and `prom-client`
  * (metrics) for the server itself; `libsql` for the default (SQLite) message log, `pg` for the
- * PostgreSQL one. A feature that needs a missing one fails with a `MissingDependencyError`
+ * PostgreSQL one; `ioredis` and `@socket.io/redis-adapter` for the Redis session store (several
+ * nodes). A feature that needs a missing one fails with a `MissingDependencyError`
  * naming it and the install command; the stores, the logs and the types import without any.
  *
  * @example
@@ -83,7 +84,8 @@ export {
  * Creates a LeFlux server: the widget's files, the session API, socket.io, the agent and the
  * message log. Nothing listens until `listen()`, or `attach()` + `handle()` on your own server.
  * Rejects with a `MissingDependencyError` when `socket.io`, `prom-client` or (without a `logger`)
- * `pino` is not installed, or the message log's `libsql` or `pg`.
+ * `pino` is not installed, or the message log's `libsql` or `pg`, or with `storeKind: 'redis'`
+ * `ioredis` or `@socket.io/redis-adapter`.
  *
  * @example
  * const server = await createLeFluxServer({ agent, messageLog: false });
@@ -95,6 +97,12 @@ export async function createLeFluxServer(options: LeFluxServerOptions = {}): Pro
     'prom-client',
     ...(options.logger ? [] : ['pino']),
   ]);
+  if (options.storeKind === 'redis') {
+    ensureOptional('the Redis session store (LEFLUX_STORE=redis)', [
+      'ioredis',
+      '@socket.io/redis-adapter',
+    ]);
+  }
   // Imported only now: it imports socket.io and prom-client, which the check above found.
   const server = await import('./server.js');
   return server.createLeFluxServer(options);

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io as connect } from 'socket.io-client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openSqliteMessageLog } from './log/sqlite-log.js';
 import { silentLogger } from './logger.js';
 import { createLeFluxServer, type LeFluxServer, startServer } from './server.js';
@@ -75,6 +75,55 @@ describe('createLeFluxServer', () => {
     expect(second.port).toBe(first.port);
     expect((await fetch(`${second.url}/healthz`)).status).toBe(200);
     agent.destroy();
+  });
+
+  it('close({ graceMs }) flips /readyz to 503, drops its widgets without a disconnect packet (they reconnect), lets an answer in flight be posted and logged', async () => {
+    let release: () => void = () => {};
+    const held = new Promise<void>((done) => (release = done));
+    const dir = mkdtempSync(join(tmpdir(), 'leflux-app-'));
+    const dbPath = join(dir, 'leflux.sqlite');
+    const server = await start({
+      dbPath,
+      agent: {
+        async reply() {
+          await held;
+          return { text: 'worth the wait' };
+        },
+      },
+    });
+    const checker = new Agent({ keepAlive: true });
+    expect(await keepAliveGet(`${server.url}/readyz`, checker)).toBe(200);
+    const socket = connect(server.url, { transports: ['websocket'], forceNew: true });
+    const reasons: string[] = [];
+    socket.on('disconnect', (reason) => reasons.push(reason));
+    const init = await socket
+      .timeout(5_000)
+      .emitWithAck('session_init', { siteKey: 'acme', url: '/', title: '' });
+    if (!init.ok) throw new Error(init.error.code);
+    await socket.timeout(5_000).emitWithAck('visitor_message', {
+      id: 'm1',
+      text: 'hello',
+      url: '/',
+      sentAt: Date.now(),
+    });
+    const closed = server.close({ graceMs: 5_000 });
+    expect(await keepAliveGet(`${server.url}/readyz`, checker)).toBe(503);
+    await vi.waitFor(() => expect(reasons).toEqual(['transport close']));
+    release();
+    await closed;
+    socket.disconnect();
+    checker.destroy();
+    // Posted while closing, and in the log, which closing wrote out.
+    const reopened = openSqliteMessageLog(dbPath);
+    try {
+      expect((await reopened.listSession(init.sessionId)).map((e) => e.text)).toEqual([
+        'hello',
+        'worth the wait',
+      ]);
+    } finally {
+      await reopened.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('writes the message log to LEFLUX_DB, creating its directory', async () => {

@@ -1,5 +1,5 @@
 import { createServer, type Server as HttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, Server as NetServer } from 'node:net';
 import { Server } from 'socket.io';
 import type { ChatMessage, PostMessageRequest } from '../protocol/index.js';
 import type { Agent } from './agent/agent.js';
@@ -23,6 +23,7 @@ import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { type MetricsServer, startMetricsServer } from './metrics/metrics-server.js';
 import { attachDashboardGateway, createSocketInboxFeed } from './realtime/dashboard-gateway.js';
 import { attachGateway, type LeFluxIo } from './realtime/gateway.js';
+import { useRedisAdapter } from './realtime/redis-adapter.js';
 import { createSocketChannel } from './realtime/socket-channel.js';
 import { createInboxService } from './sessions/inbox.js';
 import { sweepLogRetention } from './sessions/log-retention.js';
@@ -36,12 +37,14 @@ import { type CrawlResult, crawlSite } from './site/site-crawler.js';
 import { createSiteContext, type SiteContext } from './site/site-search.js';
 import { siteAdminKeys } from './site-settings.js';
 import { createMemorySessionStore } from './stores/memory-store.js';
+import { openRedis, type RedisConnection } from './stores/redis-connection.js';
+import { createRedisSessionStore } from './stores/redis-store.js';
 import type { SessionStore } from './stores/session-store.js';
 import { createTaskRunner } from './tasks/task-runner.js';
 
 /**
  * What `createLeFluxServer` takes: the settings of `ServerConfig` (each defaults as documented
- * there, not from the environment: `main.ts` passes `loadConfig()`), and the replaceable parts.
+ * there, not from the environment: the CLI passes `loadConfig()`), and the replaceable parts.
  */
 export interface LeFluxServerOptions extends Partial<ServerConfig> {
   /**
@@ -49,7 +52,10 @@ export interface LeFluxServerOptions extends Partial<ServerConfig> {
    * demo agent when `demo` is on, else none: messages wait for `post` or the REST API.
    */
   agent?: Agent;
-  /** Live sessions. Default: the memory store. */
+  /**
+   * Live sessions. Default: the memory store, or with `storeKind: 'redis'` the Redis store at
+   * `redisUrl` (which also puts socket.io on Redis, so several nodes share the sessions).
+   */
   store?: SessionStore;
   /**
    * The message log. Default: PostgreSQL at `databaseUrl` when set, else SQLite at `dbPath`;
@@ -109,10 +115,13 @@ export interface LeFluxServer {
   /** Shows the typing indicator in the visitor's tabs (until the next message or 30 s). */
   typing(sessionId: string): Promise<void>;
   /**
-   * Stops taking connections and requests, aborts agent calls in flight, lets the work already
-   * started finish, then closes the store and the log. An attached HTTP server stays open.
+   * Stops taking connections (`GET /readyz` answers 503 from the first moment), tells the
+   * widgets connected here to reconnect (through a load balancer they land on another node, as
+   * after any dropped connection), gives the agent answers in flight up to `graceMs` to be posted
+   * (default 0: aborted at once), lets the work already started finish, then closes the store and
+   * the log (which writes what it holds). An attached HTTP server stays open.
    */
-  close(): Promise<void>;
+  close(options?: { graceMs?: number }): Promise<void>;
   /** Resolves when queued messages, agent answers and task work have settled; for tests. */
   drain(): Promise<void>;
   /** The agent's view of the site; empty until the demo's crawl is done. */
@@ -169,9 +178,8 @@ export async function createLeFluxServer(options: LeFluxServerOptions = {}): Pro
   const now = options.now ?? Date.now;
   const logger =
     options.logger ?? createJsonLogger({ level: config.logLevel, secrets: configSecrets(config) });
-  if (!options.store && config.storeKind !== 'memory') {
-    throw new Error(`session store "${config.storeKind}" is not implemented`);
-  }
+  const metrics =
+    options.metrics ?? createMetrics({ processMetrics: config.metricsPort !== undefined, logger });
   // The dashboard exists once someone can sign in to it.
   const dashboardOn = config.adminKey !== undefined || siteAdminKeys(config.sites).length > 0;
   // Beside the message log: in its database. A log given as an object has no database we know
@@ -196,13 +204,22 @@ export async function createLeFluxServer(options: LeFluxServerOptions = {}): Pro
     logger,
   });
   const sites = liveSettings.lookup;
+  const siteIdleTtlMs = (siteKey: string) => sites(siteKey).idleTtlMs;
+  const redis = config.storeKind === 'redis' ? await connectRedis(config, logger) : undefined;
   const store =
     options.store ??
-    createMemorySessionStore({
-      idleTtlMs: config.idleTtlMs,
-      siteIdleTtlMs: (siteKey) => sites(siteKey).idleTtlMs,
-      now,
-    });
+    (redis
+      ? createRedisSessionStore({
+          client: redis.commands.client,
+          ownsClient: false,
+          keyPrefix: config.redisPrefix,
+          idleTtlMs: config.idleTtlMs,
+          siteIdleTtlMs,
+          now,
+          onLeaseLost: (sessionId) =>
+            logger.warn(`the lock of session ${sessionId} ran out while its work was running`),
+        })
+      : createMemorySessionStore({ idleTtlMs: config.idleTtlMs, siteIdleTtlMs, now }));
   /** A site's `messageLog` setting wins over `LEFLUX_MESSAGE_LOG`. */
   const logged = (siteKey: string) => sites(siteKey).messageLog ?? config.messageLog;
   const anySiteLogs = [...config.sites.values()].some((site) => site.messageLog === true);
@@ -224,8 +241,6 @@ export async function createLeFluxServer(options: LeFluxServerOptions = {}): Pro
       : config.demo
         ? createDemoAgent()
         : undefined);
-  const metrics =
-    options.metrics ?? createMetrics({ processMetrics: config.metricsPort !== undefined, logger });
   const ownSite = createSiteContext();
   const site = options.site ?? ownSite;
   const crawlOn = config.demo && config.crawl && options.site === undefined;
@@ -235,16 +250,38 @@ export async function createLeFluxServer(options: LeFluxServerOptions = {}): Pro
     crawlDone = done;
   });
 
+  /** Set once closing starts: `/readyz` answers 503 and no new socket is accepted. */
+  let draining = false;
   const io: LeFluxIo = new Server({
     // Any page may connect; a site that lists its origins has them checked at session_init.
     cors: { origin: true },
     serveClient: false,
+    // A draining node takes no new socket (its widgets are reconnecting to another node).
+    allowRequest: (_req, answer) => answer(draining ? 'draining' : null, !draining),
     ...(config.pingIntervalMs !== undefined ? { pingInterval: config.pingIntervalMs } : {}),
   });
+  if (redis) {
+    await useRedisAdapter(io, {
+      publisher: redis.commands.client,
+      subscriber: redis.subscriber.client,
+      keyPrefix: config.redisPrefix,
+    });
+  }
   const channel = createSocketChannel(io);
   // Nobody can listen without an admin key: no news then (a publish costs ~8 us per message).
   const feed = dashboardOn ? createSocketInboxFeed(io) : unheardFeed;
-  const conversation = createConversation({ store, log, channel, feed, logged, now, logger });
+  const conversation = createConversation({
+    store,
+    log,
+    channel,
+    feed,
+    logged,
+    now,
+    logger,
+    metrics,
+    // The sessions outlive this node: so must every message it acknowledged.
+    durableLog: redis !== undefined,
+  });
   const tasks = createTaskRunner({
     store,
     conversation,
@@ -262,8 +299,21 @@ export async function createLeFluxServer(options: LeFluxServerOptions = {}): Pro
     site,
     logger,
     timeoutMs: config.agentTimeoutMs,
+    metrics,
   });
-  const deps = { store, log, conversation, tasks, dispatch, channel, feed, sites, now, logger };
+  const deps = {
+    store,
+    log,
+    conversation,
+    tasks,
+    dispatch,
+    channel,
+    feed,
+    sites,
+    now,
+    logger,
+    metrics,
+  };
   const sessions = createSessionServices(deps);
   const auth = createOperatorAuth({
     adminKey: config.adminKey,
@@ -277,9 +327,10 @@ export async function createLeFluxServer(options: LeFluxServerOptions = {}): Pro
     settings: liveSettings,
     defaults: { idleTtlMs: config.idleTtlMs, messageLog: config.messageLog },
   });
-  attachGateway({ io, sessions, logger });
+  attachGateway({ io, sessions, logger, metrics });
   attachDashboardGateway({ io, auth, logger });
   metrics.countSockets(() => io.of('/').sockets.size);
+  metrics.countLiveSessions(() => store.sessions.count());
   const handle = createRequestHandler({
     sessions,
     store,
@@ -291,6 +342,8 @@ export async function createLeFluxServer(options: LeFluxServerOptions = {}): Pro
     widgetFile: config.widgetFile,
     demoDir: config.demo ? config.demoDir : undefined,
     dashboard: { dir: config.dashboardDir, inbox, auth, now },
+    ready: () => !draining,
+    metrics,
   });
 
   let attached: HttpServer | undefined;
@@ -357,15 +410,27 @@ export async function createLeFluxServer(options: LeFluxServerOptions = {}): Pro
     else httpServer.once('listening', listening);
   }
 
-  async function shutdown(): Promise<void> {
+  async function shutdown(graceMs: number): Promise<void> {
+    draining = true;
     stopCrawl.abort();
     stopSweeper?.();
     stopRetention?.();
     stopFollowing?.();
+    // Stop accepting connections first: widgets told to reconnect must land elsewhere (a load
+    // balancer retries a refused connection on another node). net.Server's close, not
+    // http.Server's: connections already open (a health checker's keep-alive one) stay, and
+    // hear /readyz answer 503 until the end.
+    const httpClosed =
+      own && new Promise<void>((done) => NetServer.prototype.close.call(own, () => done()));
+    // Close each widget's connection under it, without socket.io's disconnect packet: the
+    // client sees a dropped transport and reconnects on its own (through a load balancer, to
+    // another node), as after any network blip; nothing is shown as an error.
+    for (const socket of io.of('/').sockets.values()) socket.conn.close();
+    // Answers in flight are posted through the adapter to wherever the tab is now.
+    if (graceMs > 0) await settledWithin(dispatch.idle(), graceMs);
     dispatch.abort();
     if (own) {
-      // Stop accepting first, then cut keep-alive and in-flight connections so close() is fast.
-      const httpClosed = new Promise<void>((done) => own?.close(() => done()));
+      // Cut keep-alive and in-flight connections so close() is fast.
       own.closeAllConnections();
       // Closes every socket and engine.io (websockets are no longer tracked by the server).
       await io.close();
@@ -378,6 +443,7 @@ export async function createLeFluxServer(options: LeFluxServerOptions = {}): Pro
     crawlDone({ pages: [], failed: [] });
     await sessions.drain();
     await store.close();
+    await redis?.close();
     await log.close();
     await settingsStore?.close();
     await metricsServer?.close();
@@ -402,8 +468,16 @@ export async function createLeFluxServer(options: LeFluxServerOptions = {}): Pro
     async listen({ port = config.port, host = config.host } = {}) {
       // A log it cannot use (PostgreSQL unreachable, tables from a newer LeFlux) stops the start,
       // and so do settings it cannot read (it would run with settings a site no longer has).
-      await log.ping();
-      await liveSettings.refresh();
+      try {
+        await log.ping();
+        await liveSettings.refresh();
+      } catch (error) {
+        // Nothing is listening yet: release what was opened (Redis connections would keep the
+        // process alive reconnecting).
+        closing ??= shutdown(0);
+        await closing;
+        throw error;
+      }
       const server = createServer((req, res) => handle(req, res));
       own = server;
       // Attach after our handler exists: engine.io wraps the server's existing 'request'
@@ -429,12 +503,65 @@ export async function createLeFluxServer(options: LeFluxServerOptions = {}): Pro
     },
     post: (sessionId, message) => sessions.post(sessionId, message),
     typing: (sessionId) => sessions.typing(sessionId),
-    close() {
-      closing ??= shutdown();
+    close({ graceMs = 0 } = {}) {
+      closing ??= shutdown(graceMs);
       return closing;
     },
     drain: () => sessions.drain(),
   };
+}
+
+/** Resolves when `work` settles or after `ms`, whichever comes first; never rejects. */
+function settledWithin(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    work.then(
+      () => undefined,
+      () => undefined,
+    ),
+    new Promise<void>((done) => {
+      timer = setTimeout(done, ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/** How long the start waits for Redis to answer before it gives up, naming it. */
+const REDIS_START_TIMEOUT_MS = 5000;
+
+/** The two Redis connections of a node: commands (store, lock, adapter's publishing) and subscriptions. */
+interface NodeRedis {
+  commands: RedisConnection;
+  subscriber: RedisConnection;
+  close(): Promise<void>;
+}
+
+/** Connects to `redisUrl` and checks that Redis answers; fails the start naming it otherwise. */
+async function connectRedis(config: ServerConfig, logger: Logger): Promise<NodeRedis> {
+  if (config.redisUrl === undefined) {
+    throw new Error('the Redis session store (storeKind "redis") needs redisUrl (REDIS_URL)');
+  }
+  const commands = openRedis(config.redisUrl, { logger, role: 'store' });
+  // A subscriber waits through outages: ioredis subscribes again once it is back.
+  const subscriber = openRedis(config.redisUrl, {
+    logger,
+    role: 'subscriber',
+    maxRetriesPerRequest: null,
+  });
+  const close = async () => {
+    await Promise.all(
+      [commands.client, subscriber.client].map((client) =>
+        client.status === 'end' ? undefined : client.quit().catch(() => client.disconnect()),
+      ),
+    );
+  };
+  try {
+    await commands.ready(REDIS_START_TIMEOUT_MS);
+  } catch (error) {
+    commands.client.disconnect();
+    subscriber.client.disconnect();
+    throw error;
+  }
+  return { commands, subscriber, close };
 }
 
 /**

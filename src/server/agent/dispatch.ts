@@ -1,6 +1,7 @@
 import type { ChatMessage } from '../../protocol/index.js';
 import type { Conversation } from '../conversation/conversation.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { SiteContext } from '../site/site-search.js';
 import { createLocalSessionLock } from '../stores/session-lock.js';
 import type { SessionRecord, SessionStore } from '../stores/session-store.js';
@@ -25,6 +26,8 @@ export interface AgentDispatchOptions {
   logger: Logger;
   /** `LEFLUX_AGENT_TIMEOUT_MS`: longest an agent may take to answer one message. */
   timeoutMs: number;
+  /** Times each answer (`leflux_agent_latency_seconds`). */
+  metrics?: Metrics;
 }
 
 /** Hands stored visitor messages to whoever answers them: an open question, or the agent. */
@@ -203,7 +206,7 @@ class AgentCall implements AgentContext {
  * void dispatch.answer(sessionId, message, url);
  */
 export function createAgentDispatch(options: AgentDispatchOptions): AgentDispatch {
-  const { agent, store, conversation, tasks, site, logger, timeoutMs } = options;
+  const { agent, store, conversation, tasks, site, logger, timeoutMs, metrics } = options;
   // Per session, in arrival order: an answer may start a task that the next message answers.
   const answers = createLocalSessionLock();
   /** The agent calls in flight (`abort()` ends them all). */
@@ -227,6 +230,7 @@ export function createAgentDispatch(options: AgentDispatchOptions): AgentDispatc
     history: ChatMessage[],
     url: string,
     answering: Agent,
+    receivedAt: number,
   ): Promise<void> {
     const call = new AgentCall(session, message, history, url, site, {
       store,
@@ -245,6 +249,7 @@ export function createAgentDispatch(options: AgentDispatchOptions): AgentDispatc
       if (!checked.ok) throw new TypeError(`invalid agent reply: ${checked.message}`);
       if (checked.reply) await call.post(checked.reply);
       else await call.posts();
+      metrics?.agentAnswered(performance.now() - receivedAt);
     } catch (error) {
       call.end(error);
       if (closed || error instanceof SilencedError) return;
@@ -262,6 +267,8 @@ export function createAgentDispatch(options: AgentDispatchOptions): AgentDispatc
 
   return {
     answer(sessionId, message, url) {
+      // From here: the time an answer took includes waiting for the session's earlier ones.
+      const receivedAt = performance.now();
       return answers
         .run(sessionId, async () => {
           const context = await store.history.recent(sessionId, AGENT_HISTORY);
@@ -274,7 +281,7 @@ export function createAgentDispatch(options: AgentDispatchOptions): AgentDispatc
           }
           // No agent, or an operator has taken over: the message waits for a human.
           if (!agent || session.takeover) return;
-          await run(session, message, messages, url, agent);
+          await run(session, message, messages, url, agent, receivedAt);
         })
         .catch((error: unknown) => {
           logger.error(`answering a message failed (session ${sessionId})`, error);

@@ -8,6 +8,7 @@ import {
 } from '../../protocol/index.js';
 import type { MessageLog } from '../log/message-log.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics/metrics.js';
 import {
   SessionNotFoundError,
   type SessionRecord,
@@ -27,6 +28,14 @@ export interface ConversationOptions {
   feed?: InboxFeed;
   now: () => number;
   logger: Logger;
+  /**
+   * Acknowledge a message (ack the visitor's, send the agent's) only once the log holds it, so
+   * a node killed right after loses no logged message: for a store that outlives the node
+   * (Redis). Default false: the log writes in batches behind the chat.
+   */
+  durableLog?: boolean;
+  /** Counts messages in and out. */
+  metrics?: Metrics;
 }
 
 /** A message for the visitor: the agent's (or an operator's, with `name`) or a system notice. */
@@ -66,6 +75,13 @@ export interface Conversation {
   ): Promise<ChatMessage | undefined>;
   /** Shows the agent's typing indicator in the session's tabs (`agent_typing`). */
   typing(sessionId: string): void;
+  /**
+   * Logs stored messages again when the log must hold what visitors were shown (`durableLog`):
+   * those a reconnecting tab missed may come from a node that died between storing and logging
+   * them. The log keeps the first row of a seq, so this writes only what it lacked. Only the
+   * newest 20 (a dying node leaves no more than its messages in flight).
+   */
+  relog(session: SessionRecord, messages: readonly ChatMessage[]): Promise<void>;
 }
 
 /**
@@ -74,7 +90,8 @@ export interface Conversation {
  * await conversation.post(sessionId, { author: 'agent', text: 'Hello!' });
  */
 export function createConversation(options: ConversationOptions): Conversation {
-  const { store, log, channel, now, logger, logged = () => true, feed } = options;
+  const { store, log, channel, now, logger, metrics, logged = () => true, feed } = options;
+  const appendOptions = { durable: options.durableLog ?? false };
 
   /**
    * Tells the site's dashboards, then copies the message to the log unless the site keeps none;
@@ -96,17 +113,20 @@ export function createConversation(options: ConversationOptions): Conversation {
     });
     if (!logged(session.siteKey)) return;
     try {
-      await log.append({
-        sessionId: session.id,
-        siteKey: session.siteKey,
-        messageId: message.id,
-        author: message.author,
-        text: message.text,
-        at: message.at,
-        seq: message.seq ?? 0,
-        url,
-        ...(message.name !== undefined && { name: message.name }),
-      });
+      await log.append(
+        {
+          sessionId: session.id,
+          siteKey: session.siteKey,
+          messageId: message.id,
+          author: message.author,
+          text: message.text,
+          at: message.at,
+          seq: message.seq ?? 0,
+          url,
+          ...(message.name !== undefined && { name: message.name }),
+        },
+        appendOptions,
+      );
     } catch (error) {
       // Logging must never break chat.
       logger.error(`message log append failed (session ${session.id})`, error);
@@ -123,7 +143,10 @@ export function createConversation(options: ConversationOptions): Conversation {
       });
       if (!result.ok) return { ok: false, reason: result.reason, message };
       message.seq = result.seq;
-      if (!result.duplicate) await record(result.session, message, url);
+      if (!result.duplicate) metrics?.messageIn();
+      // A resend is logged again when the log must hold what was stored: the node that stored
+      // it may have died before logging it (the log keeps the first row of a seq).
+      if (!result.duplicate || appendOptions.durable) await record(result.session, message, url);
       const { session, seq, duplicate } = result;
       return { ok: true, session, seq, duplicate, message };
     },
@@ -143,16 +166,31 @@ export function createConversation(options: ConversationOptions): Conversation {
         if (error instanceof SessionNotFoundError) return undefined;
         throw error;
       }
+      // Logged before it is sent when the log must hold what visitors were shown.
+      if (appendOptions.durable) await record(session, message, url ?? session.url);
       if (emit) channel.emit(session.id, 'agent_message', payloadOf(message));
-      await record(session, message, url ?? session.url);
+      // Sent now, or in the ack the caller is building.
+      metrics?.messageOut();
+      if (!appendOptions.durable) await record(session, message, url ?? session.url);
       return message;
     },
 
     typing(sessionId) {
       channel.emit(sessionId, 'agent_typing', {});
     },
+
+    async relog(session, messages) {
+      if (!appendOptions.durable) return;
+      // Only what a dying node can have left unlogged: its last few messages, not a whole
+      // history sent to a tab that holds nothing yet.
+      const recent = messages.slice(-RELOG_LIMIT);
+      await Promise.all(recent.map((message) => record(session, message, session.url)));
+    },
   };
 }
+
+/** The newest missed messages `relog` writes again. */
+const RELOG_LIMIT = 20;
 
 /** A stored message as `agent_message` carries it. */
 function payloadOf(message: ChatMessage): AgentMessagePayload {

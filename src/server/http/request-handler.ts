@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { ID_PATTERN } from '../../protocol/index.js';
 import type { MessageLog } from '../log/message-log.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { InboxService } from '../sessions/inbox.js';
 import type { OperatorAuth } from '../sessions/operator-auth.js';
 import { RateLimitedError, SessionError } from '../sessions/session-error.js';
@@ -39,6 +40,10 @@ export interface RequestHandlerOptions {
   healthTimeoutMs?: number;
   /** The dashboard (`/dashboard`): its build, its services and the operators' sign-in. */
   dashboard: { dir: string; inbox: InboxService; auth: OperatorAuth; now: () => number };
+  /** Whether this node takes traffic (`GET /readyz`): false while it drains. Default: always. */
+  ready?: () => boolean;
+  /** Counts the errors answered, by code. */
+  metrics?: Metrics;
 }
 
 /**
@@ -56,7 +61,15 @@ const STATUS = { invalid_payload: 400, unauthorized: 401, origin_not_allowed: 40
 
 /** The server's whole HTTP surface (socket.io answers `/socket.io/` before this sees it). */
 export function createRequestHandler(options: RequestHandlerOptions): RequestHandler {
-  const { store, log, logger, sites, healthTimeoutMs = 2000 } = options;
+  const {
+    store,
+    log,
+    logger,
+    sites,
+    metrics,
+    healthTimeoutMs = 2000,
+    ready = () => true,
+  } = options;
 
   /** The origins the addressed session's site allows; undefined: any (or no such session). */
   async function allowedOriginsFor(pathname: string): Promise<readonly string[] | undefined> {
@@ -79,6 +92,12 @@ export function createRequestHandler(options: RequestHandlerOptions): RequestHan
           );
         },
       );
+      sendJson(res, 200, { ok: true });
+    })
+    .add('GET', '/readyz', async ({ res }) => {
+      // Liveness is /healthz; this says whether a load balancer should send new traffic here.
+      if (!ready())
+        throw new HttpError(503, 'unavailable', 'this node is draining: it is shutting down');
       sendJson(res, 200, { ok: true });
     })
     .add('POST', '/api/session/:id', restoreSessionRoute(options))
@@ -135,23 +154,26 @@ export function createRequestHandler(options: RequestHandlerOptions): RequestHan
         res.destroy();
         return;
       }
-      if (error instanceof HttpError) return error.render(res);
-      if (error instanceof SessionNotFoundError) {
-        return new HttpError(404, error.code, error.message).render(res);
-      }
-      if (error instanceof RateLimitedError) {
-        const seconds = Math.max(1, Math.ceil(error.retryAfterMs / 1000));
-        return new HttpError(429, error.code, error.message, {
-          'retry-after': String(seconds),
-        }).render(res);
-      }
-      if (error instanceof SessionError) {
-        return new HttpError(STATUS[error.code], error.code, error.message).render(res);
-      }
-      logger.error(`${req.method} ${req.url} failed`, error);
-      new HttpError(500, 'internal', 'internal server error').render(res);
+      const answer = httpErrorOf(error);
+      if (answer.code === 'internal') logger.error(`${req.method} ${req.url} failed`, error);
+      metrics?.error(answer.code);
+      answer.render(res);
     });
   };
+}
+
+/** What a failed request is answered with. */
+function httpErrorOf(error: unknown): HttpError {
+  if (error instanceof HttpError) return error;
+  if (error instanceof SessionNotFoundError) return new HttpError(404, error.code, error.message);
+  if (error instanceof RateLimitedError) {
+    const seconds = Math.max(1, Math.ceil(error.retryAfterMs / 1000));
+    return new HttpError(429, error.code, error.message, { 'retry-after': String(seconds) });
+  }
+  if (error instanceof SessionError) {
+    return new HttpError(STATUS[error.code], error.code, error.message);
+  }
+  return new HttpError(500, 'internal', 'internal server error');
 }
 
 function answersWithin<T>(work: Promise<T>, ms: number): Promise<T> {

@@ -513,6 +513,41 @@ export function describeMessageLog(
         await eventually(committed, ['m1', 'm2']);
       });
 
+      it('a durable append resolves once its batch is written, rows queued before it included', async () => {
+        const timers = manualSchedule();
+        const log = open({ flushDelayMs: 5, schedule: timers.schedule });
+        await log.ping();
+        await log.append(entry({ messageId: 'm1' }));
+        let stored = false;
+        const durable = log
+          .append(entry({ messageId: 'm2', seq: 2 }), { durable: true })
+          .then(() => {
+            stored = true;
+          });
+        const together = log.append(entry({ messageId: 'm3', seq: 3 }), { durable: true });
+        // A read from the database gives a write that went out at once the time to land.
+        expect(await committed()).toEqual([]);
+        expect(stored).toBe(false);
+        timers.runAll();
+        await Promise.all([durable, together]);
+        expect(await committed()).toEqual(['m1', 'm2', 'm3']);
+      });
+
+      it('a durable append does not wait while the database refuses writes; the row is retried', async () => {
+        const { logger } = capturingLogger();
+        const log = open({ flushDelayMs: 1, retryDelayMs: 20, logger });
+        await log.ping();
+        const allowWrites = await fixture.refuseWrites();
+        try {
+          await log.append(entry({ messageId: 'm1' }), { durable: true });
+          await log.append(entry({ messageId: 'm2', seq: 2 }), { durable: true });
+          expect(await committed()).toEqual([]);
+        } finally {
+          await allowWrites();
+        }
+        await eventually(committed, ['m1', 'm2']);
+      });
+
       it('rejects appends past maxQueuedRows while the database refuses writes', async () => {
         const { logger } = capturingLogger();
         const log = open({

@@ -61,6 +61,11 @@ export interface DailyCount {
 /** Where a range export goes on from: the last entry of the previous page. */
 export type RangeCursor = Pick<MessageLogEntry, 'at' | 'sessionId' | 'seq'>;
 
+export interface AppendOptions {
+  /** Resolve once the entry is written (with its batch), not merely queued. Default false. */
+  durable?: boolean;
+}
+
 /**
  * Durable record of conversations for the dashboard, separate from live sessions.
  * Appends are idempotent per (sessionId, seq): the store gives each accepted message its seq
@@ -70,9 +75,12 @@ export type RangeCursor = Pick<MessageLogEntry, 'at' | 'sessionId' | 'seq'>;
 export interface MessageLog {
   /**
    * Records an entry. May resolve once the entry is queued for a batched write; reads,
-   * purges, `flush()` and `close()` still see it.
+   * purges, `flush()` and `close()` still see it. With `durable`, resolves once its batch is
+   * written (on the usual schedule: the batch delay at most), so that what a node acknowledged
+   * survives the node (SIGKILL); while the storage refuses writes it resolves once queued, as
+   * without (chat must not wait for a database that is down).
    */
-  append(entry: MessageLogEntry): Promise<void>;
+  append(entry: MessageLogEntry, options?: AppendOptions): Promise<void>;
   /** Writes queued appends now; resolves once they are stored. */
   flush(): Promise<void>;
   /** The session's entries, ascending by seq (queued appends included). */

@@ -191,6 +191,8 @@ export function openPostgresMessageLog(
   let closed = false;
   /** Appended entries waiting for their batch (copies: a caller may reuse its object). */
   let queue: MessageLogEntry[] = [];
+  /** Durable appends waiting for the queued rows to be written (they resolve with them). */
+  let waiting: (() => void)[] = [];
   /** Rows of the batch being written; they count against `maxQueuedRows` too. */
   let writing = 0;
   /** Set while the last write failed: appends then wait for the retry instead of writing. */
@@ -265,7 +267,9 @@ export function openPostgresMessageLog(
     cancelSchedule();
     if (queue.length === 0) return;
     const batch = queue;
+    const stored = waiting;
     queue = [];
+    waiting = [];
     writing = batch.length;
     try {
       await ensureSchema();
@@ -274,6 +278,8 @@ export function openPostgresMessageLog(
       queue = queue.length === 0 ? batch : batch.concat(queue);
       // Whoever asked (a read, a purge, the timer) hears of it; the rows wait for the retry.
       failing = true;
+      // Durable appends do not wait for a database that refuses writes: chat goes on.
+      for (const done of stored) done();
       if (!closed) {
         cancelSchedule();
         schedule(retryDelayMs);
@@ -283,6 +289,7 @@ export function openPostgresMessageLog(
       writing = 0;
     }
     failing = false;
+    for (const done of stored) done();
   }
 
   function flushInBackground(): void {
@@ -300,15 +307,19 @@ export function openPostgresMessageLog(
   }
 
   return {
-    async append(entry) {
+    async append(entry, options) {
       ensureOpen();
       if (queue.length + writing >= maxQueuedRows) {
         throw new Error(`${where}: ${queue.length + writing} rows wait for the database`);
       }
       queue.push({ ...entry });
       if (failing) return;
+      // A durable append waits for its batch (written on the usual schedule): one statement
+      // still carries many rows, where a write per message cost several times the CPU.
+      const stored = options?.durable ? new Promise<void>((done) => waiting.push(done)) : undefined;
       if (queue.length >= maxBatchRows) flushInBackground();
       else schedule(flushDelayMs);
+      await stored;
     },
     async flush() {
       ensureOpen();

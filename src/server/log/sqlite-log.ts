@@ -153,6 +153,8 @@ export function openSqliteMessageLog(
   let closed = false;
   /** Appended entries waiting for their batch (copies: a caller may reuse its object). */
   let queue: MessageLogEntry[] = [];
+  /** Durable appends waiting for the queued rows to be written (they resolve with them). */
+  let waiting: (() => void)[] = [];
   /** Cancels the pending batch (or retry) timer; set while one is pending. */
   let cancelTimer: (() => void) | undefined;
   /** Set while the last write failed: appends then wait for the retry instead of writing. */
@@ -213,7 +215,9 @@ export function openSqliteMessageLog(
     cancelSchedule();
     if (queue.length === 0) return;
     const batch = queue;
+    const stored = waiting;
     queue = [];
+    waiting = [];
     try {
       // IMMEDIATE takes the write lock up front: a busy database fails here, not halfway.
       db.exec('BEGIN IMMEDIATE');
@@ -230,10 +234,13 @@ export function openSqliteMessageLog(
       queue = queue.length === 0 ? batch : batch.concat(queue);
       // Whoever asked (a read, a purge, the timer) hears of it; the rows wait for the retry.
       failing = true;
+      // Durable appends do not wait for a database that refuses writes: chat goes on.
+      for (const done of stored) done();
       if (!closed) schedule(retryDelayMs);
       throw error;
     }
     failing = false;
+    for (const done of stored) done();
   }
 
   function flushInBackground(): void {
@@ -250,15 +257,18 @@ export function openSqliteMessageLog(
   }
 
   return {
-    async append(entry) {
+    async append(entry, options) {
       ensureOpen();
       if (queue.length >= maxQueuedRows) {
         throw new Error(`message log ${path}: ${queue.length} rows wait for the database`);
       }
       queue.push({ ...entry });
       if (failing) return;
+      // A durable append waits for its batch, written on the usual schedule.
+      const stored = options?.durable ? new Promise<void>((done) => waiting.push(done)) : undefined;
       if (queue.length >= maxBatchRows) flushInBackground();
       else schedule(flushDelayMs);
+      await stored;
     },
     async flush() {
       ensureOpen();

@@ -81,6 +81,63 @@ describe('LEFLUX_METRICS_PORT', () => {
     });
   });
 
+  it('counts messages in and out, agent latency, restores, takeovers, errors and live sessions', async () => {
+    const server = await start({ demo: true });
+    const scrape = async () => (await fetch(`${server.metricsUrl}/metrics`)).text();
+    const a = await openSocket(server.url);
+    const init = await a
+      .timeout(5000)
+      .emitWithAck('session_init', { siteKey: 'acme', url: 'https://acme.test/', title: '' });
+    if (!init.ok) throw new Error(init.error.code);
+    const answered = new Promise((done) => a.once('agent_message', done));
+    const message = { id: 'm1', text: 'hello', url: 'https://acme.test/', sentAt: Date.now() };
+    await a.timeout(5000).emitWithAck('visitor_message', message);
+    await answered;
+    // A resend is not a new message.
+    await a.timeout(5000).emitWithAck('visitor_message', message);
+    // An invalid message is refused with a code.
+    await a.timeout(5000).emitWithAck('visitor_message', { id: 'm2' });
+    const b = await openSocket(server.url);
+    await b.timeout(5000).emitWithAck('session_init', {
+      siteKey: 'acme',
+      url: 'https://acme.test/',
+      title: '',
+      sessionId: init.sessionId,
+      token: init.token,
+    });
+    const restore = (token: string) =>
+      fetch(`${server.url}/api/session/${init.sessionId}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ token }),
+      });
+    expect((await restore(init.token)).status).toBe(200);
+    expect((await restore('wrong')).status).toBe(401);
+    expect(
+      (
+        await fetch(`${server.url}/api/session/unknown`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ token: 'x' }),
+        })
+      ).status,
+    ).toBe(404);
+
+    await vi.waitFor(async () => {
+      const text = await scrape();
+      expect(sample(text, 'leflux_messages_total{direction="in"}')).toBe(1);
+      expect(sample(text, 'leflux_messages_total{direction="out"}')).toBe(1);
+      expect(sample(text, 'leflux_agent_latency_seconds_count')).toBe(1);
+      expect(sample(text, 'leflux_restores_total{result="found"}')).toBe(1);
+      expect(sample(text, 'leflux_restores_total{result="not_found"}')).toBe(1);
+      expect(sample(text, 'leflux_takeovers_total')).toBe(1);
+      expect(sample(text, 'leflux_errors_total{code="invalid_payload"}')).toBe(1);
+      expect(sample(text, 'leflux_errors_total{code="unauthorized"}')).toBe(1);
+      expect(sample(text, 'leflux_errors_total{code="session_not_found"}')).toBe(1);
+      expect(sample(text, 'leflux_live_sessions')).toBe(1);
+    });
+  });
+
   it('is off when unset, and closes with the server', async () => {
     const off = await start({ metricsPort: undefined });
     expect(off.metricsUrl).toBeUndefined();

@@ -10,6 +10,7 @@ import {
   validateVisitorMessage,
 } from '../../protocol/index.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { SessionServices } from '../sessions/sessions.js';
 import { pageOrigin } from '../site-settings.js';
 import { SessionNotFoundError } from '../stores/session-store.js';
@@ -38,6 +39,8 @@ export interface GatewayOptions {
   io: LeFluxIo;
   sessions: SessionServices;
   logger: Logger;
+  /** Counts the errors acked to clients, by code. */
+  metrics?: Metrics;
 }
 
 /** A handler's response plus work to do once the client holds it (the next task `action`). */
@@ -60,7 +63,7 @@ const failure = (code: ErrorCode, message: string): Failure => ({
  *
  * @example attachGateway({ io, sessions, logger });
  */
-export function attachGateway({ io, sessions, logger }: GatewayOptions): void {
+export function attachGateway({ io, sessions, logger, metrics }: GatewayOptions): void {
   async function sessionInit(socket: LeFluxSocket, raw: unknown) {
     const checked = validateSessionInit(raw);
     if (!checked.ok) return failure('invalid_payload', checked.message);
@@ -102,23 +105,28 @@ export function attachGateway({ io, sessions, logger }: GatewayOptions): void {
       let ack = rest[0];
       // A client that emits with no payload but an ack puts the ack first.
       if (typeof payload === 'function' && ack === undefined) [payload, ack] = [undefined, payload];
-      const respond = typeof ack === 'function' ? (ack as (response: unknown) => void) : undefined;
+      const reply = typeof ack === 'function' ? (ack as (response: unknown) => void) : undefined;
+      const respond = (response: unknown) => {
+        const code = (response as Partial<Failure> | undefined)?.error?.code;
+        if (code !== undefined) metrics?.error(code);
+        reply?.(response);
+      };
       work(socket, payload).then(
         (response) => {
           if (response instanceof AckThen) {
-            respond?.(response.response);
+            respond(response.response);
             response.after();
           } else {
-            respond?.(response);
+            respond(response);
           }
         },
         (error: unknown) => {
           if (error instanceof SessionNotFoundError) {
-            respond?.(failure('session_not_found', error.message));
+            respond(failure('session_not_found', error.message));
             return;
           }
           logger.error(`${event} handler failed (socket ${socket.id})`, error);
-          respond?.(failure('internal', 'internal server error'));
+          respond(failure('internal', 'internal server error'));
         },
       );
     };

@@ -39,7 +39,7 @@ export const failure = (code: ErrorCode, message: string): Failure => ({
 });
 
 export function createBindService(deps: SessionServiceDeps): BindService {
-  const { store, tasks, channel, feed, sites, logger } = deps;
+  const { store, tasks, channel, conversation, feed, sites, logger, metrics } = deps;
   const { lock } = store;
 
   function leave(sessionId: string, socketId: string): Promise<void> {
@@ -59,7 +59,10 @@ export function createBindService(deps: SessionServiceDeps): BindService {
     const { id } = session;
     const previous = await store.sockets.bind(id, socketId);
     // The older socket stays connected (read-only); a session_init from it takes the session back.
-    if (previous !== undefined) channel.takenOver(previous, id);
+    if (previous !== undefined) {
+      channel.takenOver(previous, id);
+      metrics?.tookOver();
+    }
     await channel.join(socketId, id);
     await store.sessions.setPage(id, { url: init.url, title: init.title });
     if (init.contact) await store.visitors.save(id, init.contact);
@@ -69,6 +72,7 @@ export function createBindService(deps: SessionServiceDeps): BindService {
         ? { task: null, resume: false }
         : await tasks.sessionBound(id, init.url);
     const missed = await store.history.after(id, init.lastSeq ?? 0);
+    await conversation.relog(session, missed);
     const ack: SessionInitOk = {
       ok: true,
       sessionId: id,

@@ -1,5 +1,7 @@
 // @vitest-environment node
-import { describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { nanoid } from 'nanoid';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { Agent } from '../agent/agent.js';
 import { createAgentDispatch } from '../agent/dispatch.js';
 import { createConversation } from '../conversation/conversation.js';
@@ -10,12 +12,19 @@ import { silentLogger } from '../logger.js';
 import { createSiteContext } from '../site/site-search.js';
 import { countingStore } from '../stores/counting-store.js';
 import { createMemorySessionStore } from '../stores/memory-store.js';
+import { createRedisSessionStore } from '../stores/redis-store.js';
+import type { SessionStore } from '../stores/session-store.js';
 import { createTaskRunner } from '../tasks/task-runner.js';
+import { redisForThisFile } from '../testing/per-file-servers.js';
+import { skipWithoutServers } from '../testing/server-binaries.js';
 import { createSessionServices } from './sessions.js';
 
-/** The session services over a counting memory store, without sockets. */
-async function services(agent: Agent) {
-  const counting = countingStore(createMemorySessionStore({ idleTtlMs: 60_000 }));
+/** The session services over a counting store (default: memory), without sockets. */
+async function services(
+  agent: Agent,
+  inner: SessionStore = createMemorySessionStore({ idleTtlMs: 60_000 }),
+) {
+  const counting = countingStore(inner);
   const { store } = counting;
   const channel = createRecordingChannel();
   const log = openSqliteMessageLog(':memory:');
@@ -96,3 +105,62 @@ describe('a plain visitor message', () => {
     expect(answers).toBe(1);
   });
 });
+
+describe.skipIf(skipWithoutServers(['redis'], 'a plain visitor message on Redis'))(
+  'a plain visitor message on the Redis store',
+  () => {
+    const redis = redisForThisFile();
+    const clients: Redis[] = [];
+    afterEach(async () => {
+      await Promise.all(clients.splice(0).map((client) => client.quit()));
+    });
+
+    it('costs the same 3 store calls, and 7 Redis commands (5 of them before the answer is sent): the lock taken and released twice, one script per store call', async () => {
+      const client = new Redis(redis().url);
+      clients.push(client);
+      const commands: string[] = [];
+      const send = client.sendCommand.bind(client);
+      client.sendCommand = ((command: { name: string }, ...rest: unknown[]) => {
+        commands.push(command.name);
+        return (send as (...args: unknown[]) => unknown)(command, ...rest);
+      }) as typeof client.sendCommand;
+      const store = createRedisSessionStore({
+        client,
+        ownsClient: false,
+        idleTtlMs: 60_000,
+        keyPrefix: `i${nanoid(6)}:`,
+      });
+      const { counting, log, sessions, sessionId } = await services(
+        {
+          async reply({ history }) {
+            return { text: `You said: ${history.at(-1)?.text}` };
+          },
+        },
+        store,
+      );
+      // Scripts are loaded once per connection: warm them up as a running node has.
+      await sessions.message(sessionId, 'socket-1', message('m0', 'warm up'));
+      await sessions.drain();
+      counting.reset();
+      commands.length = 0;
+      await sessions.message(sessionId, 'socket-1', message('m1', 'hello'));
+      await sessions.drain();
+      expect(counting.calls).toEqual(['history.appendVisitor', 'history.recent', 'history.append']);
+      expect(commands).toEqual([
+        'set',
+        'evalsha',
+        'evalsha',
+        'evalsha',
+        'set',
+        'evalsha',
+        'evalsha',
+      ]);
+      expect((await log.listSession(sessionId)).map((e) => e.author)).toEqual([
+        'visitor',
+        'agent',
+        'visitor',
+        'agent',
+      ]);
+    });
+  },
+);

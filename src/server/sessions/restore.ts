@@ -16,7 +16,7 @@ export interface RestoreService {
 }
 
 export function createRestoreService(deps: SessionServiceDeps): RestoreService {
-  const { store, tasks, sites } = deps;
+  const { store, tasks, sites, metrics } = deps;
 
   async function live(sessionId: string): Promise<SessionRecord> {
     // An id outside the pattern was never issued: same answer as an unknown one.
@@ -28,7 +28,10 @@ export function createRestoreService(deps: SessionServiceDeps): RestoreService {
   return {
     live,
     async restore(sessionId, token) {
-      const session = await live(sessionId);
+      const session = await live(sessionId).catch((error: unknown) => {
+        if (error instanceof SessionNotFoundError) metrics?.restored(false);
+        throw error;
+      });
       if (!secretsEqual(session.token, token)) {
         throw new SessionError('unauthorized', 'the token does not match this session');
       }
@@ -46,6 +49,7 @@ export function createRestoreService(deps: SessionServiceDeps): RestoreService {
       };
       const { retention } = sites(session.siteKey);
       if (retention) body.retention = retention;
+      metrics?.restored(true);
       return body;
     },
   };

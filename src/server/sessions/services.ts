@@ -4,6 +4,7 @@ import type { InboxFeed } from '../conversation/inbox-feed.js';
 import type { SessionChannel } from '../conversation/session-channel.js';
 import type { MessageLog } from '../log/message-log.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { SiteSettingsLookup } from '../site-settings.js';
 import type { SessionStore } from '../stores/session-store.js';
 import type { TaskRunner } from '../tasks/task-runner.js';
@@ -22,4 +23,6 @@ export interface SessionServiceDeps {
   sites: SiteSettingsLookup;
   now: () => number;
   logger: Logger;
+  /** Counts restores and takeovers. */
+  metrics?: Metrics;
 }

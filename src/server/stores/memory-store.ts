@@ -222,6 +222,10 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions): Se
         }
         return evicted;
       },
+
+      async count() {
+        return entries.size;
+      },
     },
 
     history: {

@@ -164,6 +164,17 @@ export function describeSessionStore(
       expect(await store.sessions.sweep(clock)).toEqual([]);
     });
 
+    it('counts the sessions it holds', async () => {
+      expect(await store.sessions.count()).toBe(0);
+      const a = await store.sessions.create('acme');
+      await store.sessions.create('other');
+      expect(await store.sessions.count()).toBe(2);
+      await store.sessions.delete(a.id);
+      clock += TTL;
+      await store.sessions.sweep(clock);
+      expect(await store.sessions.count()).toBe(0);
+    });
+
     it("a site's own idle TTL overrides the default for that site's sessions, on access and in sweeps", async () => {
       await remake({ siteIdleTtlMs: (siteKey) => ({ brief: 1000, patient: 10 * TTL })[siteKey] });
       const brief = await store.sessions.create('brief');

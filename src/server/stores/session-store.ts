@@ -140,8 +140,17 @@ export interface SessionRecords {
   setTakeover(sessionId: string, takeover: Takeover | undefined): Promise<void>;
   /** Removes the session and everything it holds; true when it existed. */
   delete(id: string): Promise<boolean>;
-  /** Evicts every session idle at `now`, and drops expired waits; returns the evicted ids. */
+  /**
+   * Evicts every session idle at `now`, and drops expired waits; returns the evicted ids. Each
+   * evicted id is returned by one call only, even when several nodes sweep one shared store at
+   * once: the caller that gets it is the one that tells the session's tabs.
+   */
   sweep(now: number): Promise<string[]>;
+  /**
+   * How many sessions the store holds (for the `leflux_live_sessions` metric): on a shared
+   * store, every node's. May count idle sessions the sweeper has not evicted yet.
+   */
+  count(): Promise<number>;
 }
 
 /**
