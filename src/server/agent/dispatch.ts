@@ -40,7 +40,8 @@ export interface AgentDispatch {
   /**
    * An operator took the session over: this node's answer in flight for it ends quietly and
    * what it posts is dropped (no error message for the visitor). Messages dispatched later skip
-   * the agent while the session's record carries the takeover.
+   * the agent while the session's record carries the takeover, and an answer in flight on any
+   * node finds it there when it posts, and ends as quietly.
    */
   silence(sessionId: string): void;
   /** Aborts every agent call in flight (the server is closing): nothing more is posted. */
@@ -163,10 +164,15 @@ class AgentCall implements AgentContext {
     const record = this.#record;
     const { url } = this.page;
     const { deliver } = this.#deps;
-    // One after another: posts show in the order they were made.
+    // One after another: posts show in the order they were made. Taken over meanwhile (on
+    // another node): the answer ends quietly, as `silence` ends it here.
+    const silenced = (error: unknown) => {
+      if (!(error instanceof SilencedError)) throw error;
+      this.end(error);
+    };
     this.#posted = this.#posted
-      ? this.#posted.then(() => deliver(record, reply, url))
-      : deliver(record, reply, url);
+      ? this.#posted.then(() => deliver(record, reply, url)).catch(silenced)
+      : deliver(record, reply, url).catch(silenced);
     return this.#posted;
   };
 
@@ -217,6 +223,11 @@ export function createAgentDispatch(options: AgentDispatchOptions): AgentDispatc
   function deliver(session: SessionRecord, reply: AgentReply, url: string): Promise<void> {
     if (reply.text === undefined && reply.task === undefined) return Promise.resolve();
     return store.lock.run(session.id, async () => {
+      // An operator may have taken over since the answer began, on any node (`silence` only
+      // reaches this node's answers): read under the lock the takeover is set under.
+      if ((await store.sessions.get(session.id))?.takeover) {
+        throw new SilencedError('an operator took over');
+      }
       if (reply.text !== undefined) {
         await conversation.post(session, { author: 'agent', text: reply.text }, { url });
       }

@@ -233,8 +233,8 @@ export function createInboxService(deps: InboxServiceDeps): InboxService {
         // The agent's task is the agent speaking: it ends too.
         await tasks.stop(sessionId);
       });
-      // An answer this node is computing right now is dropped (one on another node may still
-      // arrive, within the agent timeout).
+      // An answer this node is computing right now ends at once; one on another node is
+      // dropped when it posts (the dispatch reads the takeover under the session's lock).
       dispatch.silence(sessionId);
       feed.publish(siteKey, { type: 'session', sessionId });
       return summary(siteKey, sessionId);
