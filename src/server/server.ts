@@ -320,6 +320,7 @@ export async function createLeFluxServer(options: LeFluxServerOptions = {}): Pro
     sites: config.sites,
     now,
     signInAttempts: config.signInAttempts,
+    ...(redis && { shared: { redis: redis.commands.client, keyPrefix: config.redisPrefix } }),
   });
   const inbox = createInboxService({
     ...deps,

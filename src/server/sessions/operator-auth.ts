@@ -1,6 +1,7 @@
 import { createHmac, hkdfSync } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { RateLimiterMemory } from 'rate-limiter-flexible';
+import type { Redis } from 'ioredis';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { OperatorSession } from '../../protocol/dashboard.js';
 import { loadOptional } from '../optional-dependency.js';
 import { secretsEqual } from '../secret.js';
@@ -34,6 +35,12 @@ export interface OperatorAuthOptions {
   signInAttempts?: number;
   /** Default 15 min. */
   signInWindowMs?: number;
+  /**
+   * Where wrong keys are counted when several nodes serve the dashboard (LEFLUX_STORE=redis):
+   * in Redis, under `keyPrefix`, so an IP gets its attempts once, not once per node. Default: in
+   * this process.
+   */
+  shared?: { redis: Redis; keyPrefix: string };
 }
 
 export interface OperatorAuth {
@@ -89,14 +96,21 @@ export function createOperatorAuth(options: OperatorAuthOptions): OperatorAuth {
         otherwise: 'or configure no admin key',
       })
     : undefined;
-  // Wrong keys per IP, in this process (one sign-in form; a shared limiter can replace it).
-  const wrongKeys: RateLimiterMemory | undefined =
-    limiter &&
-    new limiter.RateLimiterMemory({
-      keyPrefix: 'leflux-sign-in',
-      points: signInAttempts,
-      duration: Math.ceil(signInWindowMs / 1000),
-    });
+  // Wrong keys per IP: in this process, or in Redis for every node (counted here meanwhile when
+  // Redis does not answer, rather than refusing every sign-in).
+  const limits = { points: signInAttempts, duration: Math.ceil(signInWindowMs / 1000) };
+  const inProcess =
+    limiter && new limiter.RateLimiterMemory({ keyPrefix: 'leflux-sign-in', ...limits });
+  const { shared } = options;
+  const wrongKeys: RateLimiterAbstract | undefined =
+    limiter && inProcess && shared
+      ? new limiter.RateLimiterRedis({
+          storeClient: shared.redis,
+          keyPrefix: `${shared.keyPrefix}sign-in`,
+          insuranceLimiter: inProcess,
+          ...limits,
+        })
+      : inProcess;
 
   const mac = (key: Buffer, text: string) => b64(createHmac('sha256', key).update(text).digest());
 
