@@ -60,6 +60,7 @@ export {
 } from './stores/memory-store.js';
 export {
   type AppendResult,
+  type HistoryAppendOptions,
   type JsonValue,
   type SessionHistory,
   type SessionLock,
@@ -69,6 +70,7 @@ export {
   type SessionStore,
   type SessionValues,
   type SocketBindings,
+  TakenOverError,
   type Takeover,
   type TaskState,
   type TaskStore,

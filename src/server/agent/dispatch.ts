@@ -4,7 +4,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { SiteContext } from '../site/site-search.js';
 import { createLocalSessionLock } from '../stores/session-lock.js';
-import type { SessionRecord, SessionStore } from '../stores/session-store.js';
+import { type SessionRecord, type SessionStore, TakenOverError } from '../stores/session-store.js';
 import type { TaskRunner } from '../tasks/task-runner.js';
 import type { Agent, AgentContext, AgentReply, AgentSession } from './agent.js';
 import { checkReply } from './reply.js';
@@ -223,15 +223,23 @@ export function createAgentDispatch(options: AgentDispatchOptions): AgentDispatc
   function deliver(session: SessionRecord, reply: AgentReply, url: string): Promise<void> {
     if (reply.text === undefined && reply.task === undefined) return Promise.resolve();
     return store.lock.run(session.id, async () => {
-      // An operator may have taken over since the answer began, on any node (`silence` only
-      // reaches this node's answers): read under the lock the takeover is set under.
-      if ((await store.sessions.get(session.id))?.takeover) {
-        throw new SilencedError('an operator took over');
-      }
       if (reply.text !== undefined) {
-        await conversation.post(session, { author: 'agent', text: reply.text }, { url });
+        // An operator may have taken over since the answer began, on any node (`silence` only
+        // reaches this node's answers): the store checks in the same step as the write.
+        await conversation
+          .post(session, { author: 'agent', text: reply.text }, { url, unlessTakenOver: true })
+          .catch((error: unknown) => {
+            throw error instanceof TakenOverError ? new SilencedError(error.message) : error;
+          });
       }
-      if (reply.task !== undefined) await tasks.start(session.id, reply.task);
+      if (reply.task !== undefined) {
+        // A task alone posted nothing that the store could refuse: read the takeover (a task
+        // is rare; the text above costs no extra read).
+        if (reply.text === undefined && (await store.sessions.get(session.id))?.takeover) {
+          throw new SilencedError('an operator took over');
+        }
+        await tasks.start(session.id, reply.task);
+      }
     });
   }
 

@@ -71,7 +71,12 @@ export interface Conversation {
   post(
     to: SessionRecord | string,
     message: OutgoingMessage,
-    options?: { emit?: boolean; url?: string },
+    options?: {
+      emit?: boolean;
+      url?: string;
+      /** The agent's own message: refused (`TakenOverError`) while an operator has taken over. */
+      unlessTakenOver?: boolean;
+    },
   ): Promise<ChatMessage | undefined>;
   /** Shows the agent's typing indicator in the session's tabs (`agent_typing`). */
   typing(sessionId: string): void;
@@ -151,7 +156,11 @@ export function createConversation(options: ConversationOptions): Conversation {
       return { ok: true, session, seq, duplicate, message };
     },
 
-    async post(to, { author, text: rawText, name, asks }, { emit = true, url } = {}) {
+    async post(
+      to,
+      { author, text: rawText, name, asks },
+      { emit = true, url, unlessTakenOver = false } = {},
+    ) {
       const text = rawText.slice(0, LIMITS.maxTextLength);
       if (text.trim() === '') return undefined;
       const session = typeof to === 'string' ? await store.sessions.get(to) : to;
@@ -160,7 +169,7 @@ export function createConversation(options: ConversationOptions): Conversation {
       if (asks !== undefined) message.asks = asks;
       if (name !== undefined) message.name = name;
       try {
-        message.seq = (await store.history.append(session.id, message)).seq;
+        message.seq = (await store.history.append(session.id, message, { unlessTakenOver })).seq;
       } catch (error) {
         // Purged or evicted meanwhile: nobody to answer.
         if (error instanceof SessionNotFoundError) return undefined;

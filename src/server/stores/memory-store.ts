@@ -12,6 +12,7 @@ import {
   SessionNotFoundError,
   type SessionRecord,
   type SessionStore,
+  TakenOverError,
   type TaskState,
   type ValueStore,
   type WaitFilter,
@@ -229,8 +230,10 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions): Se
     },
 
     history: {
-      async append(sessionId, message) {
-        return append(need(sessionId), message);
+      async append(sessionId, message, options) {
+        const entry = need(sessionId);
+        if (options?.unlessTakenOver && entry.session.takeover) throw new TakenOverError(sessionId);
+        return append(entry, message);
       },
 
       async appendVisitor(sessionId, message, { socketId, at, url }) {

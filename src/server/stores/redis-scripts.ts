@@ -239,10 +239,13 @@ return evicted`,
   lefluxCount: `
 return redis.call('ZCARD', P .. 'idle')`,
 
-  // id messageId json now maxHistory -> { seq, duplicate } | false
+  // id messageId json now maxHistory unlessTakenOver -> { seq, duplicate } | 'taken_over' | false
   lefluxAppend: `
 local id, mid, json, now, max = ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
 if not live(id, now) then return false end
+if ARGV[7] == '1' and redis.call('HEXISTS', key('session', id), 'takeoverBy') == 1 then
+  return 'taken_over'
+end
 local seq, duplicate = append(id, mid, json, max)
 if duplicate == 0 then refresh(id) end
 return { seq, duplicate }`,

@@ -13,6 +13,7 @@ import {
   SessionNotFoundError,
   type SessionRecord,
   type SessionStore,
+  TakenOverError,
   type TaskState,
   type ValueStore,
   type WaitFilter,
@@ -229,8 +230,8 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions): Sess
     },
 
     history: {
-      async append(sessionId, message) {
-        const [seq, duplicate] = (await need(
+      async append(sessionId, message, options) {
+        const reply = await need(
           sessionId,
           'lefluxAppend',
           sessionId,
@@ -238,7 +239,10 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions): Sess
           messageJson(message),
           now(),
           maxHistory,
-        )) as [number, number];
+          options?.unlessTakenOver ? '1' : '0',
+        );
+        if (reply === 'taken_over') throw new TakenOverError(sessionId);
+        const [seq, duplicate] = reply as [number, number];
         return { seq, duplicate: duplicate === 1 };
       },
 

@@ -123,6 +123,25 @@ export class SessionNotFoundError extends Error {
   }
 }
 
+/** Thrown by `history.append` with `unlessTakenOver` while an operator has taken the session over. */
+export class TakenOverError extends Error {
+  readonly code = 'taken_over';
+  override readonly name = 'TakenOverError';
+
+  constructor(readonly sessionId: string) {
+    super(`session ${sessionId} is taken over by an operator`);
+  }
+}
+
+export interface HistoryAppendOptions {
+  /**
+   * Refuse (`TakenOverError`, nothing stored) while the record carries a takeover: the agent's
+   * own messages, checked in the same step as the write, so an answer computed on any node
+   * before an operator took over never lands after it.
+   */
+  unlessTakenOver?: boolean;
+}
+
 /**
  * The sessions themselves. Idle expiry is decided from `lastActiveAt` on every access (an
  * expired session reads as absent and is deleted) plus `sweep`, never from timers alone.
@@ -160,7 +179,11 @@ export interface SessionRecords {
  */
 export interface SessionHistory {
   /** Stores a message with the next seq; a message id seen before returns its first seq. */
-  append(sessionId: string, message: Omit<ChatMessage, 'seq'>): Promise<AppendResult>;
+  append(
+    sessionId: string,
+    message: Omit<ChatMessage, 'seq'>,
+    options?: HistoryAppendOptions,
+  ): Promise<AppendResult>;
   /**
    * A visitor message from socket `socketId`, in one step (one round trip on a networked store):
    * refused when another socket holds the session; otherwise stored like `append`, and, unless it
