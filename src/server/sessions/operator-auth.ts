@@ -1,6 +1,5 @@
 import { createHmac, hkdfSync } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Redis } from 'ioredis';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { OperatorSession } from '../../protocol/dashboard.js';
 import { loadOptional } from '../optional-dependency.js';
@@ -40,7 +39,14 @@ export interface OperatorAuthOptions {
    * in Redis, under `keyPrefix`, so an IP gets its attempts once, not once per node. Default: in
    * this process.
    */
-  shared?: { redis: Redis; keyPrefix: string };
+  shared?: {
+    /**
+     * The ioredis client. Typed loosely so that this module's public types need no `ioredis`
+     * (an optional dependency): rate-limiter-flexible takes any client it knows.
+     */
+    redis: object;
+    keyPrefix: string;
+  };
 }
 
 export interface OperatorAuth {
