@@ -17,7 +17,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['agent'],
   ['tasks'],
   ['conversation'],
-  ['stores', 'log'],
+  ['stores', 'log', 'settings'],
   // Leaves any layer may use: settings, logging, metrics, secrets, the crawled site.
   [
     'config.ts',

@@ -39,7 +39,7 @@ export const failure = (code: ErrorCode, message: string): Failure => ({
 });
 
 export function createBindService(deps: SessionServiceDeps): BindService {
-  const { store, tasks, channel, conversation, sites, logger, metrics } = deps;
+  const { store, tasks, channel, conversation, feed, sites, logger, metrics } = deps;
   const { lock } = store;
 
   function leave(sessionId: string, socketId: string): Promise<void> {
@@ -87,6 +87,7 @@ export function createBindService(deps: SessionServiceDeps): BindService {
       ok: true,
       ack,
       after() {
+        feed.publish(session.siteKey, { type: 'session', sessionId: id });
         if (bound.aborted) channel.emit(id, 'task_aborted', bound.aborted);
         if (!bound.resume) return;
         lock

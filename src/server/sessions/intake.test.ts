@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Agent } from '../agent/agent.js';
 import { createAgentDispatch } from '../agent/dispatch.js';
 import { createConversation } from '../conversation/conversation.js';
+import { unheardFeed } from '../conversation/inbox-feed.js';
 import { createRecordingChannel } from '../conversation/test-channel.js';
 import { openSqliteMessageLog } from '../log/sqlite-log.js';
 import { silentLogger } from '../logger.js';
@@ -44,6 +45,7 @@ async function services(
     conversation,
     tasks,
     dispatch,
+    feed: unheardFeed,
     sites: () => ({}),
   });
   const bound = await sessions.bind(

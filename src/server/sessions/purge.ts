@@ -19,13 +19,13 @@ export interface PurgeService {
 }
 
 export function createPurgeService(deps: SessionServiceDeps): PurgeService {
-  const { store, log, channel } = deps;
+  const { store, log, channel, feed } = deps;
   return {
     async purge(sessionId, by) {
       if (!ID_PATTERN.test(sessionId)) throw new SessionNotFoundError(sessionId);
       return store.lock.run(sessionId, async () => {
+        const session = await store.sessions.get(sessionId);
         if ('token' in by) {
-          const session = await store.sessions.get(sessionId);
           if (!session) throw new SessionNotFoundError(sessionId);
           if (!secretsEqual(session.token, by.token)) {
             throw new SessionError('unauthorized', 'the token does not match this session');
@@ -34,6 +34,7 @@ export function createPurgeService(deps: SessionServiceDeps): PurgeService {
         const logRows = await log.purgeSession(sessionId);
         const live = await store.sessions.delete(sessionId);
         channel.ended(sessionId, { disconnect: true });
+        if (session) feed.publish(session.siteKey, { type: 'ended', sessionId });
         if (!live && logRows === 0) throw new SessionNotFoundError(sessionId);
         return { live, logRows };
       });
