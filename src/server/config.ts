@@ -2,9 +2,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from './config-error.js';
-import { maskPassword, parseDatabaseUrl } from './database-url.js';
 import { LOG_LEVELS, type LogLevel } from './logger.js';
-import { parseRedisUrl } from './redis-url.js';
+import { maskPassword, parseDatabaseUrl, parseRedisUrl } from './service-url.js';
 import { loadSiteSettings, type SiteSettingsMap, siteAdminKeys } from './site-settings.js';
 
 export { ConfigError } from './config-error.js';

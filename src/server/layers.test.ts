@@ -22,8 +22,7 @@ const LAYERS: readonly (readonly string[])[] = [
   [
     'config.ts',
     'config-error.ts',
-    'database-url.ts',
-    'redis-url.ts',
+    'service-url.ts',
     'logger.ts',
     'redaction.ts',
     'metrics',

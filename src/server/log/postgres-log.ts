@@ -1,8 +1,8 @@
 import type { QueryConfig, QueryResultRow } from 'pg';
 import type { Author } from '../../protocol/index.js';
-import { describeDatabaseUrl, parseDatabaseUrl } from '../database-url.js';
 import { consoleLogger } from '../logger.js';
 import { loadOptional } from '../optional-dependency.js';
+import { describeDatabaseUrl, parseDatabaseUrl } from '../service-url.js';
 import {
   type LoggedSession,
   type MessageLog,

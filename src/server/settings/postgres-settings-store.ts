@@ -1,5 +1,5 @@
-import { describeDatabaseUrl, parseDatabaseUrl } from '../database-url.js';
 import { loadOptional } from '../optional-dependency.js';
+import { describeDatabaseUrl, parseDatabaseUrl } from '../service-url.js';
 import type { SiteSettingsStore, SiteSettingsStoreOptions } from './settings-store.js';
 import { readStoredRow } from './stored-row.js';
 
