@@ -3,6 +3,7 @@ import type { Author } from '../../protocol/index.js';
 import { consoleLogger } from '../logger.js';
 import { loadOptional } from '../optional-dependency.js';
 import { describeDatabaseUrl, parseDatabaseUrl } from '../service-url.js';
+import { type MessageRow, type SessionRow, toEntry, toSession } from './log-row.js';
 import {
   type LoggedSession,
   type MessageLog,
@@ -20,19 +21,6 @@ export interface PostgresMessageLogOptions extends MessageLogBatchOptions {
   connectTimeoutMs?: number;
   /** The server cancels a statement running longer than this. Default 15 s. */
   statementTimeoutMs?: number;
-}
-
-interface Row {
-  session_id: string;
-  site_key: string;
-  message_id: string;
-  author: string;
-  text: string;
-  // BIGINT columns arrive as strings (pg will not guess whether they fit a JS number).
-  at: string;
-  seq: string;
-  url: string | null;
-  name: string | null;
 }
 
 const INSERT = `
@@ -81,16 +69,6 @@ const SITES = `
     UNION ALL SELECT (SELECT MIN(site_key) FROM leflux_messages WHERE site_key > k.site) FROM k
     WHERE k.site IS NOT NULL
   ) SELECT site FROM k WHERE site IS NOT NULL`;
-
-interface SessionRow {
-  session_id: string;
-  site_key: string;
-  // BIGINT and COUNT arrive as strings.
-  started_at: string;
-  last_at: string;
-  messages: string;
-  url: string | null;
-}
 
 /**
  * The message log on PostgreSQL (`DATABASE_URL`), shared by every node: the same behaviour as
@@ -330,7 +308,7 @@ export function openPostgresMessageLog(
       await ensureSchema();
       await inTurn(writeQueued);
       try {
-        const { rows } = await query<Row>({
+        const { rows } = await query<MessageRow>({
           name: 'leflux-log-select-session',
           text: SELECT_SESSION,
           values: [sessionId],
@@ -390,7 +368,7 @@ export function openPostgresMessageLog(
     async listRange({ siteKey, from, to, limit, after }) {
       const cursor = after ?? { at: Number.MIN_SAFE_INTEGER, sessionId: '', seq: 0 };
       const { rows } = await read('reading a range', () =>
-        query<Row>({
+        query<MessageRow>({
           text: RANGE_PAGE,
           values: [siteKey, from, to, cursor.at, cursor.sessionId, cursor.seq, limit],
         }),
@@ -509,32 +487,4 @@ function reason(error: unknown): string {
     return error.message || (typeof code === 'string' ? code : error.name);
   }
   return String(error);
-}
-
-function toSession(row: SessionRow): LoggedSession {
-  const session: LoggedSession = {
-    sessionId: row.session_id,
-    siteKey: row.site_key,
-    startedAt: Number(row.started_at),
-    lastAt: Number(row.last_at),
-    messages: Number(row.messages),
-  };
-  if (row.url !== null) session.url = row.url;
-  return session;
-}
-
-function toEntry(row: Row): MessageLogEntry {
-  const entry: MessageLogEntry = {
-    sessionId: row.session_id,
-    siteKey: row.site_key,
-    messageId: row.message_id,
-    // Only the server writes this table, always with a valid Author.
-    author: row.author as Author,
-    text: row.text,
-    at: Number(row.at),
-    seq: Number(row.seq),
-  };
-  if (row.url !== null) entry.url = row.url;
-  if (row.name !== null) entry.name = row.name;
-  return entry;
 }

@@ -4,6 +4,7 @@ import type Database from 'libsql';
 import type { Author } from '../../protocol/index.js';
 import { consoleLogger } from '../logger.js';
 import { loadOptional } from '../optional-dependency.js';
+import { type MessageRow, type SessionRow, toEntry, toSession } from './log-row.js';
 import {
   type LoggedSession,
   type MessageLog,
@@ -13,18 +14,6 @@ import {
 } from './message-log.js';
 import { DAY_MS, likePattern, sortedSites } from './queries.js';
 import { migrate } from './sqlite-schema.js';
-
-interface Row {
-  session_id: string;
-  site_key: string;
-  message_id: string;
-  author: string;
-  text: string;
-  at: number;
-  seq: number;
-  url: string | null;
-  name: string | null;
-}
 
 /** Rows per multi-row INSERT: one statement step per chunk, not per row (~15% of a row's cost). */
 const CHUNK_ROWS = 32;
@@ -277,7 +266,7 @@ export function openSqliteMessageLog(
     async listSession(sessionId) {
       ensureOpen();
       writeQueued();
-      return (select.all(sessionId) as Row[]).map(toEntry);
+      return (select.all(sessionId) as MessageRow[]).map(toEntry);
     },
     async purgeSession(sessionId) {
       ensureOpen();
@@ -332,7 +321,7 @@ export function openSqliteMessageLog(
           sessionId: cursor.sessionId,
           seq: cursor.seq,
           limit,
-        }) as Row[]
+        }) as MessageRow[]
       ).map(toEntry);
     },
     async deleteBefore(siteKey, before) {
@@ -373,41 +362,4 @@ export function openSqliteMessageLog(
       }
     },
   };
-}
-
-interface SessionRow {
-  session_id: string;
-  site_key: string;
-  started_at: number;
-  last_at: number;
-  messages: number;
-  url: string | null;
-}
-
-function toSession(row: SessionRow): LoggedSession {
-  const session: LoggedSession = {
-    sessionId: row.session_id,
-    siteKey: row.site_key,
-    startedAt: row.started_at,
-    lastAt: row.last_at,
-    messages: row.messages,
-  };
-  if (row.url !== null) session.url = row.url;
-  return session;
-}
-
-function toEntry(row: Row): MessageLogEntry {
-  const entry: MessageLogEntry = {
-    sessionId: row.session_id,
-    siteKey: row.site_key,
-    messageId: row.message_id,
-    // Only the server writes this table, always with a valid Author.
-    author: row.author as Author,
-    text: row.text,
-    at: row.at,
-    seq: row.seq,
-  };
-  if (row.url !== null) entry.url = row.url;
-  if (row.name !== null) entry.name = row.name;
-  return entry;
 }
