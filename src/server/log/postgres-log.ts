@@ -1,5 +1,4 @@
 import type { QueryConfig, QueryResultRow } from 'pg';
-import type { Author } from '../../protocol/index.js';
 import { consoleLogger } from '../logger.js';
 import { loadOptional } from '../optional-dependency.js';
 import { describeDatabaseUrl, parseDatabaseUrl } from '../service-url.js';
