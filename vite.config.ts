@@ -82,6 +82,41 @@ function demoSite(): Plugin {
 }
 
 /**
+ * The dashboard (`--mode dashboard`): an app of its own in `dist/dashboard/`, served at
+ * `/dashboard` by the server, sharing no file with the widget. Its manifest tells the server which
+ * files a signed-out browser may load: the entry (the sign-in page) and what it imports
+ * statically; the inbox is a chunk of its own, loaded after sign-in.
+ */
+function dashboardConfig(test: ViteUserConfig['test']): ViteUserConfig {
+  return {
+    root: 'dashboard',
+    base: '/dashboard/',
+    plugins: [withoutWebTransport()],
+    oxc: { jsx: { runtime: 'automatic' as const, importSource: 'preact' } },
+    define: { 'process.env.NODE_ENV': JSON.stringify('production') },
+    build: {
+      target: 'es2022',
+      outDir: '../dist/dashboard',
+      emptyOutDir: true,
+      // Kept in the package (not under .vite/, which packs leave out): the server reads it to know
+      // which files are public. The server never serves it.
+      manifest: 'manifest.json',
+      sourcemap: false,
+      // No preload helper: nothing in the entry is worth fetching before sign-in.
+      modulePreload: false,
+      rolldownOptions: {
+        output: {
+          entryFileNames: 'assets/[name]-[hash].js',
+          chunkFileNames: 'assets/[name]-[hash].js',
+          assetFileNames: 'assets/[name]-[hash][extname]',
+        },
+      },
+    },
+    test,
+  };
+}
+
+/**
  * The builds (`npm run build` runs them all; the loader after the default one, which it reads):
  * - default: the widget's ES modules under `dist/leflux/` — `embed-<hash>.js` (launcher, config)
  *   and the chunks it loads on demand (chat UI and client, then the socket.io transport); every
@@ -91,16 +126,18 @@ function demoSite(): Plugin {
  * - `--mode browser`: the package's `leflux` entry for apps' bundlers, `dist/browser/`: ES
  *   modules, unminified (the app's bundler minifies), dependencies left as imports;
  * - `--mode server`: `leflux/server` and the `leflux` CLI for Node, `dist/server/`; every
- *   package stays an import (the optional ones are loaded only when a feature needs them).
+ *   package stays an import (the optional ones are loaded only when a feature needs them);
+ * - `--mode dashboard`: the dashboard (above), apart from the widget's files.
  * Their types come from `tsc -p tsconfig.build.json` (`dist/types/`).
  * `npm run dev` serves index.html, which mounts the widget from source against `npm start`.
  */
 export default defineConfig(({ mode }): ViteUserConfig => {
   const test = {
-    include: ['src/**/*.test.ts', 'widget/**/*.test.{ts,tsx}'],
+    include: ['src/**/*.test.ts', 'widget/**/*.test.{ts,tsx}', 'dashboard/**/*.test.{ts,tsx}'],
     environment: 'node' as const,
   };
   const jsx = { jsx: { runtime: 'automatic' as const, importSource: 'preact' } };
+  if (mode === 'dashboard') return dashboardConfig(test);
   if (mode === 'browser') {
     return {
       oxc: jsx,

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { measureDashboardFiles } from './dashboard-files.js';
 import { gzipSize } from './gzip-size.js';
 import { measureWidgetFiles } from './widget-files.js';
 
@@ -26,6 +27,13 @@ const BUDGETS = {
   plainChat: 39.2 * 1024,
   total: 43.5 * 1024,
 };
+
+/**
+ * The dashboard's own budgets (gzip): its files are a build of their own, none of them the
+ * widget's. `signIn`: what a signed-out browser loads (Preact, the sign-in form, the styles; 9.2 KB
+ * when set); `total`: with the inbox chunk, whose socket.io-client is ~12 KB of it (27.4 KB when set).
+ */
+const DASHBOARD_BUDGETS = { signIn: 12 * 1024, total: 32 * 1024 };
 
 const kb = (n: number) => `${(n / 1024).toFixed(2)} KB`;
 
@@ -59,6 +67,31 @@ for (const [name, size, budget] of [
   console.log(
     `${name.padEnd(23)}${kb(size).padEnd(12)}${kb(budget).padEnd(12)}${ok ? 'ok' : 'OVER BUDGET'}`,
   );
+}
+
+let dashboard: ReturnType<typeof measureDashboardFiles> | undefined;
+try {
+  dashboard = measureDashboardFiles();
+} catch {
+  console.error('\ndist/dashboard/ is missing: run npm run build first.');
+  over = true;
+}
+if (dashboard) {
+  console.log('\ndashboard (its own build, dist/dashboard/; none of it in the widget files above)');
+  for (const [file, size] of [...dashboard.files].sort((a, b) => b[1] - a[1])) {
+    const mark = dashboard.signIn.has(file) ? ' (before sign-in)' : '';
+    console.log(`  ${file.padEnd(36)}${kb(size).padStart(10)}${mark}`);
+  }
+  for (const [name, size, budget] of [
+    ['dashboard before sign-in', dashboard.beforeSignIn, DASHBOARD_BUDGETS.signIn],
+    ['dashboard total', dashboard.total, DASHBOARD_BUDGETS.total],
+  ] as const) {
+    const ok = size <= budget;
+    over ||= !ok;
+    console.log(
+      `${name.padEnd(25)}${kb(size).padEnd(12)}${kb(budget).padEnd(12)}${ok ? 'ok' : 'OVER BUDGET'}`,
+    );
+  }
 }
 
 // Attribution: minify the same entry with esbuild and group the output bytes by package.

@@ -274,6 +274,8 @@ test('the packed package installs in a fresh project and works as the README say
         'dist/types/widget/index.d.ts',
         'dist/types/src/server/index.d.ts',
         'dist/demo/index.html',
+        'dist/dashboard/index.html',
+        'dist/dashboard/manifest.json',
       ]) {
         expect(files).toContain(wanted);
       }
@@ -451,6 +453,12 @@ test('the packed package installs in a fresh project and works as the README say
       const dialog = await chat(page, 'hello');
       await expect(dialog.locator('[data-author="agent"]')).toHaveCount(1);
       await expect(dialog.locator('[data-author="agent"]')).toContainText('LeFlux demo assistant');
+      // The dashboard's sign-in page comes with the package too.
+      const signIn = await fetch(`${url}/dashboard`);
+      expect([signIn.status, await signIn.text()]).toEqual([
+        200,
+        expect.stringContaining('LeFlux dashboard'),
+      ]);
       await stop(cli);
       expect(cli.output()).toContain('SIGTERM received, closing');
     });

@@ -15,6 +15,8 @@ export type ErrorCode =
   | 'invalid_identity'
   /** The site restricts which web origins may use its sessions, and this one is not listed. */
   | 'origin_not_allowed'
+  /** A dashboard request that changes something came from another origin, or without its CSRF token. */
+  | 'csrf_failed'
   /** The server or one of its parts (store, log, widget bundle) cannot serve right now. */
   | 'unavailable'
   | 'internal';

@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from './config-error.js';
-import { maskPassword, parseDatabaseUrl } from './database-url.js';
 import {
   DEFAULT_RATE_LIMITS,
   LIMIT_NAMES,
@@ -11,8 +10,8 @@ import {
   type RateLimits,
 } from './limits/rate-limiter.js';
 import { LOG_LEVELS, type LogLevel } from './logger.js';
-import { parseRedisUrl } from './redis-url.js';
-import { loadSiteSettings, type SiteSettingsMap } from './site-settings.js';
+import { maskPassword, parseDatabaseUrl, parseRedisUrl } from './service-url.js';
+import { loadSiteSettings, type SiteSettingsMap, siteAdminKeys } from './site-settings.js';
 
 export { ConfigError } from './config-error.js';
 
@@ -115,6 +114,17 @@ export interface ServerConfig {
   widgetFile: string;
   /** The demo site's root. Default `<repo>/demo` (in an installed package, `dist/demo`). */
   demoDir: string;
+  /** The dashboard's build, served at `/dashboard`. Default `<repo>/dist/dashboard` (the package's too). */
+  dashboardDir: string;
+  /**
+   * How often a node reads back the site settings other nodes saved from the dashboard (not an
+   * env variable). Default 5 s.
+   */
+  settingsRefreshMs: number;
+  /** How often the message log's retention runs (not an env variable). Default daily. */
+  logRetentionSweepMs: number;
+  /** Wrong admin keys one IP may try in 15 minutes before sign-in refuses it (not an env variable). Default 10. */
+  signInAttempts: number;
 }
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -134,6 +144,10 @@ export const CONFIG_DEFAULTS = {
   demoDir: existsSync(join(repoRoot, 'demo'))
     ? join(repoRoot, 'demo')
     : join(repoRoot, 'dist', 'demo'),
+  dashboardDir: join(repoRoot, 'dist', 'dashboard'),
+  settingsRefreshMs: 5000,
+  logRetentionSweepMs: 24 * 3_600_000,
+  signInAttempts: 10,
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -320,15 +334,25 @@ export function loadConfig(
     sweepIntervalMs: defaultSweepInterval(shortestIdleTtl(idleTtlMs, sites)),
     widgetFile: CONFIG_DEFAULTS.widgetFile,
     demoDir: CONFIG_DEFAULTS.demoDir,
+    dashboardDir: CONFIG_DEFAULTS.dashboardDir,
+    settingsRefreshMs: CONFIG_DEFAULTS.settingsRefreshMs,
+    logRetentionSweepMs: CONFIG_DEFAULTS.logRetentionSweepMs,
+    signInAttempts: CONFIG_DEFAULTS.signInAttempts,
   };
 }
 
 /**
  * The configured values no log line may show, wherever they turn up (an error quoting a
- * request, a URL): the admin key, the API key, the webhook secret, and the database's and Redis's passwords. For `createJsonLogger`.
+ * request, a URL): the admin keys (global and per site), the API key, the webhook secret, and the
+ * database's and Redis's passwords. For `createJsonLogger`.
  */
 export function configSecrets(config: ServerConfig): string[] {
-  const secrets = [config.adminKey, config.apiKey, config.agentSecret];
+  const secrets = [
+    config.adminKey,
+    config.apiKey,
+    config.agentSecret,
+    ...siteAdminKeys(config.sites),
+  ];
   for (const password of [
     config.databaseUrl && parseDatabaseUrl(config.databaseUrl)?.password,
     config.redisUrl && parseRedisUrl(config.redisUrl)?.password,

@@ -16,6 +16,7 @@
 import { ensureOptional } from './optional-dependency.js';
 import type { LeFluxServer, LeFluxServerOptions } from './server.js';
 
+export type * from '../protocol/dashboard.js';
 export type * from '../protocol/index.js';
 export type { Agent, AgentContext, AgentReply, AgentSession, TaskPlan } from './agent/agent.js';
 export type { SessionData, ValueScope } from './agent/session-data.js';
@@ -29,8 +30,13 @@ export {
 export { ConfigError } from './config-error.js';
 export {
   createDisabledMessageLog,
+  type DailyCount,
+  type LoggedSession,
+  type LogRange,
   type MessageLog,
   type MessageLogEntry,
+  type RangeCursor,
+  type SessionQuery,
 } from './log/message-log.js';
 export {
   openPostgresMessageLog,
@@ -40,6 +46,13 @@ export { openSqliteMessageLog, type SqliteMessageLogOptions } from './log/sqlite
 export { consoleLogger, type LogFields, type Logger, silentLogger } from './logger.js';
 export { MissingDependencyError } from './optional-dependency.js';
 export type { LeFluxServer, LeFluxServerOptions, PostMessage } from './server.js';
+export { openPostgresSiteSettingsStore } from './settings/postgres-settings-store.js';
+export type {
+  SavedSiteSettings,
+  SiteSettingsStore,
+  SiteSettingsStoreOptions,
+} from './settings/settings-store.js';
+export { openSqliteSiteSettingsStore } from './settings/sqlite-settings-store.js';
 export type { CrawledPage, SiteContext, SiteSearchResult } from './site/site-search.js';
 export {
   createMemorySessionStore,
@@ -47,6 +60,7 @@ export {
 } from './stores/memory-store.js';
 export {
   type AppendResult,
+  type HistoryAppendOptions,
   type JsonValue,
   type SessionHistory,
   type SessionLock,
@@ -56,6 +70,8 @@ export {
   type SessionStore,
   type SessionValues,
   type SocketBindings,
+  TakenOverError,
+  type Takeover,
   type TaskState,
   type TaskStore,
   type ValueStore,

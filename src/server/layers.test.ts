@@ -17,14 +17,13 @@ const LAYERS: readonly (readonly string[])[] = [
   ['agent'],
   ['tasks'],
   ['conversation'],
-  ['stores', 'log'],
+  ['stores', 'log', 'settings'],
   // Leaves any layer may use: settings, limits, logging, metrics, secrets, the crawled site.
   [
     'config.ts',
     'config-error.ts',
-    'database-url.ts',
+    'service-url.ts',
     'limits',
-    'redis-url.ts',
     'logger.ts',
     'redaction.ts',
     'metrics',

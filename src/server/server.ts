@@ -14,6 +14,7 @@ import {
   shortestIdleTtl,
 } from './config.js';
 import { createConversation } from './conversation/conversation.js';
+import { unheardFeed } from './conversation/inbox-feed.js';
 import { createRequestHandler, type RequestHandler } from './http/request-handler.js';
 import {
   createMemoryRateLimiter,
@@ -25,14 +26,21 @@ import { openMessageLog } from './log/open-message-log.js';
 import { createJsonLogger, type Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { type MetricsServer, startMetricsServer } from './metrics/metrics-server.js';
+import { attachDashboardGateway, createSocketInboxFeed } from './realtime/dashboard-gateway.js';
 import { attachGateway, type LeFluxIo } from './realtime/gateway.js';
 import { useRedisAdapter } from './realtime/redis-adapter.js';
 import { createSocketChannel } from './realtime/socket-channel.js';
+import { createInboxService } from './sessions/inbox.js';
+import { sweepLogRetention } from './sessions/log-retention.js';
+import { createOperatorAuth } from './sessions/operator-auth.js';
 import { startSessionSweeper } from './sessions/session-sweeper.js';
 import { createSessionServices } from './sessions/sessions.js';
+import { createLiveSiteSettings } from './settings/live-site-settings.js';
+import { openSiteSettingsStore } from './settings/open-settings-store.js';
+import type { SiteSettingsStore } from './settings/settings-store.js';
 import { type CrawlResult, crawlSite } from './site/site-crawler.js';
 import { createSiteContext, type SiteContext } from './site/site-search.js';
-import { siteSettingsLookup } from './site-settings.js';
+import { siteAdminKeys } from './site-settings.js';
 import { createMemorySessionStore } from './stores/memory-store.js';
 import { openRedis, type RedisConnection } from './stores/redis-connection.js';
 import { createRedisSessionStore } from './stores/redis-store.js';
@@ -78,6 +86,12 @@ export interface LeFluxServerOptions extends Partial<ServerConfig> {
    * process for `memory`; in Redis, shared by the nodes, for `redis` (`createRedisRateLimiter`).
    */
   limiter?: RateLimiter;
+  /**
+   * Where the dashboard's site settings are kept. Default, when an admin key is configured:
+   * beside the message log (PostgreSQL at `databaseUrl`, else the SQLite file `dbPath`); with a
+   * `log` object given and neither of those, in memory. Without an admin key: none.
+   */
+  settingsStore?: SiteSettingsStore;
 }
 
 /** A message posted from outside a visitor's turn: an operator's, or an agent's late answer. */
@@ -150,6 +164,7 @@ function settings(options: LeFluxServerOptions): ServerConfig {
     logger: _g,
     metrics: _m,
     limiter: _r,
+    settingsStore: _ss,
     ...given
   } = options;
   const set = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
@@ -176,7 +191,30 @@ export async function createLeFluxServer(options: LeFluxServerOptions = {}): Pro
     options.logger ?? createJsonLogger({ level: config.logLevel, secrets: configSecrets(config) });
   const metrics =
     options.metrics ?? createMetrics({ processMetrics: config.metricsPort !== undefined, logger });
-  const sites = siteSettingsLookup(config.sites);
+  // The dashboard exists once someone can sign in to it.
+  const dashboardOn = config.adminKey !== undefined || siteAdminKeys(config.sites).length > 0;
+  // Beside the message log: in its database. A log given as an object has no database we know
+  // of, unless dbPath or databaseUrl were given too; then the settings last for the process.
+  const besideGivenLog =
+    options.log !== undefined && options.dbPath === undefined && options.databaseUrl === undefined;
+  const settingsStore =
+    options.settingsStore ??
+    (dashboardOn
+      ? openSiteSettingsStore(besideGivenLog ? { dbPath: ':memory:' } : config, {
+          onInvalid: (siteKey, reason) =>
+            logger.warn(`saved settings of site ${siteKey} ignored: ${reason}`),
+        })
+      : undefined);
+  if (dashboardOn && besideGivenLog && !options.settingsStore) {
+    logger.info('dashboard settings kept in memory: pass settingsStore to keep them for good');
+  }
+  const liveSettings = createLiveSiteSettings({
+    boot: config.sites,
+    store: settingsStore,
+    now,
+    logger,
+  });
+  const sites = liveSettings.lookup;
   const siteIdleTtlMs = (siteKey: string) => sites(siteKey).idleTtlMs;
   const redis = config.storeKind === 'redis' ? await connectRedis(config, logger) : undefined;
   const store =
@@ -198,7 +236,8 @@ export async function createLeFluxServer(options: LeFluxServerOptions = {}): Pro
   const anySiteLogs = [...config.sites.values()].some((site) => site.messageLog === true);
   const log =
     options.log ??
-    (config.messageLog || anySiteLogs
+    // With a dashboard, a site may turn its log on at any time.
+    (config.messageLog || anySiteLogs || dashboardOn
       ? openMessageLog(config, { logger })
       : createDisabledMessageLog());
   const agent =
@@ -240,10 +279,13 @@ export async function createLeFluxServer(options: LeFluxServerOptions = {}): Pro
     });
   }
   const channel = createSocketChannel(io);
+  // Nobody can listen without an admin key: no news then (a publish costs ~8 us per message).
+  const feed = dashboardOn ? createSocketInboxFeed(io) : unheardFeed;
   const conversation = createConversation({
     store,
     log,
     channel,
+    feed,
     logged,
     now,
     logger,
@@ -277,18 +319,33 @@ export async function createLeFluxServer(options: LeFluxServerOptions = {}): Pro
     (redis
       ? createRedisRateLimiter(config.limits, redis.commands.client)
       : createMemoryRateLimiter(config.limits));
-  const sessions = createSessionServices({
+  const deps = {
     store,
     log,
     conversation,
     tasks,
     dispatch,
     channel,
+    feed,
     sites,
     limiter,
     now,
     logger,
     metrics,
+  };
+  const sessions = createSessionServices(deps);
+  const auth = createOperatorAuth({
+    adminKey: config.adminKey,
+    sites: config.sites,
+    now,
+    signInAttempts: config.signInAttempts,
+    ...(redis && { shared: { redis: redis.commands.client, keyPrefix: config.redisPrefix } }),
+  });
+  const inbox = createInboxService({
+    ...deps,
+    sessions,
+    settings: liveSettings,
+    defaults: { idleTtlMs: config.idleTtlMs, messageLog: config.messageLog },
   });
   attachGateway({
     io,
@@ -299,6 +356,7 @@ export async function createLeFluxServer(options: LeFluxServerOptions = {}): Pro
     maxSessions: config.maxSessions,
     trustedProxies: config.trustedProxies,
   });
+  attachDashboardGateway({ io, auth, logger });
   metrics.countSockets(() => io.of('/').sockets.size);
   metrics.countLiveSessions(() => store.sessions.count());
   const handle = createRequestHandler({
@@ -312,6 +370,7 @@ export async function createLeFluxServer(options: LeFluxServerOptions = {}): Pro
     apiKey: config.apiKey,
     widgetFile: config.widgetFile,
     demoDir: config.demo ? config.demoDir : undefined,
+    dashboard: { dir: config.dashboardDir, inbox, auth, now },
     ready: () => !draining,
     metrics,
   });
@@ -319,6 +378,8 @@ export async function createLeFluxServer(options: LeFluxServerOptions = {}): Pro
   let attached: HttpServer | undefined;
   let own: HttpServer | undefined;
   let stopSweeper: (() => void) | undefined;
+  let stopRetention: (() => void) | undefined;
+  let stopFollowing: (() => void) | undefined;
   let closing: Promise<void> | undefined;
   let metricsServer: MetricsServer | undefined;
 
@@ -354,6 +415,25 @@ export async function createLeFluxServer(options: LeFluxServerOptions = {}): Pro
       now,
       logger,
     });
+    const retention = (at: number) =>
+      sweepLogRetention({ log, sites: liveSettings.sites, settings: sites, logger }, at);
+    stopRetention = startSessionSweeper({
+      sweep: retention,
+      intervalMs: config.logRetentionSweepMs,
+      now,
+      logger,
+    });
+    // Once at start too: a server restarted daily would otherwise never get to it.
+    retention(now()).catch((error: unknown) => logger.error('log retention failed', error));
+    if (settingsStore) {
+      // `listen` has read them already; an attached server reads them now, in the background.
+      if (!own) {
+        liveSettings
+          .refresh()
+          .catch((error: unknown) => logger.error('reading the saved site settings failed', error));
+      }
+      stopFollowing = liveSettings.follow(config.settingsRefreshMs);
+    }
     const listening = () => startCrawl(httpServer.address() as AddressInfo);
     if (httpServer.listening) listening();
     else httpServer.once('listening', listening);
@@ -363,6 +443,8 @@ export async function createLeFluxServer(options: LeFluxServerOptions = {}): Pro
     draining = true;
     stopCrawl.abort();
     stopSweeper?.();
+    stopRetention?.();
+    stopFollowing?.();
     // Stop accepting connections first: widgets told to reconnect must land elsewhere (a load
     // balancer retries a refused connection on another node). net.Server's close, not
     // http.Server's: connections already open (a health checker's keep-alive one) stay, and
@@ -392,6 +474,7 @@ export async function createLeFluxServer(options: LeFluxServerOptions = {}): Pro
     await store.close();
     await redis?.close();
     await log.close();
+    await settingsStore?.close();
     await metricsServer?.close();
   }
 
@@ -412,9 +495,11 @@ export async function createLeFluxServer(options: LeFluxServerOptions = {}): Pro
     handle,
     attach,
     async listen({ port = config.port, host = config.host } = {}) {
-      // A log it cannot use (PostgreSQL unreachable, tables from a newer LeFlux) stops the start.
+      // A log it cannot use (PostgreSQL unreachable, tables from a newer LeFlux) stops the start,
+      // and so do settings it cannot read (it would run with settings a site no longer has).
       try {
         await log.ping();
+        await liveSettings.refresh();
       } catch (error) {
         // Nothing is listening yet: release what was opened (Redis connections would keep the
         // process alive reconnecting).

@@ -3,13 +3,16 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, configSecrets, loadConfig } from './config.js';
 import {
+  applyPrivacy,
   loadSiteSettings,
   originAllowed,
   pageOrigin,
   parseSiteSettings,
+  privacyOf,
   SiteSettingsError,
+  siteAdminKeys,
   siteSettingsLookup,
 } from './site-settings.js';
 
@@ -174,5 +177,94 @@ describe('site lookup and origins', () => {
     );
     expect(pageOrigin({ referer: 'not a url' })).toBeUndefined();
     expect(pageOrigin({})).toBeUndefined();
+  });
+});
+
+describe('dashboard fields: retentionDays and adminKey', () => {
+  it('reads them; null retention means kept', () => {
+    const sites = parseSiteSettings(
+      JSON.stringify({
+        acme: { retentionDays: 30, adminKey: '  acme-admin-key-0123  ' },
+        kept: { retentionDays: null },
+      }),
+      FILE,
+    );
+    expect(sites.get('acme')).toEqual({ retentionDays: 30, adminKey: 'acme-admin-key-0123' });
+    expect(sites.get('kept')).toEqual({});
+    expect(siteAdminKeys(sites)).toEqual(['acme-admin-key-0123']);
+  });
+
+  it.each([0, 3651, 1.5, '30'])('refuses retentionDays=%j', (retentionDays) => {
+    const error = parseError({ acme: { retentionDays } });
+    expect(error.field).toBe('retentionDays');
+    expect(error.message).toMatch(/whole number of days from 1 to 3650/);
+  });
+
+  it('counts the sites’ admin keys among the secrets no log line shows', () => {
+    const file = fileWith({ acme: { adminKey: 'acme-admin-key-0123' } }, 'keys.json');
+    expect(configSecrets(loadConfig({ LEFLUX_SITES: file }))).toContain('acme-admin-key-0123');
+  });
+
+  it('refuses a short admin key without ever quoting it', () => {
+    const error = parseError({ acme: { adminKey: 'short-secret' } });
+    expect(error).toMatchObject({ siteKey: 'acme', field: 'adminKey' });
+    expect(error.message).toMatch(/at least 16 characters/);
+    expect(error.message).not.toContain('short-secret');
+  });
+});
+
+describe('privacy settings from the dashboard', () => {
+  const defaults = { idleTtlMs: 30 * 60_000, messageLog: true };
+
+  it('shows the defaults for a site without settings, and the file’s for one with', () => {
+    expect(privacyOf({}, defaults)).toEqual({
+      sessionHours: 24,
+      idleMinutes: 30,
+      messageLog: true,
+      retentionDays: null,
+    });
+    const [site] = parseSiteSettings(
+      '{"acme": {"sessionHours": 2, "idleMinutes": 5, "messageLog": false, "retentionDays": 7}}',
+      FILE,
+    ).values();
+    expect(privacyOf(site!, defaults)).toEqual({
+      sessionHours: 2,
+      idleMinutes: 5,
+      messageLog: false,
+      retentionDays: 7,
+    });
+  });
+
+  it('replaces the privacy fields only, keeping the contact lifetime, origins and key', () => {
+    const [site] = parseSiteSettings(
+      JSON.stringify({
+        acme: {
+          userDays: 3,
+          retentionDays: 7,
+          allowedOrigins: ['https://acme.example'],
+          adminKey: 'acme-admin-key-0123',
+        },
+      }),
+      FILE,
+    ).values();
+    const applied = applyPrivacy(site!, {
+      sessionHours: 0.5,
+      idleMinutes: 2,
+      messageLog: false,
+      retentionDays: null,
+    });
+    expect(applied).toEqual({
+      retention: { sessionTtlMs: HOUR / 2, userTtlMs: 3 * DAY },
+      idleTtlMs: 120_000,
+      messageLog: false,
+      allowedOrigins: ['https://acme.example'],
+      adminKey: 'acme-admin-key-0123',
+    });
+    expect(privacyOf(applied, defaults)).toEqual({
+      sessionHours: 0.5,
+      idleMinutes: 2,
+      messageLog: false,
+      retentionDays: null,
+    });
   });
 });

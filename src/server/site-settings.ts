@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
+import type { PrivacySettings } from '../protocol/dashboard.js';
 import {
   CLIENT_RETENTION_DEFAULTS,
   type ClientRetention,
@@ -34,6 +35,16 @@ export interface SiteSettings {
    * task with any other step is not started.
    */
   pageActions?: readonly PageStep['type'][];
+  /**
+   * `retentionDays`: the site's message log rows older than this are deleted, daily. Unset:
+   * kept until purged.
+   */
+  retentionDays?: number;
+  /**
+   * `adminKey`: signs an operator in to this site's dashboard (besides `LEFLUX_ADMIN_KEY`,
+   * which signs in to every site). At least 16 characters.
+   */
+  adminKey?: string;
 }
 
 /** Site key -> settings, as read from `LEFLUX_SITES`. */
@@ -73,7 +84,11 @@ const FIELDS = [
   'messageLog',
   'allowedOrigins',
   'pageActions',
+  'retentionDays',
+  'adminKey',
 ] as const;
+
+const SECRET_FIELDS = new Set(['adminKey']);
 
 const NO_OVERRIDES: SiteSettings = Object.freeze({});
 
@@ -124,7 +139,10 @@ export function parseSiteSettings(text: string, file: string): Map<string, SiteS
     sites.set(
       siteKey,
       parseSite(raw, (field, expected) => {
-        const value = JSON.stringify(raw[field]) ?? 'undefined';
+        // A secret is never echoed into an error (or a log), even a wrong one.
+        const value = SECRET_FIELDS.has(field)
+          ? '[redacted]'
+          : (JSON.stringify(raw[field]) ?? 'undefined');
         return new SiteSettingsError(
           file,
           `${where}: invalid ${field}=${value}: expected ${expected}.`,
@@ -201,6 +219,51 @@ export function pageOrigin(headers: IncomingHttpHeaders): string | undefined {
 
 type Invalid = (field: string, expected: string) => SiteSettingsError;
 
+const MINUTES = (ms: number) => ms / MINUTE;
+
+/**
+ * A site's settings with privacy settings saved from the dashboard over them: they replace the
+ * file's browser session lifetime, idle eviction, message log switch and retention.
+ *
+ * @example applyPrivacy(fromFile, { sessionHours: 1, idleMinutes: 10, messageLog: true, retentionDays: 30 })
+ */
+export function applyPrivacy(base: SiteSettings, privacy: PrivacySettings): SiteSettings {
+  const { retentionDays: _kept, ...rest } = base;
+  const settings: SiteSettings = {
+    ...rest,
+    retention: {
+      sessionTtlMs: Math.round(privacy.sessionHours * HOUR),
+      userTtlMs: base.retention?.userTtlMs ?? CLIENT_RETENTION_DEFAULTS.userTtlMs,
+    },
+    idleTtlMs: Math.round(privacy.idleMinutes * MINUTE),
+    messageLog: privacy.messageLog,
+  };
+  if (privacy.retentionDays !== null) settings.retentionDays = privacy.retentionDays;
+  return Object.freeze(settings);
+}
+
+/**
+ * The privacy settings in effect for a site, as the dashboard shows them: the site's own, else
+ * the server's defaults (`LEFLUX_IDLE_TTL_MS`, `LEFLUX_MESSAGE_LOG`, the browser's 24 h).
+ */
+export function privacyOf(
+  settings: SiteSettings,
+  defaults: { idleTtlMs: number; messageLog: boolean },
+): PrivacySettings {
+  return {
+    sessionHours:
+      (settings.retention?.sessionTtlMs ?? CLIENT_RETENTION_DEFAULTS.sessionTtlMs) / HOUR,
+    idleMinutes: MINUTES(settings.idleTtlMs ?? defaults.idleTtlMs),
+    messageLog: settings.messageLog ?? defaults.messageLog,
+    retentionDays: settings.retentionDays ?? null,
+  };
+}
+
+/** Every site's admin key, for redaction: no log line may show one. */
+export function siteAdminKeys(sites: SiteSettingsMap): string[] {
+  return [...sites.values()].flatMap((site) => (site.adminKey ? [site.adminKey] : []));
+}
+
 function parseSite(raw: Record<string, unknown>, invalid: Invalid): SiteSettings {
   for (const field of Object.keys(raw)) {
     if (!(FIELDS as readonly string[]).includes(field)) {
@@ -262,6 +325,21 @@ function parseSite(raw: Record<string, unknown>, invalid: Invalid): SiteSettings
     } else {
       throw invalid('pageActions', `false, or an array of ${PAGE_STEP_TYPES.join(', ')}`);
     }
+  }
+
+  const days = raw.retentionDays;
+  if (days !== undefined && days !== null) {
+    if (!(typeof days === 'number' && Number.isInteger(days) && days >= 1 && days <= 3650)) {
+      throw invalid('retentionDays', 'a whole number of days from 1 to 3650, or null (kept)');
+    }
+    settings.retentionDays = days;
+  }
+
+  if (raw.adminKey !== undefined) {
+    if (typeof raw.adminKey !== 'string' || raw.adminKey.trim().length < 16) {
+      throw invalid('adminKey', 'a string of at least 16 characters');
+    }
+    settings.adminKey = raw.adminKey.trim();
   }
   return Object.freeze(settings);
 }

@@ -231,4 +231,47 @@ describe('agent dispatch', () => {
     expect(signal?.aborted).toBe(true);
     expect(shown()).toEqual([]);
   });
+
+  it('a session an operator took over: the agent is not asked until it is handed back', async () => {
+    const asked: string[] = [];
+    const { say, shown, stored, store, session } = await setup({
+      async reply({ message }) {
+        asked.push(message.text);
+        return { text: `Agent: ${message.text}` };
+      },
+    });
+    await store.sessions.setTakeover(session.id, { by: 'Ada', at: Date.now() });
+    await say('is a human there?');
+    expect(asked).toEqual([]);
+    expect(shown()).toEqual([]);
+    expect(await stored()).toEqual(['visitor: is a human there?']);
+    await store.sessions.setTakeover(session.id, undefined);
+    await say('thanks, bye');
+    expect(asked).toEqual(['thanks, bye']);
+    expect(shown()).toEqual(['agent: Agent: thanks, bye']);
+  });
+
+  it('silence() ends an answer in flight quietly: nothing it posts arrives, no system message', async () => {
+    let release: () => void = () => {};
+    const started = new Promise<void>((ready) => {
+      release = ready;
+    });
+    let answering = false;
+    const { say, shown, dispatch, session, lines } = await setup({
+      async reply({ post }) {
+        answering = true;
+        await started;
+        await post({ text: 'too late' });
+        return { text: 'also too late' };
+      },
+    });
+    const answered = say('hi');
+    await expect.poll(() => answering).toBe(true);
+    dispatch.silence('another-session');
+    dispatch.silence(session.id);
+    release();
+    await answered;
+    expect(shown()).toEqual([]);
+    expect(lines.filter((line) => line.startsWith('error'))).toEqual([]);
+  });
 });

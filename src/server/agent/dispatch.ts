@@ -4,7 +4,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { SiteContext } from '../site/site-search.js';
 import { createLocalSessionLock } from '../stores/session-lock.js';
-import type { SessionRecord, SessionStore } from '../stores/session-store.js';
+import { type SessionRecord, type SessionStore, TakenOverError } from '../stores/session-store.js';
 import type { TaskRunner } from '../tasks/task-runner.js';
 import type { Agent, AgentContext, AgentReply, AgentSession } from './agent.js';
 import { checkReply } from './reply.js';
@@ -37,6 +37,13 @@ export interface AgentDispatch {
    * messages were answered: an open `ask` step takes it, else the agent does. Never rejects.
    */
   answer(sessionId: string, message: ChatMessage, url: string): Promise<void>;
+  /**
+   * An operator took the session over: this node's answer in flight for it ends quietly and
+   * what it posts is dropped (no error message for the visitor). Messages dispatched later skip
+   * the agent while the session's record carries the takeover, and an answer in flight on any
+   * node finds it there when it posts, and ends as quietly.
+   */
+  silence(sessionId: string): void;
   /** Aborts every agent call in flight (the server is closing): nothing more is posted. */
   abort(): void;
   /** Resolves when every answer started so far has settled. */
@@ -46,6 +53,11 @@ export interface AgentDispatch {
 /** Why an answer ended early. */
 class AgentTimeoutError extends Error {
   override readonly name = 'AgentTimeoutError';
+}
+
+/** An operator took the conversation over while the agent was answering: not a failure. */
+class SilencedError extends Error {
+  override readonly name = 'SilencedError';
 }
 
 /** The agent's view of a session: the record without its token (or its socket). */
@@ -152,10 +164,15 @@ class AgentCall implements AgentContext {
     const record = this.#record;
     const { url } = this.page;
     const { deliver } = this.#deps;
-    // One after another: posts show in the order they were made.
+    // One after another: posts show in the order they were made. Taken over meanwhile (on
+    // another node): the answer ends quietly, as `silence` ends it here.
+    const silenced = (error: unknown) => {
+      if (!(error instanceof SilencedError)) throw error;
+      this.end(error);
+    };
     this.#posted = this.#posted
-      ? this.#posted.then(() => deliver(record, reply, url))
-      : deliver(record, reply, url);
+      ? this.#posted.then(() => deliver(record, reply, url)).catch(silenced)
+      : deliver(record, reply, url).catch(silenced);
     return this.#posted;
   };
 
@@ -165,6 +182,10 @@ class AgentCall implements AgentContext {
       this.#fail = reject;
       invoke(agent, this).then(resolve, reject);
     });
+  }
+
+  get sessionId(): string {
+    return this.#record.id;
   }
 
   /** Settles when the posts made so far are done; rejects if one of them failed. */
@@ -203,9 +224,22 @@ export function createAgentDispatch(options: AgentDispatchOptions): AgentDispatc
     if (reply.text === undefined && reply.task === undefined) return Promise.resolve();
     return store.lock.run(session.id, async () => {
       if (reply.text !== undefined) {
-        await conversation.post(session, { author: 'agent', text: reply.text }, { url });
+        // An operator may have taken over since the answer began, on any node (`silence` only
+        // reaches this node's answers): the store checks in the same step as the write.
+        await conversation
+          .post(session, { author: 'agent', text: reply.text }, { url, unlessTakenOver: true })
+          .catch((error: unknown) => {
+            throw error instanceof TakenOverError ? new SilencedError(error.message) : error;
+          });
       }
-      if (reply.task !== undefined) await tasks.start(session.id, reply.task);
+      if (reply.task !== undefined) {
+        // A task alone posted nothing that the store could refuse: read the takeover (a task
+        // is rare; the text above costs no extra read).
+        if (reply.text === undefined && (await store.sessions.get(session.id))?.takeover) {
+          throw new SilencedError('an operator took over');
+        }
+        await tasks.start(session.id, reply.task);
+      }
     });
   }
 
@@ -237,7 +271,7 @@ export function createAgentDispatch(options: AgentDispatchOptions): AgentDispatc
       metrics?.agentAnswered(performance.now() - receivedAt);
     } catch (error) {
       call.end(error);
-      if (closed) return;
+      if (closed || error instanceof SilencedError) return;
       // The id names the conversation for whoever reads the log; the token is never logged.
       logger.error(`agent could not answer (session ${session.id})`, error);
       await call.posts().catch(() => undefined);
@@ -264,13 +298,19 @@ export function createAgentDispatch(options: AgentDispatchOptions): AgentDispatc
             const handled = await store.lock.run(sessionId, () => tasks.answer(sessionId, message));
             if (handled) return;
           }
-          // No agent: the message waits in the history for `post` or the REST API.
-          if (!agent) return;
+          // No agent, or an operator has taken over: the message waits for a human.
+          if (!agent || session.takeover) return;
           await run(session, message, messages, url, agent, receivedAt);
         })
         .catch((error: unknown) => {
           logger.error(`answering a message failed (session ${sessionId})`, error);
         });
+    },
+
+    silence(sessionId) {
+      for (const call of inFlight) {
+        if (call.sessionId === sessionId) call.end(new SilencedError('an operator took over'));
+      }
     },
 
     abort() {

@@ -15,6 +15,7 @@ import {
   type SessionStore,
   type VisitorAppend,
 } from '../stores/session-store.js';
+import type { InboxFeed } from './inbox-feed.js';
 import type { SessionChannel } from './session-channel.js';
 
 export interface ConversationOptions {
@@ -23,6 +24,8 @@ export interface ConversationOptions {
   channel: SessionChannel;
   /** Whether a site's messages go to the log (site settings over `LEFLUX_MESSAGE_LOG`). Default: all. */
   logged?: (siteKey: string) => boolean;
+  /** Where the site's dashboards hear of each message. Default: nowhere. */
+  feed?: InboxFeed;
   now: () => number;
   logger: Logger;
   /**
@@ -71,7 +74,12 @@ export interface Conversation {
   post(
     to: SessionRecord | string,
     message: OutgoingMessage,
-    options?: { emit?: boolean; url?: string },
+    options?: {
+      emit?: boolean;
+      url?: string;
+      /** The agent's own message: refused (`TakenOverError`) while an operator has taken over. */
+      unlessTakenOver?: boolean;
+    },
   ): Promise<ChatMessage | undefined>;
   /** Shows the agent's typing indicator in the session's tabs (`agent_typing`). */
   typing(sessionId: string): void;
@@ -90,16 +98,35 @@ export interface Conversation {
  * await conversation.post(sessionId, { author: 'agent', text: 'Hello!' });
  */
 export function createConversation(options: ConversationOptions): Conversation {
-  const { store, log, channel, now, logger, metrics, logged = () => true } = options;
+  const { store, log, channel, now, logger, metrics, logged = () => true, feed } = options;
   const appendOptions = { durable: options.durableLog ?? false };
 
-  /** Copies a stored message to the log, unless the site keeps none; never throws. */
+  /**
+   * Tells the site's dashboards, then copies the message to the log unless the site keeps none;
+   * never throws.
+   */
   async function record(
     session: SessionRecord,
     message: ChatMessage,
     url?: string,
     options: AppendOptions = appendOptions,
+    /** False for a resend: the dashboards have it already. */
+    publish = true,
   ) {
+    if (publish)
+      feed?.publish(session.siteKey, {
+        type: 'message',
+        sessionId: session.id,
+        message: {
+          id: message.id,
+          author: message.author,
+          text: message.text,
+          at: message.at,
+          seq: message.seq ?? 0,
+          ...(url !== undefined && { url }),
+          ...(message.name !== undefined && { name: message.name }),
+        },
+      });
     if (!logged(session.siteKey)) return;
     try {
       await log.append(
@@ -138,12 +165,16 @@ export function createConversation(options: ConversationOptions): Conversation {
       // first attempt may have failed between storing and logging (its ack lost with it), or
       // its node died then; the log keeps the first row of a seq, so this writes only what it
       // lacked.
-      await record(result.session, message, url, { durable: true });
+      await record(result.session, message, url, { durable: true }, !result.duplicate);
       const { session, seq, duplicate } = result;
       return { ok: true, session, seq, duplicate, message };
     },
 
-    async post(to, { author, text: rawText, name, asks }, { emit = true, url } = {}) {
+    async post(
+      to,
+      { author, text: rawText, name, asks },
+      { emit = true, url, unlessTakenOver = false } = {},
+    ) {
       const text = rawText.slice(0, LIMITS.maxTextLength);
       if (text.trim() === '') return undefined;
       const session = typeof to === 'string' ? await store.sessions.get(to) : to;
@@ -152,7 +183,7 @@ export function createConversation(options: ConversationOptions): Conversation {
       if (asks !== undefined) message.asks = asks;
       if (name !== undefined) message.name = name;
       try {
-        message.seq = (await store.history.append(session.id, message)).seq;
+        message.seq = (await store.history.append(session.id, message, { unlessTakenOver })).seq;
       } catch (error) {
         // Purged or evicted meanwhile: nobody to answer.
         if (error instanceof SessionNotFoundError) return undefined;

@@ -5,11 +5,15 @@ import { clientAddress } from '../limits/client-address.js';
 import type { MessageLog } from '../log/message-log.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { SessionError } from '../sessions/session-error.js';
+import type { InboxService } from '../sessions/inbox.js';
+import type { OperatorAuth } from '../sessions/operator-auth.js';
+import { RateLimitedError, SessionError } from '../sessions/session-error.js';
 import type { SessionServices } from '../sessions/sessions.js';
 import type { SiteSettingsLookup } from '../site-settings.js';
 import { SessionNotFoundError, type SessionStore } from '../stores/session-store.js';
 import { allowApiOrigin, answerApiPreflight } from './cors.js';
+import { dashboardAppRoute } from './dashboard-app.js';
+import { addDashboardRoutes, grantOf } from './dashboard-routes.js';
 import { HttpError } from './http-error.js';
 import { sendJson } from './json-response.js';
 import { postMessageRoute, typingRoute } from './operator-routes.js';
@@ -37,6 +41,8 @@ export interface RequestHandlerOptions {
   demoDir?: string;
   /** How long `/healthz` waits for the store and the log. Default 2 s. */
   healthTimeoutMs?: number;
+  /** The dashboard (`/dashboard`): its build, its services and the operators' sign-in. */
+  dashboard: { dir: string; inbox: InboxService; auth: OperatorAuth; now: () => number };
   /** Whether this node takes traffic (`GET /readyz`): false while it drains. Default: always. */
   ready?: () => boolean;
   /** Counts the errors answered, by code. */
@@ -82,6 +88,7 @@ export function createRequestHandler(options: RequestHandlerOptions): RequestHan
     return session && sites(session.siteKey).allowedOrigins;
   }
 
+  const { dashboard } = options;
   const router = new Router()
     .add('GET', '/healthz', async ({ res }) => {
       await answersWithin(Promise.all([store.ping(), log.ping()]), healthTimeoutMs).catch(
@@ -113,6 +120,15 @@ export function createRequestHandler(options: RequestHandlerOptions): RequestHan
       '/widget.js.map',
       widgetBundleRoute(`${options.widgetFile}.map`, 'application/json; charset=utf-8'),
     );
+  addDashboardRoutes(router, dashboard);
+  router.add(
+    'GET',
+    '/dashboard/*',
+    dashboardAppRoute({
+      dir: dashboard.dir,
+      signedIn: ({ req }) => grantOf(dashboard.auth, req) !== undefined,
+    }),
+  );
   if (options.demoDir !== undefined) router.add('GET', '/*', staticSiteRoute(options.demoDir));
 
   async function handle(
@@ -129,8 +145,12 @@ export function createRequestHandler(options: RequestHandlerOptions): RequestHan
     }
     const route = router.match(req.method ?? 'GET', url.pathname);
     if (!route) {
-      // Under /api/session/ every path is ours; anything else may be the host app's.
-      if (next && !api) return next();
+      const dashboardPath = url.pathname === '/dashboard' || url.pathname.startsWith('/dashboard/');
+      // Under /api/session/ and /dashboard every path is ours; anything else may be the host app's.
+      if (next && !api && !dashboardPath) return next();
+      if (dashboardPath && !grantOf(dashboard.auth, req)) {
+        throw new HttpError(401, 'unauthorized', 'sign in to the dashboard first');
+      }
       throw new HttpError(404, 'not_found', `no route for ${req.method} ${url.pathname}`);
     }
     const address = clientAddress(req.headers, req.socket.remoteAddress, trustedProxies);
@@ -156,6 +176,10 @@ export function createRequestHandler(options: RequestHandlerOptions): RequestHan
 function httpErrorOf(error: unknown): HttpError {
   if (error instanceof HttpError) return error;
   if (error instanceof SessionNotFoundError) return new HttpError(404, error.code, error.message);
+  if (error instanceof RateLimitedError) {
+    const seconds = Math.max(1, Math.ceil(error.retryAfterMs / 1000));
+    return new HttpError(429, error.code, error.message, { 'retry-after': String(seconds) });
+  }
   if (error instanceof SessionError) {
     const { code, message, retryAfter } = error;
     const headers: Record<string, string> =

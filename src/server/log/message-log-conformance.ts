@@ -1,6 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { capturingLogger } from '../testing/capturing-logger.js';
-import type { MessageLog, MessageLogBatchOptions, MessageLogEntry } from './message-log.js';
+import type {
+  MessageLog,
+  MessageLogBatchOptions,
+  MessageLogEntry,
+  RangeCursor,
+} from './message-log.js';
 
 /** What the conformance suite needs from one implementation, fresh for each test. */
 export interface MessageLogFixture {
@@ -183,6 +188,228 @@ export function describeMessageLog(
       await expect(log.purgeSession('s1')).rejects.toThrow(/closed/);
       await expect(log.flush()).rejects.toThrow(/closed/);
       await expect(log.ping()).rejects.toThrow(/closed/);
+    });
+
+    describe('dashboard queries', () => {
+      const DAY = 86_400_000;
+      /** Day 20,000 since 1970 (2024-10-04), midnight UTC. */
+      const T0 = 20_000 * DAY;
+
+      /** acme: s1 (3 messages, day 0 and 1), s2 (1 on day 1), s3 (1 on day 3); beta: b1. */
+      async function seed(log: MessageLog) {
+        const rows = [
+          entry({
+            sessionId: 's1',
+            seq: 1,
+            messageId: 'a',
+            at: T0 + 1000,
+            text: 'I need a Refund',
+          }),
+          entry({
+            sessionId: 's1',
+            seq: 2,
+            messageId: 'b',
+            at: T0 + 2000,
+            author: 'agent',
+            text: 'Sure',
+            url: undefined,
+          }),
+          entry({
+            sessionId: 's1',
+            seq: 3,
+            messageId: 'c',
+            at: T0 + DAY + 5,
+            text: 'thanks',
+            url: 'https://acme.test/pricing',
+          }),
+          entry({
+            sessionId: 's2',
+            seq: 1,
+            messageId: 'd',
+            at: T0 + DAY + 10,
+            text: '100% sure_thing',
+          }),
+          entry({
+            sessionId: 's3',
+            seq: 1,
+            messageId: 'e',
+            at: T0 + 3 * DAY,
+            text: 'hello',
+            url: undefined,
+          }),
+          entry({
+            sessionId: 'b1',
+            siteKey: 'beta',
+            seq: 1,
+            messageId: 'f',
+            at: T0 + DAY,
+            text: 'refund',
+          }),
+        ];
+        for (const row of rows) await log.append(row);
+      }
+      const ids = (page: { sessions: { sessionId: string }[] }) =>
+        page.sessions.map((s) => s.sessionId);
+      const range = { siteKey: 'acme', from: T0, to: T0 + 10 * DAY };
+
+      it('lists the sessions of a site and range, newest activity first, with their counts', async () => {
+        const log = open({ flushDelayMs: 60_000 });
+        await seed(log);
+        const page = await log.listSessions({ ...range, limit: 10 });
+        expect(page.total).toBe(3);
+        expect(page.sessions).toEqual([
+          {
+            sessionId: 's3',
+            siteKey: 'acme',
+            startedAt: T0 + 3 * DAY,
+            lastAt: T0 + 3 * DAY,
+            messages: 1,
+          },
+          {
+            sessionId: 's2',
+            siteKey: 'acme',
+            startedAt: T0 + DAY + 10,
+            lastAt: T0 + DAY + 10,
+            messages: 1,
+            url: 'https://acme.test/',
+          },
+          // The newest message naming a page gives the url; counts are the whole session's.
+          {
+            sessionId: 's1',
+            siteKey: 'acme',
+            startedAt: T0 + 1000,
+            lastAt: T0 + DAY + 5,
+            messages: 3,
+            url: 'https://acme.test/pricing',
+          },
+        ]);
+        // A range that sees only s1's last message still counts all of s1.
+        const late = await log.listSessions({
+          ...range,
+          from: T0 + DAY,
+          to: T0 + DAY + 6,
+          limit: 10,
+        });
+        expect(late.sessions).toMatchObject([{ sessionId: 's1', messages: 3 }]);
+        expect(await log.listSessions({ ...range, from: T0 + 9 * DAY, limit: 10 })).toEqual({
+          sessions: [],
+          total: 0,
+        });
+      });
+
+      it('pages the list with limit and offset; total counts every page', async () => {
+        const log = open();
+        await seed(log);
+        const first = await log.listSessions({ ...range, limit: 2 });
+        const second = await log.listSessions({ ...range, limit: 2, offset: 2 });
+        expect([ids(first), ids(second)]).toEqual([['s3', 's2'], ['s1']]);
+        expect([first.total, second.total]).toEqual([3, 3]);
+        expect(await log.listSessions({ ...range, limit: 2, offset: 9 })).toEqual({
+          sessions: [],
+          total: 3,
+        });
+      });
+
+      it('searches message text in the range, ignoring ASCII case, and finds a session by its id', async () => {
+        const log = open();
+        await seed(log);
+        const found = (search: string, over = {}) =>
+          log.listSessions({ ...range, ...over, search, limit: 10 }).then(ids);
+        expect(await found('REFUND')).toEqual(['s1']);
+        expect(await found('refund', { from: T0 + DAY })).toEqual([]);
+        // LIKE's wildcards are taken literally.
+        expect(await found('100%')).toEqual(['s2']);
+        expect(await found('%')).toEqual(['s2']);
+        expect(await found('e_t')).toEqual(['s2']);
+        expect(await found('s_re')).toEqual([]);
+        expect(await found('s3')).toEqual(['s3']);
+        expect(await found("'; DROP TABLE x; --")).toEqual([]);
+        expect((await log.listSessions({ ...range, search: 'sure', limit: 1 })).total).toBe(2);
+      });
+
+      it('counts conversations and messages per day, in UTC or a given offset', async () => {
+        const log = open();
+        await seed(log);
+        await log.append(entry({ sessionId: 's2', seq: 2, messageId: 'g', at: T0 + 2 * DAY - 1 }));
+        expect(await log.dailyCounts(range)).toEqual([
+          { day: 20_000, conversations: 1, messages: 2 },
+          { day: 20_001, conversations: 2, messages: 3 },
+          { day: 20_003, conversations: 1, messages: 1 },
+        ]);
+        // Two hours east of UTC, s2's message at 23:59:59.999 UTC falls on the next day.
+        expect(await log.dailyCounts({ ...range, utcOffsetMinutes: 120 })).toEqual([
+          { day: 20_000, conversations: 1, messages: 2 },
+          { day: 20_001, conversations: 2, messages: 2 },
+          { day: 20_002, conversations: 1, messages: 1 },
+          { day: 20_003, conversations: 1, messages: 1 },
+        ]);
+        expect(await log.dailyCounts({ ...range, siteKey: 'nobody' })).toEqual([]);
+      });
+
+      it('reads a range page by page in (at, session, seq) order, every field kept', async () => {
+        const log = open();
+        await seed(log);
+        // Same instant in two sessions: ordered by session id (byte order), then seq.
+        await log.append(
+          entry({ sessionId: 'S0', seq: 1, messageId: 'h', at: T0 + DAY + 10, name: 'Ada' }),
+        );
+        await log.append(entry({ sessionId: 's2', seq: 2, messageId: 'i', at: T0 + DAY + 10 }));
+        const pages: string[][] = [];
+        let after: RangeCursor | undefined;
+        for (;;) {
+          const page = await log.listRange({ ...range, limit: 2, ...(after && { after }) });
+          if (page.length === 0) break;
+          pages.push(page.map((e) => e.messageId));
+          const last = page.at(-1)!;
+          after = { at: last.at, sessionId: last.sessionId, seq: last.seq };
+        }
+        expect(pages).toEqual([['a', 'b'], ['c', 'h'], ['d', 'i'], ['e']]);
+        const [row] = await log.listRange({
+          ...range,
+          from: T0 + DAY + 10,
+          to: T0 + DAY + 11,
+          limit: 1,
+        });
+        expect(row).toEqual(
+          entry({ sessionId: 'S0', seq: 1, messageId: 'h', at: T0 + DAY + 10, name: 'Ada' }),
+        );
+      });
+
+      it("deletes a site's rows older than a time, and nothing else; the site's sessions can go on", async () => {
+        const log = open({ flushDelayMs: 60_000 });
+        await seed(log);
+        expect(await log.deleteBefore('acme', T0 + DAY + 10)).toBe(3);
+        expect(await log.listSession('s1')).toEqual([]);
+        expect((await log.listSession('s2')).map((e) => e.messageId)).toEqual(['d']);
+        expect((await log.listSession('b1')).map((e) => e.messageId)).toEqual(['f']);
+        expect(ids(await log.listSessions({ ...range, limit: 10 }))).toEqual(['s3', 's2']);
+        expect(await log.deleteBefore('acme', T0 + DAY + 10)).toBe(0);
+        // A session whose rows all went is logged again as new.
+        await log.append(entry({ sessionId: 's1', seq: 4, messageId: 'later', at: T0 + 4 * DAY }));
+        expect((await log.listSession('s1')).map((e) => e.messageId)).toEqual(['later']);
+        expect(await log.purgeSession('s1')).toBe(1);
+      });
+
+      it('lists the sites that have entries, in byte order', async () => {
+        const log = open();
+        expect(await log.sites()).toEqual([]);
+        await seed(log);
+        await log.append(entry({ sessionId: 'x', siteKey: 'a-z', messageId: 'x' }));
+        await log.append(entry({ sessionId: 'y', siteKey: 'a_z', messageId: 'y' }));
+        expect(await log.sites()).toEqual(['a-z', 'a_z', 'acme', 'beta']);
+        await log.purgeSession('b1');
+        expect(await log.sites()).toEqual(['a-z', 'a_z', 'acme']);
+      });
+
+      it('refuses the dashboard queries once closed', async () => {
+        const log = open();
+        await log.close();
+        await expect(log.listSessions({ ...range, limit: 1 })).rejects.toThrow(/closed/);
+        await expect(log.dailyCounts(range)).rejects.toThrow(/closed/);
+        await expect(log.listRange({ ...range, limit: 1 })).rejects.toThrow(/closed/);
+        await expect(log.deleteBefore('acme', 0)).rejects.toThrow(/closed/);
+        await expect(log.sites()).rejects.toThrow(/closed/);
+      });
     });
 
     describe('batches', () => {

@@ -16,6 +16,51 @@ export interface MessageLogEntry {
   name?: string;
 }
 
+/** One conversation as the dashboard lists it: what the log knows of a session. */
+export interface LoggedSession {
+  sessionId: string;
+  siteKey: string;
+  /** The session's first and newest logged message. */
+  startedAt: number;
+  lastAt: number;
+  /** Every logged message of the session (not only those in the range asked for). */
+  messages: number;
+  /** The page of the session's newest message that names one. */
+  url?: string;
+}
+
+/** A site's log over a time range: `from` included, `to` excluded (ms since 1970). */
+export interface LogRange {
+  siteKey: string;
+  from: number;
+  to: number;
+}
+
+/** Which sessions `listSessions` returns, and which page of them. */
+export interface SessionQuery extends LogRange {
+  /**
+   * Only sessions with a message in the range whose text contains this (case-insensitive for
+   * ASCII letters everywhere; PostgreSQL folds other letters too), or whose id is exactly it.
+   */
+  search?: string;
+  /** At most this many sessions (1-1000). */
+  limit: number;
+  /** Skipped first. Default 0. */
+  offset?: number;
+}
+
+/** Conversations and messages of one day (in the offset asked for). */
+export interface DailyCount {
+  /** Days since 1970-01-01 in that offset: `new Date(day * 86_400_000)` is its midnight UTC. */
+  day: number;
+  /** Sessions with at least one message that day. */
+  conversations: number;
+  messages: number;
+}
+
+/** Where a range export goes on from: the last entry of the previous page. */
+export type RangeCursor = Pick<MessageLogEntry, 'at' | 'sessionId' | 'seq'>;
+
 export interface AppendOptions {
   /** Resolve once the entry is written (with its batch), not merely queued. Default false. */
   durable?: boolean;
@@ -42,6 +87,25 @@ export interface MessageLog {
   listSession(sessionId: string): Promise<MessageLogEntry[]>;
   /** Deletes the session's entries, queued appends included; returns how many there were. */
   purgeSession(sessionId: string): Promise<number>;
+  /**
+   * Sessions with a message in the range (and matching `search`), newest activity first (ties
+   * by session id), with how many there are in all.
+   */
+  listSessions(query: SessionQuery): Promise<{ sessions: LoggedSession[]; total: number }>;
+  /**
+   * Per day of the range, counted in local days `utcOffsetMinutes` east of UTC (default 0):
+   * only days with messages, ascending.
+   */
+  dailyCounts(range: LogRange & { utcOffsetMinutes?: number }): Promise<DailyCount[]>;
+  /**
+   * The range's entries ascending by (at, sessionId, seq), `limit` at a time: pass the last
+   * entry of a page as `after` for the next one. For exports.
+   */
+  listRange(range: LogRange & { limit: number; after?: RangeCursor }): Promise<MessageLogEntry[]>;
+  /** Deletes the site's entries older than `before` (retention); returns how many. */
+  deleteBefore(siteKey: string, before: number): Promise<number>;
+  /** The site keys that have entries, ascending. */
+  sites(): Promise<string[]>;
   /** Resolves when the log answers; for health checks. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -88,6 +152,11 @@ export function createDisabledMessageLog(): MessageLog {
     flush: async () => {},
     listSession: async () => [],
     purgeSession: async () => 0,
+    listSessions: async () => ({ sessions: [], total: 0 }),
+    dailyCounts: async () => [],
+    listRange: async () => [],
+    deleteBefore: async () => 0,
+    sites: async () => [],
     ping: async () => {},
     close: async () => {},
   };

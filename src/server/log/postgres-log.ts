@@ -1,15 +1,17 @@
 import type { QueryConfig, QueryResultRow } from 'pg';
-import type { Author } from '../../protocol/index.js';
-import { describeDatabaseUrl, parseDatabaseUrl } from '../database-url.js';
 import { consoleLogger } from '../logger.js';
 import { loadOptional } from '../optional-dependency.js';
+import { describeDatabaseUrl, parseDatabaseUrl } from '../service-url.js';
+import { type MessageRow, type SessionRow, toEntry, toSession } from './log-row.js';
 import {
+  type LoggedSession,
   type MessageLog,
   type MessageLogBatchOptions,
   type MessageLogEntry,
   unrefTimeout,
 } from './message-log.js';
 import { migrate } from './postgres-schema.js';
+import { DAY_MS, likePattern, sortedSites } from './queries.js';
 
 export interface PostgresMessageLogOptions extends MessageLogBatchOptions {
   /** Connections in the pool: one writes batches, the others serve reads and purges. Default 5. */
@@ -20,19 +22,6 @@ export interface PostgresMessageLogOptions extends MessageLogBatchOptions {
   statementTimeoutMs?: number;
 }
 
-interface Row {
-  session_id: string;
-  site_key: string;
-  message_id: string;
-  author: string;
-  text: string;
-  // BIGINT columns arrive as strings (pg will not guess whether they fit a JS number).
-  at: string;
-  seq: string;
-  url: string | null;
-  name: string | null;
-}
-
 const INSERT = `
   INSERT INTO leflux_messages (session_id, seq, site_key, message_id, author, text, at, url, name)
   SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[],
@@ -41,6 +30,44 @@ const INSERT = `
 const SELECT_SESSION = `
   SELECT session_id, site_key, message_id, author, text, at, seq, url, name
   FROM leflux_messages WHERE session_id = $1 ORDER BY seq`;
+
+// The dashboard's reads. `hit` is the sessions with a message in the range (and matching the
+// search: ILIKE, or the exact session id); the index (site_key, at) finds its rows. Session ids
+// are ordered in the "C" collation: byte order, as SQLite orders them, whatever the database's.
+const HIT = `
+  WITH hit AS (
+    SELECT session_id FROM leflux_messages
+    WHERE site_key = $1 AND at >= $2 AND at < $3
+      AND ($4::text IS NULL OR text ILIKE $5 ESCAPE '\\' OR session_id = $4)
+    GROUP BY session_id
+  )`;
+const LIST_SESSIONS = `${HIT}
+  SELECT m.session_id, MIN(m.site_key) AS site_key, MIN(m.at) AS started_at,
+    MAX(m.at) AS last_at, COUNT(*) AS messages,
+    (SELECT u.url FROM leflux_messages u WHERE u.session_id = m.session_id AND u.url IS NOT NULL
+     ORDER BY u.seq DESC LIMIT 1) AS url
+  FROM hit JOIN leflux_messages m ON m.session_id = hit.session_id
+  GROUP BY m.session_id ORDER BY last_at DESC, m.session_id COLLATE "C" LIMIT $6 OFFSET $7`;
+const COUNT_SESSIONS = `${HIT} SELECT COUNT(*) AS total FROM hit`;
+const DAILY = `
+  SELECT (at + $4) / ${DAY_MS} AS day, COUNT(DISTINCT session_id) AS conversations,
+    COUNT(*) AS messages
+  FROM leflux_messages WHERE site_key = $1 AND at >= $2 AND at < $3
+  GROUP BY day ORDER BY day`;
+const RANGE_PAGE = `
+  SELECT session_id, site_key, message_id, author, text, at, seq, url, name
+  FROM leflux_messages
+  WHERE site_key = $1 AND at >= $2 AND at < $3
+    AND (at > $4 OR (at = $4 AND (session_id COLLATE "C" > $5
+         OR (session_id = $5 AND seq > $6))))
+  ORDER BY at, session_id COLLATE "C", seq LIMIT $7`;
+// One index seek per site (a skip scan), not a pass over every row.
+const SITES = `
+  WITH RECURSIVE k(site) AS (
+    SELECT MIN(site_key) FROM leflux_messages
+    UNION ALL SELECT (SELECT MIN(site_key) FROM leflux_messages WHERE site_key > k.site) FROM k
+    WHERE k.site IS NOT NULL
+  ) SELECT site FROM k WHERE site IS NOT NULL`;
 
 /**
  * The message log on PostgreSQL (`DATABASE_URL`), shared by every node: the same behaviour as
@@ -166,6 +193,18 @@ export function openPostgresMessageLog(
     if (closed) throw new Error(`${where} is closed`);
   };
 
+  /** A dashboard read: after every row appended before it is written. */
+  async function read<T>(what: string, run: () => Promise<T>): Promise<T> {
+    ensureOpen();
+    await ensureSchema();
+    await inTurn(writeQueued);
+    try {
+      return await run();
+    } catch (error) {
+      throw failure(`${what} failed`, error);
+    }
+  }
+
   const schedule = (ms: number) => {
     if (cancelTimer) return;
     cancelTimer = runAfter(() => {
@@ -268,7 +307,7 @@ export function openPostgresMessageLog(
       await ensureSchema();
       await inTurn(writeQueued);
       try {
-        const { rows } = await query<Row>({
+        const { rows } = await query<MessageRow>({
           name: 'leflux-log-select-session',
           text: SELECT_SESSION,
           values: [sessionId],
@@ -294,6 +333,67 @@ export function openPostgresMessageLog(
           throw failure('purging a session failed', error);
         }
       });
+    },
+    async listSessions({ siteKey, from, to, search, limit, offset = 0 }) {
+      const params = [
+        siteKey,
+        from,
+        to,
+        search === undefined ? null : storable(search),
+        search === undefined ? null : likePattern(storable(search)),
+      ];
+      const [list, count] = await read('listing sessions', () =>
+        Promise.all([
+          query<SessionRow>({ text: LIST_SESSIONS, values: [...params, limit, offset] }),
+          query<{ total: string }>({ text: COUNT_SESSIONS, values: params }),
+        ]),
+      );
+      return { sessions: list.rows.map(toSession), total: Number(count.rows[0]?.total ?? 0) };
+    },
+    async dailyCounts({ siteKey, from, to, utcOffsetMinutes = 0 }) {
+      const offset = Math.round(utcOffsetMinutes * 60_000);
+      const { rows } = await read('counting by day', () =>
+        query<{ day: string; conversations: string; messages: string }>({
+          text: DAILY,
+          values: [siteKey, from, to, offset],
+        }),
+      );
+      return rows.map((row) => ({
+        day: Number(row.day),
+        conversations: Number(row.conversations),
+        messages: Number(row.messages),
+      }));
+    },
+    async listRange({ siteKey, from, to, limit, after }) {
+      const cursor = after ?? { at: Number.MIN_SAFE_INTEGER, sessionId: '', seq: 0 };
+      const { rows } = await read('reading a range', () =>
+        query<MessageRow>({
+          text: RANGE_PAGE,
+          values: [siteKey, from, to, cursor.at, cursor.sessionId, cursor.seq, limit],
+        }),
+      );
+      return rows.map(toEntry);
+    },
+    async deleteBefore(siteKey, before) {
+      ensureOpen();
+      await ensureSchema();
+      // In turn: queued rows are written first, so old ones among them go too.
+      return inTurn(async () => {
+        await writeQueued();
+        try {
+          const result = await query({
+            text: 'DELETE FROM leflux_messages WHERE site_key = $1 AND at < $2',
+            values: [siteKey, before],
+          });
+          return result.rowCount ?? 0;
+        } catch (error) {
+          throw failure('deleting old rows failed', error);
+        }
+      });
+    },
+    async sites() {
+      const { rows } = await read('listing sites', () => query<{ site: string }>({ text: SITES }));
+      return sortedSites(rows.map((row) => row.site));
     },
     async ping() {
       ensureOpen();
@@ -386,20 +486,4 @@ function reason(error: unknown): string {
     return error.message || (typeof code === 'string' ? code : error.name);
   }
   return String(error);
-}
-
-function toEntry(row: Row): MessageLogEntry {
-  const entry: MessageLogEntry = {
-    sessionId: row.session_id,
-    siteKey: row.site_key,
-    messageId: row.message_id,
-    // Only the server writes this table, always with a valid Author.
-    author: row.author as Author,
-    text: row.text,
-    at: Number(row.at),
-    seq: Number(row.seq),
-  };
-  if (row.url !== null) entry.url = row.url;
-  if (row.name !== null) entry.name = row.name;
-  return entry;
 }

@@ -157,6 +157,33 @@ describe('sqlite message log files', () => {
     db.close();
   });
 
+  it('gives a version 3 file the index of sessions by site, keeping its rows', async () => {
+    const { path, reader } = tempDatabase();
+    const v3 = reader();
+    v3.exec(`
+      CREATE TABLE sessions (sid INTEGER PRIMARY KEY, session_id TEXT NOT NULL UNIQUE, site_key TEXT NOT NULL);
+      CREATE TABLE messages (
+        sid INTEGER NOT NULL, site_key TEXT NOT NULL, message_id TEXT NOT NULL, author TEXT NOT NULL,
+        text TEXT NOT NULL, at INTEGER NOT NULL, seq INTEGER NOT NULL, url TEXT, name TEXT,
+        UNIQUE (sid, seq));
+      CREATE INDEX messages_site_at ON messages (site_key, at);
+      INSERT INTO sessions (session_id, site_key) VALUES ('s1', 'acme');
+      INSERT INTO messages VALUES (1, 'acme', 'm1', 'visitor', 'hello', 1000, 1, 'https://acme.test/', NULL);
+      PRAGMA user_version = 3;
+    `);
+    v3.close();
+    log = openSqliteMessageLog(path);
+    expect(await log.listSession('s1')).toEqual([entry()]);
+    expect(await log.deleteBefore('acme', 2000)).toBe(1);
+    await log.close();
+    log = undefined;
+    const db = reader();
+    const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index'").all();
+    expect(userVersion(db)).toBe(SCHEMA_VERSION);
+    db.close();
+    expect(indexes.map((row) => (row as { name: string }).name)).toContain('sessions_site');
+  });
+
   it('refuses a file from a newer schema version and leaves it as it is', async () => {
     const { path, reader } = tempDatabase();
     const newer = reader();

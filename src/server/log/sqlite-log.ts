@@ -1,28 +1,18 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type Database from 'libsql';
-import type { Author } from '../../protocol/index.js';
 import { consoleLogger } from '../logger.js';
 import { loadOptional } from '../optional-dependency.js';
+import { type MessageRow, type SessionRow, toEntry, toSession } from './log-row.js';
 import {
+  type LoggedSession,
   type MessageLog,
   type MessageLogBatchOptions,
   type MessageLogEntry,
   unrefTimeout,
 } from './message-log.js';
+import { DAY_MS, likePattern, sortedSites } from './queries.js';
 import { migrate } from './sqlite-schema.js';
-
-interface Row {
-  session_id: string;
-  site_key: string;
-  message_id: string;
-  author: string;
-  text: string;
-  at: number;
-  seq: number;
-  url: string | null;
-  name: string | null;
-}
 
 /** Rows per multi-row INSERT: one statement step per chunk, not per row (~15% of a row's cost). */
 const CHUNK_ROWS = 32;
@@ -102,6 +92,49 @@ export function openSqliteMessageLog(
   );
   const purgeSession = db.prepare('DELETE FROM sessions WHERE session_id = ?');
   const probe = db.prepare('SELECT 1 AS ok');
+
+  // The dashboard's reads. `hit` is the sessions with a message in the range (and matching the
+  // search, a LIKE pattern or the exact session id); the index (site_key, at) finds its rows.
+  const HIT = `
+    WITH hit AS (
+      SELECT sid FROM messages
+      WHERE site_key = @site AND at >= @from AND at < @to
+        AND (@search IS NULL OR text LIKE @pattern ESCAPE '\\'
+             OR sid = (SELECT sid FROM sessions WHERE session_id = @search))
+      GROUP BY sid
+    )`;
+  const listHits = db.prepare(`${HIT}
+    SELECT s.session_id, s.site_key, MIN(m.at) AS started_at, MAX(m.at) AS last_at,
+      COUNT(*) AS messages,
+      (SELECT u.url FROM messages u WHERE u.sid = m.sid AND u.url IS NOT NULL
+       ORDER BY u.seq DESC LIMIT 1) AS url
+    FROM hit JOIN messages m ON m.sid = hit.sid JOIN sessions s ON s.sid = hit.sid
+    GROUP BY m.sid ORDER BY last_at DESC, s.session_id LIMIT @limit OFFSET @offset`);
+  const countHits = db.prepare(`${HIT} SELECT COUNT(*) AS total FROM hit`);
+  const daily = db.prepare(`
+    SELECT (at + CAST(@offset AS INTEGER)) / ${DAY_MS} AS day, COUNT(DISTINCT sid) AS conversations,
+      COUNT(*) AS messages
+    FROM messages WHERE site_key = @site AND at >= @from AND at < @to
+    GROUP BY day ORDER BY day`);
+  const rangePage = db.prepare(`
+    SELECT s.session_id, m.site_key, m.message_id, m.author, m.text, m.at, m.seq, m.url, m.name
+    FROM messages m JOIN sessions s ON s.sid = m.sid
+    WHERE m.site_key = @site AND m.at >= @from AND m.at < @to
+      AND (m.at, s.session_id, m.seq) > (@at, @sessionId, @seq)
+    ORDER BY m.at, s.session_id, m.seq LIMIT @limit`);
+  const deleteOld = db.prepare('DELETE FROM messages WHERE site_key = ? AND at < ?');
+  // A session whose every row went keeps no sessions row either.
+  const deleteEmptied = db.prepare(
+    `DELETE FROM sessions WHERE site_key = ?
+     AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.sid = sessions.sid)`,
+  );
+  // One index seek per site (a skip scan), not a pass over every row.
+  const siteKeys = db.prepare(`
+    WITH RECURSIVE k(site) AS (
+      SELECT MIN(site_key) FROM messages
+      UNION ALL SELECT (SELECT MIN(site_key) FROM messages WHERE site_key > k.site) FROM k
+      WHERE k.site IS NOT NULL
+    ) SELECT site FROM k WHERE site IS NOT NULL`);
   /** session id -> sid of committed sessions rows, oldest first (evicted in that order). */
   const sids = new Map<string, number>();
 
@@ -232,7 +265,7 @@ export function openSqliteMessageLog(
     async listSession(sessionId) {
       ensureOpen();
       writeQueued();
-      return (select.all(sessionId) as Row[]).map(toEntry);
+      return (select.all(sessionId) as MessageRow[]).map(toEntry);
     },
     async purgeSession(sessionId) {
       ensureOpen();
@@ -249,6 +282,67 @@ export function openSqliteMessageLog(
         if (db.inTransaction) db.exec('ROLLBACK');
         throw error;
       }
+    },
+    async listSessions({ siteKey, from, to, search, limit, offset = 0 }) {
+      ensureOpen();
+      writeQueued();
+      const params = {
+        site: siteKey,
+        from,
+        to,
+        search: search ?? null,
+        pattern: search === undefined ? null : likePattern(search),
+      };
+      const rows = listHits.all({ ...params, limit, offset }) as SessionRow[];
+      const { total } = countHits.get(params) as { total: number };
+      return { sessions: rows.map(toSession), total };
+    },
+    async dailyCounts({ siteKey, from, to, utcOffsetMinutes = 0 }) {
+      ensureOpen();
+      writeQueued();
+      const offset = Math.round(utcOffsetMinutes * 60_000);
+      return daily.all({ site: siteKey, from, to, offset }) as {
+        day: number;
+        conversations: number;
+        messages: number;
+      }[];
+    },
+    async listRange({ siteKey, from, to, limit, after }) {
+      ensureOpen();
+      writeQueued();
+      const cursor = after ?? { at: Number.MIN_SAFE_INTEGER, sessionId: '', seq: 0 };
+      return (
+        rangePage.all({
+          site: siteKey,
+          from,
+          to,
+          at: cursor.at,
+          sessionId: cursor.sessionId,
+          seq: cursor.seq,
+          limit,
+        }) as MessageRow[]
+      ).map(toEntry);
+    },
+    async deleteBefore(siteKey, before) {
+      ensureOpen();
+      writeQueued();
+      db.exec('BEGIN IMMEDIATE');
+      try {
+        const removed = deleteOld.run(siteKey, before).changes;
+        if (removed > 0) deleteEmptied.run(siteKey);
+        db.exec('COMMIT');
+        // Some interned sessions may be gone: the cache must not hand out their sids.
+        if (removed > 0) sids.clear();
+        return removed;
+      } catch (error) {
+        if (db.inTransaction) db.exec('ROLLBACK');
+        throw error;
+      }
+    },
+    async sites() {
+      ensureOpen();
+      writeQueued();
+      return sortedSites((siteKeys.all() as { site: string }[]).map((row) => row.site));
     },
     async ping() {
       ensureOpen();
@@ -267,20 +361,4 @@ export function openSqliteMessageLog(
       }
     },
   };
-}
-
-function toEntry(row: Row): MessageLogEntry {
-  const entry: MessageLogEntry = {
-    sessionId: row.session_id,
-    siteKey: row.site_key,
-    messageId: row.message_id,
-    // Only the server writes this table, always with a valid Author.
-    author: row.author as Author,
-    text: row.text,
-    at: row.at,
-    seq: row.seq,
-  };
-  if (row.url !== null) entry.url = row.url;
-  if (row.name !== null) entry.name = row.name;
-  return entry;
 }

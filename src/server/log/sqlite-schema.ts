@@ -1,8 +1,8 @@
 import type Database from 'libsql';
 
 /**
- * The message log's tables (`PRAGMA user_version` 3: 2 plus `messages.name`, the author name an
- * operator's message carries).
+ * The message log's tables (`PRAGMA user_version` 4: 3 plus an index of sessions by site, for the
+ * retention sweep; 3 was 2 plus `messages.name`, the author name an operator's message carries).
  *
  * Sessions are interned: `sessions` gives each session id a small integer `sid`, in order of
  * first appearance, and `messages` is keyed by (sid, seq). Keying rows by the text session id
@@ -11,7 +11,9 @@ import type Database from 'libsql';
  * end of a narrow integer index. The store gives each accepted message its seq exactly once
  * (a resend keeps its first seq), so (sid, seq) identifies a message.
  */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
+
+const SESSIONS_BY_SITE = 'CREATE INDEX IF NOT EXISTS sessions_site ON sessions (site_key);';
 
 const TABLES = `
 CREATE TABLE IF NOT EXISTS sessions (
@@ -33,10 +35,14 @@ CREATE TABLE IF NOT EXISTS messages (
 );
 -- The dashboard reads a site's messages by time.
 CREATE INDEX IF NOT EXISTS messages_site_at ON messages (site_key, at);
+${SESSIONS_BY_SITE}
 `;
 
+/** Version 3 files lack it: the retention sweep finds a site's emptied sessions by it. */
+const FROM_VERSION_3 = SESSIONS_BY_SITE;
+
 /** Version 2 files lack the author name; their rows have none. */
-const FROM_VERSION_2 = 'ALTER TABLE messages ADD COLUMN name TEXT;';
+const FROM_VERSION_2 = `ALTER TABLE messages ADD COLUMN name TEXT; ${FROM_VERSION_3}`;
 
 /** Version 1 files keyed messages by session_id; their rows move to the interned tables. */
 const FROM_VERSION_1 = `
@@ -76,11 +82,13 @@ export function migrate(db: Database.Database): void {
   db.exec('BEGIN IMMEDIATE');
   try {
     db.exec(
-      version === 2
-        ? FROM_VERSION_2
-        : hasColumn(db, 'messages', 'session_id')
-          ? FROM_VERSION_1
-          : TABLES,
+      version === 3
+        ? FROM_VERSION_3
+        : version === 2
+          ? FROM_VERSION_2
+          : hasColumn(db, 'messages', 'session_id')
+            ? FROM_VERSION_1
+            : TABLES,
     );
     db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
     db.exec('COMMIT');

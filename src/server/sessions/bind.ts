@@ -54,7 +54,7 @@ const refusal = (error: unknown): Failure => {
 };
 
 export function createBindService(deps: SessionServiceDeps, access: AccessService): BindService {
-  const { store, tasks, channel, conversation, sites, logger, limiter, metrics } = deps;
+  const { store, tasks, channel, conversation, feed, sites, logger, limiter, metrics } = deps;
   const { lock } = store;
 
   function leave(sessionId: string, socketId: string): Promise<void> {
@@ -102,6 +102,7 @@ export function createBindService(deps: SessionServiceDeps, access: AccessServic
       ok: true,
       ack,
       after() {
+        feed.publish(session.siteKey, { type: 'session', sessionId: id });
         if (bound.aborted) channel.emit(id, 'task_aborted', bound.aborted);
         if (!bound.resume) return;
         lock

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Agent } from '../agent/agent.js';
 import { createAgentDispatch } from '../agent/dispatch.js';
 import { createConversation } from '../conversation/conversation.js';
+import { unheardFeed } from '../conversation/inbox-feed.js';
 import { createRecordingChannel } from '../conversation/test-channel.js';
 import { createMemoryRateLimiter, NO_RATE_LIMITS } from '../limits/rate-limiter.js';
 import { openSqliteMessageLog } from '../log/sqlite-log.js';
@@ -49,6 +50,7 @@ async function services(
     conversation,
     tasks,
     dispatch,
+    feed: unheardFeed,
     sites: () => ({}),
     limiter: createMemoryRateLimiter(NO_RATE_LIMITS),
   });

@@ -23,13 +23,15 @@ export interface PurgeService {
     by: PurgeAuthority,
     address: string,
   ): Promise<{ live: boolean; logRows: number }>;
+  /** An operator's purge (the dashboard's): not limited, so no address. */
+  purge(sessionId: string, by: { operator: true }): Promise<{ live: boolean; logRows: number }>;
 }
 
 export function createPurgeService(deps: SessionServiceDeps, access: AccessService): PurgeService {
-  const { store, log, channel, limiter } = deps;
+  const { store, log, channel, feed, limiter } = deps;
   return {
-    async purge(sessionId, by, address) {
-      if ('operator' in by) return remove(sessionId, by);
+    async purge(sessionId: string, by: PurgeAuthority, address?: string) {
+      if ('operator' in by || address === undefined) return remove(sessionId, by);
       await access.admit(address);
       allowed(await limiter.take('purges', address), 'purges');
       return countingMisses(access, address, () => remove(sessionId, by));
@@ -39,8 +41,8 @@ export function createPurgeService(deps: SessionServiceDeps, access: AccessServi
   function remove(sessionId: string, by: PurgeAuthority) {
     if (!ID_PATTERN.test(sessionId)) throw new SessionNotFoundError(sessionId);
     return store.lock.run(sessionId, async () => {
+      const session = await store.sessions.get(sessionId);
       if ('token' in by) {
-        const session = await store.sessions.get(sessionId);
         if (!session) throw new SessionNotFoundError(sessionId);
         if (!secretsEqual(session.token, by.token)) {
           throw new SessionError('unauthorized', 'the token does not match this session');
@@ -49,6 +51,7 @@ export function createPurgeService(deps: SessionServiceDeps, access: AccessServi
       const logRows = await log.purgeSession(sessionId);
       const live = await store.sessions.delete(sessionId);
       channel.ended(sessionId, { disconnect: true });
+      if (session) feed.publish(session.siteKey, { type: 'ended', sessionId });
       if (!live && logRows === 0) throw new SessionNotFoundError(sessionId);
       return { live, logRows };
     });

@@ -1,5 +1,6 @@
 import type { AgentDispatch } from '../agent/dispatch.js';
 import type { Conversation } from '../conversation/conversation.js';
+import type { InboxFeed } from '../conversation/inbox-feed.js';
 import type { SessionChannel } from '../conversation/session-channel.js';
 import type { RateLimiter } from '../limits/rate-limiter.js';
 import type { MessageLog } from '../log/message-log.js';
@@ -17,6 +18,8 @@ export interface SessionServiceDeps {
   tasks: TaskRunner;
   dispatch: AgentDispatch;
   channel: SessionChannel;
+  /** The sites' dashboards: told when a session starts, changes or ends. */
+  feed: InboxFeed;
   /** Per-site settings: allowed origins and browser retention. */
   sites: SiteSettingsLookup;
   /** The rate limits (session starts, messages, restores, purges, misses). */

@@ -22,3 +22,20 @@ export class SessionError extends Error {
     super(message);
   }
 }
+
+/**
+ * Too many attempts from one client (wrong admin keys): answered 429 `rate_limited` with
+ * `Retry-After`.
+ */
+export class RateLimitedError extends Error {
+  override readonly name = 'RateLimitedError';
+  readonly code = 'rate_limited';
+
+  constructor(
+    message: string,
+    /** When the client may try again. */
+    readonly retryAfterMs: number,
+  ) {
+    super(message);
+  }
+}

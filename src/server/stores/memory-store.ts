@@ -12,6 +12,7 @@ import {
   SessionNotFoundError,
   type SessionRecord,
   type SessionStore,
+  TakenOverError,
   type TaskState,
   type ValueStore,
   type WaitFilter,
@@ -64,6 +65,8 @@ function storedMessage(message: Omit<ChatMessage, 'seq'>, seq: number): Readonly
 /** A copy of the record as callers see it (copies keep them from mutating stored state). */
 function recordOf({ session, task }: Entry): SessionRecord {
   const copy: SessionRecord = { ...session };
+  // The only nested object of a record: a caller must not change the stored one through it.
+  if (session.takeover) copy.takeover = { ...session.takeover };
   if (task !== undefined) copy.taskId = task.id;
   return copy;
 }
@@ -198,6 +201,12 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions): Se
         if (page.title !== undefined) session.title = page.title;
       },
 
+      async setTakeover(sessionId, takeover) {
+        const { session } = need(sessionId);
+        if (takeover) session.takeover = { by: takeover.by, at: takeover.at };
+        else delete session.takeover;
+      },
+
       async delete(id) {
         return entries.delete(id);
       },
@@ -221,8 +230,10 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions): Se
     },
 
     history: {
-      async append(sessionId, message) {
-        return append(need(sessionId), message);
+      async append(sessionId, message, options) {
+        const entry = need(sessionId);
+        if (options?.unlessTakenOver && entry.session.takeover) throw new TakenOverError(sessionId);
+        return append(entry, message);
       },
 
       async appendVisitor(sessionId, message, { socketId, at, url }) {

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import { loadOptional } from '../optional-dependency.js';
-import { describeRedisUrl } from '../redis-url.js';
+import { describeRedisUrl } from '../service-url.js';
 
 export interface RedisConnectionOptions {
   /** Where connection trouble is reported: once when it starts, once when it is over. */

@@ -10,7 +10,7 @@
  *
  * Keys, with P the prefix and {id} the session id in a hash tag:
  * - `P session:{id}`  hash: id siteKey token visitorId createdAt lastActiveAt nextSeq ttl
- *                     boundSocket url title taskId taskVersion
+ *                     boundSocket url title taskId taskVersion takeoverBy takeoverAt
  * - `P history:{id}`  list of messages (JSON with `seq`), oldest first; seqs are contiguous
  * - `P seqs:{id}`     hash message id -> seq (dedupe), mirroring the history
  * - `P task:{id}`     the task (JSON)
@@ -190,6 +190,18 @@ redis.call('HSET', key('session', id), 'url', url)
 if hasTitle == '1' then redis.call('HSET', key('session', id), 'title', title) end
 return 1`,
 
+  // id by at set now -> 1 | false. set '1': an operator took over (by, at); '0': handed back.
+  // Not activity.
+  lefluxSetTakeover: `
+local id, by, at, set, now = ARGV[2], ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6])
+if not live(id, now) then return false end
+if set == '1' then
+  redis.call('HSET', key('session', id), 'takeoverBy', by, 'takeoverAt', at)
+else
+  redis.call('HDEL', key('session', id), 'takeoverBy', 'takeoverAt')
+end
+return 1`,
+
   // id -> 1 | 0 (whether it existed, idle or not)
   lefluxDelete: `
 local id = ARGV[2]
@@ -227,10 +239,13 @@ return evicted`,
   lefluxCount: `
 return redis.call('ZCARD', P .. 'idle')`,
 
-  // id messageId json now maxHistory -> { seq, duplicate } | false
+  // id messageId json now maxHistory unlessTakenOver -> { seq, duplicate } | 'taken_over' | false
   lefluxAppend: `
 local id, mid, json, now, max = ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
 if not live(id, now) then return false end
+if ARGV[7] == '1' and redis.call('HEXISTS', key('session', id), 'takeoverBy') == 1 then
+  return 'taken_over'
+end
 local seq, duplicate = append(id, mid, json, max)
 if duplicate == 0 then refresh(id) end
 return { seq, duplicate }`,

@@ -13,6 +13,7 @@ import {
   SessionNotFoundError,
   type SessionRecord,
   type SessionStore,
+  TakenOverError,
   type TaskState,
   type ValueStore,
   type WaitFilter,
@@ -80,6 +81,9 @@ function recordOf(flat: Reply): SessionRecord {
   if (f.url !== undefined) record.url = f.url;
   if (f.title !== undefined) record.title = f.title;
   if (f.taskId !== undefined) record.taskId = f.taskId;
+  if (f.takeoverBy !== undefined) {
+    record.takeover = { by: f.takeoverBy, at: Number(f.takeoverAt) };
+  }
   return record;
 }
 
@@ -195,6 +199,18 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions): Sess
         );
       },
 
+      async setTakeover(sessionId, takeover) {
+        await need(
+          sessionId,
+          'lefluxSetTakeover',
+          sessionId,
+          takeover?.by ?? '',
+          takeover?.at ?? 0,
+          takeover ? '1' : '0',
+          now(),
+        );
+      },
+
       async delete(id) {
         return (await run('lefluxDelete', id)) === 1;
       },
@@ -214,8 +230,8 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions): Sess
     },
 
     history: {
-      async append(sessionId, message) {
-        const [seq, duplicate] = (await need(
+      async append(sessionId, message, options) {
+        const reply = await need(
           sessionId,
           'lefluxAppend',
           sessionId,
@@ -223,7 +239,10 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions): Sess
           messageJson(message),
           now(),
           maxHistory,
-        )) as [number, number];
+          options?.unlessTakenOver ? '1' : '0',
+        );
+        if (reply === 'taken_over') throw new TakenOverError(sessionId);
+        const [seq, duplicate] = reply as [number, number];
         return { seq, duplicate: duplicate === 1 };
       },
 

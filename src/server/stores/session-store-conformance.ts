@@ -1,6 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ChatMessage, ID_PATTERN } from '../../protocol/index.js';
-import { SessionNotFoundError, type SessionStore, type TaskState } from './session-store.js';
+import {
+  SessionNotFoundError,
+  type SessionStore,
+  TakenOverError,
+  type TaskState,
+} from './session-store.js';
 
 /** What a store under test is made from: a fake clock and the idle rules. */
 export interface SessionStoreFixture {
@@ -107,6 +112,57 @@ export function describeSessionStore(
       await store.sessions.setPage(id, { url: 'https://x.test/a', title: 'A' });
       await store.sessions.setPage(id, { url: 'https://x.test/b' });
       expect(await store.sessions.get(id)).toMatchObject({ url: 'https://x.test/b', title: 'A' });
+    });
+
+    it('keeps a takeover on the record until it is handed back; not activity', async () => {
+      const { id } = await store.sessions.create('acme');
+      clock += 10;
+      await store.sessions.setTakeover(id, { by: 'Ada', at: clock });
+      const taken = await store.sessions.get(id);
+      expect(taken?.takeover).toEqual({ by: 'Ada', at: clock });
+      expect(taken?.lastActiveAt).toBe(1_000_000);
+      // The dispatch reads it with the history, and the record survives other writes.
+      await store.sessions.setPage(id, { url: 'https://x.test/' });
+      await store.sessions.touch(id, clock);
+      expect((await store.history.recent(id, 1))?.session.takeover).toEqual({
+        by: 'Ada',
+        at: clock,
+      });
+      taken!.takeover!.by = 'changed by a reader';
+      expect((await store.sessions.get(id))?.takeover?.by).toBe('Ada');
+      await store.sessions.setTakeover(id, { by: 'Grace', at: clock + 1 });
+      expect((await store.sessions.get(id))?.takeover).toEqual({ by: 'Grace', at: clock + 1 });
+      await store.sessions.setTakeover(id, undefined);
+      const handedBack = await store.sessions.get(id);
+      expect(handedBack).toBeDefined();
+      expect(handedBack?.takeover).toBeUndefined();
+      await expect(
+        store.sessions.setTakeover('nope', { by: 'Ada', at: clock }),
+      ).rejects.toBeInstanceOf(SessionNotFoundError);
+    });
+
+    it('refuses an append unlessTakenOver while taken over, storing nothing; others go on', async () => {
+      const { id } = await store.sessions.create('acme');
+      const agent = (mid: string) => ({ id: mid, author: 'agent' as const, text: mid, at: clock });
+      expect(await store.history.append(id, agent('a1'), { unlessTakenOver: true })).toEqual({
+        seq: 1,
+        duplicate: false,
+      });
+      await store.sessions.setTakeover(id, { by: 'Ada', at: clock });
+      await expect(
+        store.history.append(id, agent('a2'), { unlessTakenOver: true }),
+      ).rejects.toBeInstanceOf(TakenOverError);
+      // The operator's own messages (and the visitor's) are stored as ever.
+      expect(await store.history.append(id, { ...agent('op'), name: 'Ada' })).toEqual({
+        seq: 2,
+        duplicate: false,
+      });
+      await store.sessions.setTakeover(id, undefined);
+      expect(await store.history.append(id, agent('a3'), { unlessTakenOver: true })).toEqual({
+        seq: 3,
+        duplicate: false,
+      });
+      expect((await store.history.after(id, 0)).map((m) => m.id)).toEqual(['a1', 'op', 'a3']);
     });
 
     it('throws SessionNotFoundError for operations on an unknown or evicted session', async () => {

@@ -22,6 +22,19 @@ export interface SessionRecord {
    * task, atomically) so that a message can tell "no task" without reading the task.
    */
   taskId?: string;
+  /**
+   * Set while an operator has taken the conversation over from the dashboard: the agent does not
+   * answer until they hand it back. Kept on the record, so the agent's dispatch learns it from the
+   * read it already makes (`history.recent`), with no extra round trip per message.
+   */
+  takeover?: Takeover;
+}
+
+/** Who took a conversation over, and when. */
+export interface Takeover {
+  /** The operator's name as they gave it. */
+  by: string;
+  at: number;
 }
 
 export interface AppendResult {
@@ -110,6 +123,25 @@ export class SessionNotFoundError extends Error {
   }
 }
 
+/** Thrown by `history.append` with `unlessTakenOver` while an operator has taken the session over. */
+export class TakenOverError extends Error {
+  readonly code = 'taken_over';
+  override readonly name = 'TakenOverError';
+
+  constructor(readonly sessionId: string) {
+    super(`session ${sessionId} is taken over by an operator`);
+  }
+}
+
+export interface HistoryAppendOptions {
+  /**
+   * Refuse (`TakenOverError`, nothing stored) while the record carries a takeover: the agent's
+   * own messages, checked in the same step as the write, so an answer computed on any node
+   * before an operator took over never lands after it.
+   */
+  unlessTakenOver?: boolean;
+}
+
 /**
  * The sessions themselves. Idle expiry is decided from `lastActiveAt` on every access (an
  * expired session reads as absent and is deleted) plus `sweep`, never from timers alone.
@@ -123,6 +155,8 @@ export interface SessionRecords {
   touch(sessionId: string, at: number): Promise<void>;
   /** Remembers the visitor's current page. Not activity. */
   setPage(sessionId: string, page: { url: string; title?: string }): Promise<void>;
+  /** An operator takes the conversation over (`takeover`), or hands it back (undefined). Not activity. */
+  setTakeover(sessionId: string, takeover: Takeover | undefined): Promise<void>;
   /** Removes the session and everything it holds; true when it existed. */
   delete(id: string): Promise<boolean>;
   /**
@@ -145,7 +179,11 @@ export interface SessionRecords {
  */
 export interface SessionHistory {
   /** Stores a message with the next seq; a message id seen before returns its first seq. */
-  append(sessionId: string, message: Omit<ChatMessage, 'seq'>): Promise<AppendResult>;
+  append(
+    sessionId: string,
+    message: Omit<ChatMessage, 'seq'>,
+    options?: HistoryAppendOptions,
+  ): Promise<AppendResult>;
   /**
    * A visitor message from socket `socketId`, in one step (one round trip on a networked store):
    * refused when another socket holds the session; otherwise stored like `append`, and, unless it

@@ -78,6 +78,11 @@ export interface TaskRunner {
   answer(sessionId: string, message: ChatMessage): Promise<boolean>;
   /** The session's task after ending it if its deadline passed (restore, the sweeper). */
   current(sessionId: string): Promise<TaskInfo | null>;
+  /**
+   * An operator took the session over: the task in flight, if any, ends (`task_aborted`, its
+   * open question closed), with no message in the chat.
+   */
+  stop(sessionId: string): Promise<void>;
 }
 
 /**
@@ -297,6 +302,13 @@ export function createTaskRunner(options: TaskRunnerOptions): TaskRunner {
         });
         if (t.more) await advanceFrom(sessionId, next);
         return t.handled ?? false;
+      });
+    },
+
+    stop(sessionId) {
+      return guard(undefined, async () => {
+        const task = await store.tasks.get(sessionId);
+        if (task) await step(sessionId, task, { type: 'taken_over' });
       });
     },
 

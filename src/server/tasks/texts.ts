@@ -9,6 +9,7 @@ export const TASK_MESSAGES = {
   cancelled: 'OK, I stopped.',
   withdrawn: 'The question was withdrawn, so I stopped.',
   replaced: 'Stopped to start something else.',
+  takenOver: 'Stopped: a person from the team is taking over.',
   failed: (stepLabel: string, detail: string) =>
     `Sorry, I could not finish that: ${stepLabel} did not work (${detail}). What next?`,
   badAnswer: (field: string, hint: string, question: string) =>

@@ -206,6 +206,19 @@ describe('task transitions', () => {
     });
   });
 
+  it('an operator taking over ends the task without a chat message, closing its question', () => {
+    const waiting = task([{ type: 'ask', question: 'Your email?', scope: 'contact' }], {
+      status: 'waiting',
+    });
+    expect(transition(waiting, { type: 'taken_over' }, clock)).toEqual({
+      task: null,
+      effects: [
+        { type: 'clear_waits', scope: 'contact' },
+        { type: 'aborted', taskId: 't1', message: TASK_MESSAGES.takenOver },
+      ],
+    });
+  });
+
   it('replaced ends the task without a chat message', () => {
     const t = task([{ type: 'say', text: 'x' }]);
     expect(transition(t, { type: 'replaced' }, clock)).toEqual({

@@ -39,7 +39,9 @@ export type TaskEvent =
   /** A visitor message, with the open question it answers. */
   | { type: 'answer'; text: string; wait: WaitRecord }
   /** The agent starts another task. */
-  | { type: 'replaced' };
+  | { type: 'replaced' }
+  /** An operator took the conversation over: the agent's task ends, without a word in the chat. */
+  | { type: 'taken_over' };
 
 /** What the runner does for a transition, in order, once the new state is stored. */
 export type TaskEffect =
@@ -351,6 +353,9 @@ export function transition(task: TaskState, event: TaskEvent, clock: TaskClock):
 
     case 'replaced':
       return end(task, { message: TASK_MESSAGES.replaced });
+
+    case 'taken_over':
+      return end(task, { message: TASK_MESSAGES.takenOver });
   }
 }
 

@@ -8,10 +8,11 @@ import type { Logger } from '../logger.js';
 export function capturingLogger() {
   const errors: string[] = [];
   const warnings: string[] = [];
+  const infos: string[] = [];
   const logger: Logger = {
-    info: () => {},
+    info: (message) => void infos.push(message),
     warn: (message) => void warnings.push(message),
     error: (message) => void errors.push(message),
   };
-  return { logger, errors, warnings };
+  return { logger, errors, warnings, infos };
 }
