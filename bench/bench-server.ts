@@ -12,6 +12,7 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
 import { Server } from 'socket.io';
 import type { RestoreResponse } from '../src/protocol/index.js';
+import { NO_RATE_LIMITS } from '../src/server/limits/rate-limiter.js';
 import type { Logger } from '../src/server/logger.js';
 import { startServer } from '../src/server/server.js';
 import { createMemorySessionStore } from '../src/server/stores/memory-store.js';
@@ -63,6 +64,9 @@ async function startLeFlux(): Promise<Running> {
       ? { storeKind: 'redis' as const, redisUrl, redisPrefix, idleTtlMs }
       : { store, idleTtlMs }),
     logger,
+    // The load generator is thousands of visitors on one address.
+    limits: NO_RATE_LIMITS,
+    maxSessions: 10_000_000,
   });
   return {
     url: server.url,

@@ -31,7 +31,7 @@ export async function measureIdle(
   let sockets: Socket[] = [];
   try {
     // Warm the server up (JIT, first-connection allocations) before the baseline reading.
-    const warm = await connectSockets(server.url, 50);
+    const warm = await connectSockets(server.url, 50, 100, 'warmup');
     if (kind === 'leflux') await Promise.all(warm.map((s) => initSession(s, 'warmup')));
     closeSockets(warm);
     await sleep(500);

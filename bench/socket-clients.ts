@@ -1,11 +1,15 @@
 /** socket.io-client connections for the load generator: websocket only, no reconnection. */
 import { io, type Socket } from 'socket.io-client';
 
-/** Opens `count` sockets to `url`, at most `concurrency` handshakes at a time. */
+/**
+ * Opens `count` sockets to `url` for `siteKey` (the handshake's `auth`, as the widget sends it),
+ * at most `concurrency` handshakes at a time.
+ */
 export async function connectSockets(
   url: string,
   count: number,
   concurrency = 100,
+  siteKey = 'bench',
 ): Promise<Socket[]> {
   const sockets: Socket[] = [];
   let next = 0;
@@ -13,6 +17,7 @@ export async function connectSockets(
     while (next < count) {
       next++;
       const socket = io(url, {
+        auth: { siteKey },
         transports: ['websocket'],
         forceNew: true,
         reconnection: false,

@@ -126,7 +126,11 @@ export interface Cluster {
   close(): Promise<void>;
 }
 
-export async function startCluster(backing: Backing): Promise<Cluster> {
+export async function startCluster(
+  backing: Backing,
+  /** More environment for both nodes (the fault suite turns the limits off). */
+  extraEnv: Record<string, string> = {},
+): Promise<Cluster> {
   const databaseUrl = await backing.postgres.createDatabase(
     `leflux_e2e_${nanoid(8)
       .toLowerCase()
@@ -137,6 +141,7 @@ export async function startCluster(backing: Backing): Promise<Cluster> {
     REDIS_URL: backing.redis.url,
     LEFLUX_REDIS_PREFIX: `e2e${nanoid(6)}:`,
     DATABASE_URL: databaseUrl,
+    ...extraEnv,
   };
   const nodes = (await Promise.all([startNode(env), startNode(env)])) as [NodeProcess, NodeProcess];
   const proxy = await startRoundRobinProxy({ ports: nodes.map((n) => n.port) });

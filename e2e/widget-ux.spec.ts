@@ -283,7 +283,10 @@ test.describe('on a phone', () => {
     const w = widget(page);
     await w.launcher.tap();
     await expect(w.dialog).toBeVisible();
-    expect(await w.dialog.boundingBox()).toEqual({ x: 0, y: 0, width: 390, height: 844 });
+    // Once its opening animation (0.16 s, from 8 px lower) is over.
+    await expect
+      .poll(() => w.dialog.boundingBox())
+      .toEqual({ x: 0, y: 0, width: 390, height: 844 });
     await say(page, 'hello');
     await expect(w.agentMessages).toHaveCount(1);
     await shot(page, testInfo, 'phone');

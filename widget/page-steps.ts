@@ -12,7 +12,10 @@ function find(selector: string): Element | StepResult {
   } catch {
     return { ok: false, detail: `invalid selector ${selector}` };
   }
-  return element ?? { ok: false, detail: `no element matches ${selector}` };
+  if (!element) return { ok: false, detail: `no element matches ${selector}` };
+  // The chat itself is the visitor's, never the agent's to click, fill or mark.
+  if (element.closest('leflux-widget')) return { ok: false, detail: 'the chat is not a target' };
+  return element;
 }
 
 export function clearHighlights(): void {

@@ -23,6 +23,7 @@ export const ar: Strings = {
   you: 'أنت',
   agent: 'الوكيل',
   typing: 'يكتب…',
+  limited: 'سنعيد الإرسال بعد لحظة.',
   unread: 'ردود جديدة: {count}',
   newTab: '(يفتح في تبويب جديد)',
 };

@@ -24,6 +24,7 @@ export const de: Strings = {
   you: 'Sie',
   agent: 'Agent',
   typing: 'Schreibt…',
+  limited: 'Gleich ein neuer Versuch.',
   unread: 'Neue Antworten: {count}',
   newTab: '(öffnet in einem neuen Tab)',
 };

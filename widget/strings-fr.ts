@@ -24,6 +24,7 @@ export const fr: Strings = {
   you: 'Vous',
   agent: 'Agent',
   typing: 'En train d’écrire…',
+  limited: 'Nouvel essai sous peu.',
   unread: 'Nouvelles réponses : {count}',
   newTab: '(s’ouvre dans un nouvel onglet)',
 };

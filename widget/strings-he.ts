@@ -23,6 +23,7 @@ export const he: Strings = {
   you: 'את/ה',
   agent: 'נציג',
   typing: 'מקליד/ה…',
+  limited: 'נשלח שוב בעוד רגע.',
   unread: 'תשובות חדשות: {count}',
   newTab: '(נפתח בכרטיסייה חדשה)',
 };

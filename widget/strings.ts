@@ -28,6 +28,7 @@ const en = {
   you: 'You',
   agent: 'Agent',
   typing: 'Typing…',
+  limited: 'Sending again in a moment.',
   /** The launcher's description while replies wait; `{count}` is the number. */
   unread: 'New replies: {count}',
   /** Said after a link to another site. */

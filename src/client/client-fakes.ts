@@ -217,6 +217,13 @@ export class FakeServer {
   tamper?: (answer: unknown) => unknown;
   actionResults: unknown[] = [];
   retention?: unknown;
+  /** Refusals the next `session_init`s / `visitor_message`s get instead of an answer, in order. */
+  refuse: { session_init: unknown[]; visitor_message: unknown[] } = {
+    session_init: [],
+    visitor_message: [],
+  };
+  /** While set, every socket's handshake is refused, saying this (`refused`, no `connected`). */
+  handshakeRefusal?: string;
   private nextId = 1;
 
   /** The `connect` option of the client named `name`. */
@@ -226,6 +233,7 @@ export class FakeServer {
   private async open(name: string, options: ConnectionOptions): Promise<Connection> {
     const socket: FakeSocket = { name, events: options.events, open: true };
     this.sockets.push(socket);
+    const refusal = this.handshakeRefusal;
     const answer = (value: unknown) => (this.tamper ? this.tamper(value) : value);
     const conn: Connection = {
       get connected() {
@@ -238,7 +246,9 @@ export class FakeServer {
         socket.open = false;
       },
     };
-    queueMicrotask(() => socket.events.connected());
+    queueMicrotask(() =>
+      refusal === undefined ? socket.events.connected() : socket.events.refused(refusal),
+    );
     return conn;
   }
 
@@ -262,6 +272,7 @@ export class FakeServer {
   private async init(socket: FakeSocket, payload: SessionInitPayload) {
     this.inits.push(payload);
     await this.initGate;
+    if (this.refuse.session_init.length > 0) return this.refuse.session_init.shift();
     let id = payload.sessionId;
     if (id) {
       const s = this.sessions.get(id);
@@ -287,6 +298,7 @@ export class FakeServer {
 
   private async message(socket: FakeSocket, payload: VisitorMessagePayload) {
     if (this.network === 'lost') return noAnswer;
+    if (this.refuse.visitor_message.length > 0) return this.refuse.visitor_message.shift();
     const session = socket.sessionId ? this.sessions.get(socket.sessionId) : undefined;
     if (!session) return { ok: false, error: { code: 'not_bound', message: 'init first' } };
     if (session.holder !== socket)

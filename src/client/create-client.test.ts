@@ -399,6 +399,87 @@ describe('createClient', () => {
     expect(second.getState()).toMatchObject({ open: false, sessionId: null, messages: [] });
   });
 
+  describe('when the server asks to wait (rate_limited, server_full)', () => {
+    const limited = (code: string, retryAfter: number) => ({
+      ok: false,
+      error: { code, message: 'too many', retryAfter },
+    });
+
+    it('keeps a refused message pending, shows until when, and sends it after retryAfter, not sooner', async () => {
+      const { make, server, timers, clock } = setup();
+      const client = make({ retryMs: 3_000 });
+      await client.send('first');
+      await sent(client);
+      server.refuse.visitor_message.push(limited('rate_limited', 20));
+      await client.send('second');
+      await vi.waitFor(() => expect(client.getState().retryAt).toBe(clock.t + 20_000));
+      expect(statuses(client)).toEqual(['sent', 'pending']);
+      timers.advance(19_000);
+      await drained();
+      expect(texts(server.deliveries)).toEqual(['first']);
+      timers.advance(1_000);
+      await sent(client, 2);
+      expect(texts(server.deliveries)).toEqual(['first', 'second']);
+      expect(client.getState().retryAt).toBeNull();
+    });
+
+    it('tries a refused session_init again after retryAfter', async () => {
+      const { make, server, timers } = setup();
+      const client = make({ retryMs: 3_000 });
+      server.refuse.session_init.push(limited('server_full', 10));
+      await client.send('hello');
+      await vi.waitFor(() => expect(client.getState().retryAt).not.toBeNull());
+      timers.advance(9_000);
+      await drained();
+      expect(server.inits).toHaveLength(1);
+      timers.advance(1_000);
+      await sent(client);
+      expect(server.inits).toHaveLength(2);
+      expect(client.getState().retryAt).toBeNull();
+    });
+
+    it("a handshake refused for the page's origin marks what waits as not sent, says so once, and stops", async () => {
+      const { make, server, timers } = setup();
+      const client = make();
+      const errors: string[] = [];
+      client.on('error', (e) => errors.push(e.code));
+      const log = vi.spyOn(console, 'error').mockImplementation(() => {});
+      server.handshakeRefusal = 'pages on x may not use site acme';
+      await client.send('hello');
+      await vi.waitFor(() => expect(statuses(client)).toEqual(['failed']));
+      timers.advance(60_000);
+      await drained();
+      expect(errors).toEqual(['origin_not_allowed']);
+      expect(server.sockets).toHaveLength(1);
+      expect(log).toHaveBeenCalledOnce();
+      log.mockRestore();
+    });
+  });
+
+  it('when the connection code fails to load (the server or the network down), tries again and delivers', async () => {
+    const { make, server, timers } = setup();
+    let failures = 2;
+    const client = make({
+      retryMs: 3_000,
+      connect: async (options) => {
+        if (failures-- > 0) throw new TypeError('Failed to fetch dynamically imported module');
+        return server.connect(options);
+      },
+    });
+    const errors: string[] = [];
+    client.on('error', (e) => errors.push(e.code));
+    await client.send('written while the server was down');
+    await drained();
+    expect(statuses(client)).toEqual(['pending']);
+    timers.advance(3_000);
+    await drained();
+    timers.advance(3_000);
+    await sent(client);
+    expect(texts(server.deliveries)).toEqual(['written while the server was down']);
+    // Said once, not at every attempt.
+    expect(errors).toEqual(['connect_failed']);
+  });
+
   it('refuses an empty or over-long message: rejects with invalid_message, emits it, stores nothing', async () => {
     const { make } = setup();
     const client = make();

@@ -65,6 +65,7 @@ export function createClient(options: ClientOptions): LeFluxClient {
     draft: stored.widget?.draft ?? '',
     task: null,
     typing: false,
+    retryAt: null,
     unread: stored.widget?.unread ?? 0,
   });
   const emitter = createEmitter<ClientEvents>();

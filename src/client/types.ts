@@ -89,6 +89,12 @@ export interface ClientState {
   /** The agent (or an operator) is writing: until its next message, 30 s at most. */
   typing: boolean;
   /**
+   * The server asked this tab to wait (too many messages or new conversations from here, or a
+   * full server: `rate_limited`, `server_full`): when it tries again (epoch ms). What waits stays
+   * pending and goes then. Null otherwise.
+   */
+  retryAt: number | null;
+  /**
    * Replies (agent, operator, system) that came while the window was closed, shared by the site's
    * tabs and kept with the window state; opening the window in any tab sets it back to 0.
    */

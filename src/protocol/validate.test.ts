@@ -105,6 +105,15 @@ describe('acks and task events', () => {
     expect(validateFailure({ ok: true, error: refusal.error }).ok).toBe(false);
   });
 
+  it('keeps the seconds a limited request should wait, and refuses a bad one', () => {
+    const limited = { ok: false, error: { code: 'rate_limited', message: 'slow', retryAfter: 4 } };
+    expect(validateFailure(limited)).toEqual({ ok: true, value: limited });
+    for (const retryAfter of [-1, 1.5, '4', null])
+      expect(validateFailure({ ok: false, error: { ...limited.error, retryAfter } }).ok).toBe(
+        false,
+      );
+  });
+
   it('checks task_done and task_aborted', () => {
     expect(validateTaskEnd({ taskId: 't1' })).toEqual({ ok: true, value: { taskId: 't1' } });
     expect(validateTaskEnd({ taskId: 't1', message: 'Stopped.' })).toEqual({

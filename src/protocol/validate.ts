@@ -447,9 +447,11 @@ export function validateFailure(input: unknown): Validated<Failure> {
   const r = reader(input.error);
   const code = r.match('code', /^[a-z_]{1,64}$/, 'an error code');
   const message = r.text('message', LIMITS.maxTextLength);
+  const retryAfter = r.int('retryAfter', true);
   if (r.problem) return fail(`error.${r.problem}`);
   // A code this client does not know is still a refusal: callers act on the codes they know.
-  return { ok: true, value: { ok: false, error: { code: code as ErrorCode, message: message! } } };
+  const error = compact({ code: code as ErrorCode, message: message!, retryAfter });
+  return { ok: true, value: { ok: false, error } };
 }
 
 /**

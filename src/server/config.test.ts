@@ -97,12 +97,51 @@ describe('loadConfig', () => {
     ['LEFLUX_AGENT_URL', 'not a url'],
     ['LEFLUX_AGENT_TIMEOUT_MS', '99'],
     ['LEFLUX_AGENT_TIMEOUT_MS', 'soon'],
+    ['LEFLUX_LIMIT_MESSAGES', '60'],
+    ['LEFLUX_LIMIT_MESSAGES', '60/minute'],
+    ['LEFLUX_LIMIT_SESSION_STARTS', '0/1m'],
+    ['LEFLUX_LIMIT_RESTORES', '10/0s'],
+    ['LEFLUX_LIMIT_MISSES', '10/2d'],
+    ['LEFLUX_MAX_SESSIONS', '0'],
+    ['LEFLUX_TRUSTED_PROXIES', 'yes'],
   ])('rejects %s=%s naming the variable and the value', (variable, value) => {
     const error = configError({ [variable]: value });
     expect(error.code).toBe('invalid_config');
     expect(error.variable).toBe(variable);
     expect(error.message).toContain(variable);
     expect(error.message).toContain(JSON.stringify(value));
+  });
+
+  it('has limits that never bother a visitor by default, and reads each one', () => {
+    expect(loadConfig({})).toMatchObject({
+      limits: {
+        sessionStarts: { points: 30, durationSec: 60 },
+        messages: { points: 60, durationSec: 60 },
+        restores: { points: 120, durationSec: 60 },
+        purges: { points: 30, durationSec: 60 },
+        misses: { points: 100, durationSec: 600, blockSec: 600 },
+      },
+      maxSessions: 20_000,
+      trustedProxies: 0,
+    });
+    const config = loadConfig({
+      LEFLUX_LIMIT_SESSION_STARTS: '5/10s',
+      LEFLUX_LIMIT_MESSAGES: 'off',
+      LEFLUX_LIMIT_RESTORES: '1000/1h',
+      LEFLUX_LIMIT_PURGES: '3/2m',
+      LEFLUX_LIMIT_MISSES: '20/5m',
+      LEFLUX_MAX_SESSIONS: '500',
+      LEFLUX_TRUSTED_PROXIES: '1',
+    });
+    expect(config.limits).toEqual({
+      sessionStarts: { points: 5, durationSec: 10 },
+      messages: null,
+      restores: { points: 1000, durationSec: 3600 },
+      purges: { points: 3, durationSec: 120 },
+      // Once over, an address that guesses ids is blocked for the window.
+      misses: { points: 20, durationSec: 300, blockSec: 300 },
+    });
+    expect(config).toMatchObject({ maxSessions: 500, trustedProxies: 1 });
   });
 
   it('rejects a short admin key without printing it', () => {

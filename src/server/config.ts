@@ -2,6 +2,13 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from './config-error.js';
+import {
+  DEFAULT_RATE_LIMITS,
+  LIMIT_NAMES,
+  type LimitName,
+  type RateLimit,
+  type RateLimits,
+} from './limits/rate-limiter.js';
 import { LOG_LEVELS, type LogLevel } from './logger.js';
 import { maskPassword, parseDatabaseUrl, parseRedisUrl } from './service-url.js';
 import { loadSiteSettings, type SiteSettingsMap, siteAdminKeys } from './site-settings.js';
@@ -79,6 +86,21 @@ export interface ServerConfig {
   /** The settings read from `sitesFile`, by site key. Default: none. */
   sites: SiteSettingsMap;
   /**
+   * The rate limits (`LEFLUX_LIMIT_SESSION_STARTS`, `_MESSAGES`, `_RESTORES`, `_PURGES`,
+   * `_MISSES`, each `<count>/<duration>` or `off`). Default `DEFAULT_RATE_LIMITS`.
+   */
+  limits: RateLimits;
+  /**
+   * `LEFLUX_MAX_SESSIONS`: the most sessions this node holds sockets for; past it a new session
+   * is refused with `server_full` (resuming one still works). Default 20,000.
+   */
+  maxSessions: number;
+  /**
+   * `LEFLUX_TRUSTED_PROXIES`: how many proxies of the operator's own stand before this server;
+   * limits then count the address they saw (`X-Forwarded-For`). Default 0: the TCP peer.
+   */
+  trustedProxies: number;
+  /**
    * How often the sweeper looks for idle sessions. Default min(shortest idle TTL / 2, 60 s),
    * counting the sites' own `idleMinutes`.
    */
@@ -116,6 +138,7 @@ export const CONFIG_DEFAULTS = {
   taskHoldMs: 30_000,
   waitTtlMs: 10 * 60_000,
   agentTimeoutMs: 15_000,
+  maxSessions: 20_000,
   widgetFile: join(repoRoot, 'dist', 'widget.js'),
   // The repository's demo/; an installed package has the build's copy instead (dist/demo/).
   demoDir: existsSync(join(repoRoot, 'demo'))
@@ -264,6 +287,21 @@ export function loadConfig(
   const messageLog = oneOf('LEFLUX_MESSAGE_LOG', ['on', 'off'], 'on') === 'on';
   const crawl = oneOf('LEFLUX_CRAWL', ['on', 'off'], 'on') === 'on';
 
+  const limits = Object.fromEntries(
+    LIMIT_NAMES.map((name) => {
+      const variable = LIMIT_VARIABLES[name];
+      const raw = read(variable);
+      if (raw === undefined) return [name, DEFAULT_RATE_LIMITS[name]];
+      const limit = parseLimit(raw, DEFAULT_RATE_LIMITS[name]);
+      if (limit === undefined) {
+        throw invalid(variable, raw, 'a count per duration like "30/1m" (s, m or h), or "off"');
+      }
+      return [name, limit];
+    }),
+  ) as unknown as RateLimits;
+  const maxSessions = integer('LEFLUX_MAX_SESSIONS', CONFIG_DEFAULTS.maxSessions, 1, 10_000_000);
+  const trustedProxies = integer('LEFLUX_TRUSTED_PROXIES', 0, 0, 10);
+
   const sitesFile = read('LEFLUX_SITES');
   const sites: SiteSettingsMap = sitesFile === undefined ? new Map() : loadSiteSettings(sitesFile);
 
@@ -288,6 +326,9 @@ export function loadConfig(
     agentSecret,
     agentTimeoutMs,
     messageLog,
+    limits,
+    maxSessions,
+    trustedProxies,
     sitesFile,
     sites,
     sweepIntervalMs: defaultSweepInterval(shortestIdleTtl(idleTtlMs, sites)),
@@ -319,6 +360,33 @@ export function configSecrets(config: ServerConfig): string[] {
     if (password) secrets.push(password, decodeURIComponent(password));
   }
   return secrets.filter((secret): secret is string => Boolean(secret));
+}
+
+/** The environment variable of each limit. */
+export const LIMIT_VARIABLES: Readonly<Record<LimitName, string>> = {
+  sessionStarts: 'LEFLUX_LIMIT_SESSION_STARTS',
+  messages: 'LEFLUX_LIMIT_MESSAGES',
+  restores: 'LEFLUX_LIMIT_RESTORES',
+  purges: 'LEFLUX_LIMIT_PURGES',
+  misses: 'LEFLUX_LIMIT_MISSES',
+};
+
+const UNIT_SECONDS = { s: 1, m: 60, h: 3600 } as const;
+
+/**
+ * `30/1m` -> 30 per 60 s, `off` -> null; undefined when invalid. A limit that blocks once over
+ * (`misses`) blocks for its window.
+ */
+function parseLimit(raw: string, fallback: RateLimit | null): RateLimit | null | undefined {
+  if (raw === 'off') return null;
+  const match = /^(\d{1,7})\/(\d{1,5})([smh])$/.exec(raw);
+  if (!match) return undefined;
+  const points = Number(match[1]);
+  const durationSec = Number(match[2]) * UNIT_SECONDS[match[3] as keyof typeof UNIT_SECONDS];
+  if (points < 1 || durationSec < 1 || durationSec > 86_400) return undefined;
+  return fallback?.blockSec !== undefined
+    ? { points, durationSec, blockSec: durationSec }
+    : { points, durationSec };
 }
 
 function isHttpUrl(value: string): boolean {

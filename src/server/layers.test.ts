@@ -18,11 +18,12 @@ const LAYERS: readonly (readonly string[])[] = [
   ['tasks'],
   ['conversation'],
   ['stores', 'log', 'settings'],
-  // Leaves any layer may use: settings, logging, metrics, secrets, the crawled site.
+  // Leaves any layer may use: settings, limits, logging, metrics, secrets, the crawled site.
   [
     'config.ts',
     'config-error.ts',
     'service-url.ts',
+    'limits',
     'logger.ts',
     'redaction.ts',
     'metrics',

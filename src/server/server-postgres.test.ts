@@ -45,6 +45,7 @@ describe.skipIf(skip)('a server with DATABASE_URL', () => {
   it('logs the conversation in PostgreSQL', async () => {
     const server = await start();
     const socket: Socket<ServerToClientEvents, ClientToServerEvents> = connect(server.url, {
+      auth: { siteKey: 'acme' },
       transports: ['websocket'],
       forceNew: true,
     });

@@ -354,6 +354,7 @@ describe.skipIf(skipWithoutServers(['redis'], 'LeFlux nodes on Redis'))(
         closers.push(() => proxy.close());
         // As the widget does: socket.io's own reconnection, session_init on every connect.
         const socket: TestSocket = connect(proxy.url, {
+          auth: { siteKey: 'acme' },
           transports: ['websocket'],
           forceNew: true,
           reconnectionDelay: 50,

@@ -45,7 +45,11 @@ describe('createLeFluxServer', () => {
     expect(res.status).toBe(200);
     expect(await res.text()).toMatch(/^0\{"sid":/);
     // And a whole session over polling only, as behind a proxy that blocks websockets.
-    const socket = connect(server.url, { transports: ['polling'], forceNew: true });
+    const socket = connect(server.url, {
+      auth: { siteKey: 'acme' },
+      transports: ['polling'],
+      forceNew: true,
+    });
     try {
       const ack = await socket
         .timeout(5_000)
@@ -60,7 +64,11 @@ describe('createLeFluxServer', () => {
     const first = await start();
     const agent = new Agent({ keepAlive: true });
     expect(await keepAliveGet(`${first.url}/healthz`, agent)).toBe(200);
-    const socket = connect(first.url, { transports: ['websocket'], reconnection: false });
+    const socket = connect(first.url, {
+      auth: { siteKey: 'acme' },
+      transports: ['websocket'],
+      reconnection: false,
+    });
     await new Promise((done) => socket.once('connect', () => done(undefined)));
     const disconnected = new Promise((done) => socket.once('disconnect', done));
 
@@ -93,7 +101,11 @@ describe('createLeFluxServer', () => {
     });
     const checker = new Agent({ keepAlive: true });
     expect(await keepAliveGet(`${server.url}/readyz`, checker)).toBe(200);
-    const socket = connect(server.url, { transports: ['websocket'], forceNew: true });
+    const socket = connect(server.url, {
+      auth: { siteKey: 'acme' },
+      transports: ['websocket'],
+      forceNew: true,
+    });
     const reasons: string[] = [];
     socket.on('disconnect', (reason) => reasons.push(reason));
     const init = await socket
@@ -162,7 +174,11 @@ describe('site settings', () => {
         sites: new Map([['audited', { messageLog: true }]]),
       });
       const talk = async (siteKey: string) => {
-        const socket = connect(server.url, { transports: ['websocket'], forceNew: true });
+        const socket = connect(server.url, {
+          auth: { siteKey },
+          transports: ['websocket'],
+          forceNew: true,
+        });
         try {
           const ack = await socket
             .timeout(5_000)
@@ -223,7 +239,11 @@ describe('demo content belongs to the demo', () => {
     // The widget and the API are there all the same.
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
 
-    const socket = connect(server.url, { transports: ['websocket'], forceNew: true });
+    const socket = connect(server.url, {
+      auth: { siteKey: 'acme' },
+      transports: ['websocket'],
+      forceNew: true,
+    });
     try {
       const ack = await socket
         .timeout(5_000)
@@ -248,7 +268,11 @@ describe('demo content belongs to the demo', () => {
   it('with the demo on: the pages and the demo agent', async () => {
     const server = await start({ demo: true, crawl: false });
     expect((await fetch(`${server.url}/pricing.html`)).status).toBe(200);
-    const socket = connect(server.url, { transports: ['websocket'], forceNew: true });
+    const socket = connect(server.url, {
+      auth: { siteKey: 'acme' },
+      transports: ['websocket'],
+      forceNew: true,
+    });
     try {
       await socket
         .timeout(5_000)
@@ -267,7 +291,11 @@ describe('demo content belongs to the demo', () => {
 describe('LeFluxServer.post', () => {
   it('sends to the open tab at once; with none open, the message waits for the next restore', async () => {
     const server = await start({ demo: false });
-    const socket = connect(server.url, { transports: ['websocket'], forceNew: true });
+    const socket = connect(server.url, {
+      auth: { siteKey: 'acme' },
+      transports: ['websocket'],
+      forceNew: true,
+    });
     try {
       const ack = await socket
         .timeout(5_000)
@@ -336,7 +364,11 @@ describe('attach and handle (inside another app)', () => {
       expect(await (await fetch(`${url}/orders/42`)).text()).toBe('app: /orders/42');
       // Under /api/session/ every path is LeFlux's.
       expect((await fetch(`${url}/api/session/x/nothing`, { method: 'POST' })).status).toBe(404);
-      const socket = connect(url, { transports: ['websocket'], forceNew: true });
+      const socket = connect(url, {
+        auth: { siteKey: 'acme' },
+        transports: ['websocket'],
+        forceNew: true,
+      });
       try {
         await socket
           .timeout(5_000)

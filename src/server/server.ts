@@ -16,6 +16,11 @@ import {
 import { createConversation } from './conversation/conversation.js';
 import { unheardFeed } from './conversation/inbox-feed.js';
 import { createRequestHandler, type RequestHandler } from './http/request-handler.js';
+import {
+  createMemoryRateLimiter,
+  createRedisRateLimiter,
+  type RateLimiter,
+} from './limits/rate-limiter.js';
 import { createDisabledMessageLog, type MessageLog } from './log/message-log.js';
 import { openMessageLog } from './log/open-message-log.js';
 import { createJsonLogger, type Logger } from './logger.js';
@@ -76,6 +81,11 @@ export interface LeFluxServerOptions extends Partial<ServerConfig> {
   logger?: Logger;
   /** This node's Prometheus metrics. Default: a fresh registry (process metrics too when served). */
   metrics?: Metrics;
+  /**
+   * Where the rate limits count. Default: follows the session store (`storeKind`): in this
+   * process for `memory`; in Redis, shared by the nodes, for `redis` (`createRedisRateLimiter`).
+   */
+  limiter?: RateLimiter;
   /**
    * Where the dashboard's site settings are kept. Default, when an admin key is configured:
    * beside the message log (PostgreSQL at `databaseUrl`, else the SQLite file `dbPath`); with a
@@ -153,6 +163,7 @@ function settings(options: LeFluxServerOptions): ServerConfig {
     now: _n,
     logger: _g,
     metrics: _m,
+    limiter: _r,
     settingsStore: _ss,
     ...given
   } = options;
@@ -290,6 +301,7 @@ export async function createLeFluxServer(options: LeFluxServerOptions = {}): Pro
     logger,
     holdMs: config.taskHoldMs,
     waitTtlMs: config.waitTtlMs,
+    pageActions: (siteKey) => sites(siteKey).pageActions,
   });
   const dispatch = createAgentDispatch({
     agent,
@@ -301,6 +313,12 @@ export async function createLeFluxServer(options: LeFluxServerOptions = {}): Pro
     timeoutMs: config.agentTimeoutMs,
     metrics,
   });
+  // With the Redis store (several nodes), the limits count in Redis too: every node together.
+  const limiter =
+    options.limiter ??
+    (redis
+      ? createRedisRateLimiter(config.limits, redis.commands.client)
+      : createMemoryRateLimiter(config.limits));
   const deps = {
     store,
     log,
@@ -310,6 +328,7 @@ export async function createLeFluxServer(options: LeFluxServerOptions = {}): Pro
     channel,
     feed,
     sites,
+    limiter,
     now,
     logger,
     metrics,
@@ -328,7 +347,15 @@ export async function createLeFluxServer(options: LeFluxServerOptions = {}): Pro
     settings: liveSettings,
     defaults: { idleTtlMs: config.idleTtlMs, messageLog: config.messageLog },
   });
-  attachGateway({ io, sessions, logger, metrics });
+  attachGateway({
+    io,
+    sessions,
+    sites,
+    logger,
+    metrics,
+    maxSessions: config.maxSessions,
+    trustedProxies: config.trustedProxies,
+  });
   attachDashboardGateway({ io, auth, logger });
   metrics.countSockets(() => io.of('/').sockets.size);
   metrics.countLiveSessions(() => store.sessions.count());
@@ -338,6 +365,7 @@ export async function createLeFluxServer(options: LeFluxServerOptions = {}): Pro
     log,
     logger,
     sites,
+    trustedProxies: config.trustedProxies,
     adminKey: config.adminKey,
     apiKey: config.apiKey,
     widgetFile: config.widgetFile,

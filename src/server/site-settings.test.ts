@@ -49,8 +49,9 @@ describe('parseSiteSettings', () => {
           idleMinutes: 10,
           messageLog: false,
           allowedOrigins: ['https://acme.example', 'http://localhost:3000'],
+          pageActions: ['navigate', 'highlight', 'highlight'],
         },
-        'beta-shop': { idleMinutes: 0.5 },
+        'beta-shop': { idleMinutes: 0.5, pageActions: false },
         quiet: {},
       }),
       FILE,
@@ -60,8 +61,9 @@ describe('parseSiteSettings', () => {
       idleTtlMs: 600_000,
       messageLog: false,
       allowedOrigins: ['https://acme.example', 'http://localhost:3000'],
+      pageActions: ['navigate', 'highlight'],
     });
-    expect(sites.get('beta-shop')).toEqual({ idleTtlMs: 30_000 });
+    expect(sites.get('beta-shop')).toEqual({ idleTtlMs: 30_000, pageActions: [] });
     expect(sites.get('quiet')).toEqual({});
   });
 
@@ -87,6 +89,10 @@ describe('parseSiteSettings', () => {
     ['allowedOrigins', ['https://acme.example/shop']],
     ['allowedOrigins', ['acme.example']],
     ['allowedOrigins', ['ftp://acme.example']],
+    ['pageActions', true],
+    ['pageActions', ['say']],
+    ['pageActions', ['click', 'submit']],
+    ['pageActions', 'click'],
     ['idleMinutez', 10],
   ])('refuses %s=%j naming the file, the site and the field', (field, value) => {
     const error = parseError({ fine: { idleMinutes: 5 }, acme: { [field]: value } });

@@ -4,6 +4,8 @@ import type { PrivacySettings } from '../protocol/dashboard.js';
 import {
   CLIENT_RETENTION_DEFAULTS,
   type ClientRetention,
+  PAGE_STEP_TYPES,
+  type PageStep,
   SITE_KEY_PATTERN,
 } from '../protocol/index.js';
 import { ConfigError } from './config-error.js';
@@ -27,6 +29,12 @@ export interface SiteSettings {
    * resume this site's sessions and read its HTTP API. Unset: any origin (tokens protect sessions).
    */
   allowedOrigins?: readonly string[];
+  /**
+   * `pageActions`: the page steps an agent's task may take on this site's pages: `false` none,
+   * or a list of step types (`navigate`, `highlight`, `fill`, `click`, `scroll`). Unset: all. A
+   * task with any other step is not started.
+   */
+  pageActions?: readonly PageStep['type'][];
   /**
    * `retentionDays`: the site's message log rows older than this are deleted, daily. Unset:
    * kept until purged.
@@ -75,6 +83,7 @@ const FIELDS = [
   'idleMinutes',
   'messageLog',
   'allowedOrigins',
+  'pageActions',
   'retentionDays',
   'adminKey',
 ] as const;
@@ -85,7 +94,8 @@ const NO_OVERRIDES: SiteSettings = Object.freeze({});
 
 /**
  * Parses the text of a site settings file: a JSON object whose keys are site keys and whose
- * values hold any of `sessionHours`, `userDays`, `idleMinutes`, `messageLog`, `allowedOrigins`.
+ * values hold any of `sessionHours`, `userDays`, `idleMinutes`, `messageLog`, `allowedOrigins`,
+ * `pageActions`.
  * Strict: an unknown field is refused (a typo must not silently keep a default).
  *
  * @example
@@ -303,6 +313,18 @@ function parseSite(raw: Record<string, unknown>, invalid: Invalid): SiteSettings
       throw invalid('allowedOrigins', expected);
     }
     settings.allowedOrigins = Object.freeze([...new Set(origins as string[])]);
+  }
+
+  if (raw.pageActions !== undefined) {
+    const actions = raw.pageActions;
+    const known = (type: unknown): type is PageStep['type'] =>
+      (PAGE_STEP_TYPES as readonly unknown[]).includes(type);
+    if (actions === false) settings.pageActions = Object.freeze([]);
+    else if (Array.isArray(actions) && actions.every(known)) {
+      settings.pageActions = Object.freeze([...new Set(actions)]);
+    } else {
+      throw invalid('pageActions', `false, or an array of ${PAGE_STEP_TYPES.join(', ')}`);
+    }
   }
 
   const days = raw.retentionDays;

@@ -53,6 +53,11 @@ export function ChatWindow({ client, state, title, strings, autoFocus }: ChatWin
           {strings.takenOver}
         </div>
       )}
+      {state.retryAt !== null && (
+        <div class="notice" role="status">
+          {strings.limited}
+        </div>
+      )}
       {list}
       {state.task && (
         <p class="activity" aria-live="polite">

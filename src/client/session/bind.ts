@@ -4,7 +4,7 @@ import { visitorId } from '../visitor-id.js';
 import { countUnread } from '../widget-state.js';
 import { initAck } from './inbox.js';
 import type { BindOutcome } from './link.js';
-import { fail, type Session } from './session.js';
+import { fail, retryDelay, type Session } from './session.js';
 import { contactOf, liveRecord, saveRecord, sessionGone } from './session-record.js';
 
 const isGone = (f: Failure) =>
@@ -20,6 +20,20 @@ function hello(s: Session): SessionInitPayload {
     ...(id ? { visitorId: id } : {}),
     ...(Object.keys(user).length > 0 ? { contact: user } : {}),
   };
+}
+
+/**
+ * The server refused this page (its origin, at the handshake or at `session_init`): a setup
+ * problem, not a blip. Says so once, and marks what waits as not sent.
+ */
+export function refuse(s: Session, message: string): void {
+  const { conversation } = s.cache;
+  void s.cache.commit(conversation.pending().map((m) => ({ ...m, status: 'failed' })));
+  if (s.refused) return;
+  s.refused = true;
+  // The server's message names the origin and the site.
+  console.error(`[leflux] the server refused this page: ${message}`);
+  fail(s, 'origin_not_allowed', message);
 }
 
 /**
@@ -45,25 +59,16 @@ export async function bind(
         : hello(s),
     ),
   );
-  if (!current()) return 'retry';
+  if (!current()) return retryDelay(s);
   if (!answer.ok && live && isGone(answer)) {
     await sessionGone(s);
     if (!toSend() || !current()) return 'release';
     answer = initAck(s, await connection.init(hello(s)));
-    if (!current()) return 'retry';
+    if (!current()) return retryDelay(s);
   }
   if (!answer.ok) {
-    if (answer.error.code !== 'origin_not_allowed') return 'retry';
-    // A setup problem, not a blip: say so once, and mark what waits as not sent.
-    void s.cache.commit(conversation.pending().map((m) => ({ ...m, status: 'failed' })));
-    if (!s.refused) {
-      s.refused = true;
-      const { message } = answer.error;
-      console.error(
-        `[leflux] the server refused this page's origin for site "${s.siteKey}": ${message}`,
-      );
-      fail(s, 'origin_not_allowed', message);
-    }
+    if (answer.error.code !== 'origin_not_allowed') return retryDelay(s, answer);
+    refuse(s, answer.error.message);
     return 'release';
   }
   const { sessionId } = answer;

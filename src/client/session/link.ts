@@ -1,8 +1,8 @@
 import { createSocketLock } from '../tabs/socket-lock.js';
 import { type Connection, openConnection } from '../transport/connection.js';
-import { bind } from './bind.js';
+import { bind, refuse } from './bind.js';
 import { serverEvents } from './inbox.js';
-import { fail, type Session } from './session.js';
+import { fail, retryDelay, type Session } from './session.js';
 
 /**
  * The connection of this tab to the session, as one explicit state:
@@ -47,8 +47,8 @@ export function nextLinkState(state: LinkState, event: LinkEvent): LinkState | u
   return NEXT[state][event];
 }
 
-/** What binding came to: the session is held, try again later, or there is nothing to hold. */
-export type BindOutcome = 'bound' | 'retry' | 'release';
+/** What binding came to: the session is held, try again in so many ms, or nothing to hold. */
+export type BindOutcome = 'bound' | 'release' | number;
 
 export interface Link {
   state(): LinkState;
@@ -86,6 +86,8 @@ export function createLink(s: Session): Link {
   /** Bumped on every transition: a `session_init` answer from before one is stale. */
   let attempt = 0;
   let cancelTimer = () => {};
+  /** The connection's code failed to load once already (said once). */
+  let loadFailed = false;
 
   const lock = createSocketLock({
     name: `leflux:socket:${s.siteKey}`,
@@ -124,13 +126,28 @@ export function createLink(s: Session): Link {
     };
     const opening: Promise<Connection | undefined> = (options.connect ?? openConnection)({
       server: s.server,
+      siteKey: s.siteKey,
       schedule,
-      events: { connected: from('socketUp'), disconnected: from('socketDown'), ...serverEvents(s) },
+      events: {
+        connected: from('socketUp'),
+        disconnected: from('socketDown'),
+        // Only the open socket reports: a closed one has no listeners left.
+        refused(why) {
+          refuse(s, why);
+          release();
+        },
+        ...serverEvents(s),
+      },
     }).catch((cause: unknown) => {
       if (socket === opening) {
         socket = undefined;
-        fail(s, 'connect_failed', 'could not load the chat connection', cause);
-        release();
+        // Its code could not be fetched (the server or the network is down): say so once, keep
+        // this tab's turn, and try again as socket.io does for a connection.
+        if (!loadFailed) fail(s, 'connect_failed', 'could not load the chat connection', cause);
+        loadFailed = true;
+        cancelTimer = schedule(retryDelay(s), () => {
+          if (state === 'connecting' && !socket) open();
+        });
       }
       return undefined;
     });
@@ -152,7 +169,7 @@ export function createLink(s: Session): Link {
     if (outcome === 'bound') go('bound');
     else if (outcome === 'release') release();
     else
-      cancelTimer = schedule(options.retryMs ?? 3_000, () => {
+      cancelTimer = schedule(outcome, () => {
         if (current()) void bindNow();
       });
   }

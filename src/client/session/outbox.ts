@@ -1,5 +1,5 @@
 import { goneWhileBound, sendAck } from './inbox.js';
-import { fail, type Session } from './session.js';
+import { fail, retryDelay, type Session } from './session.js';
 import { updateRecord } from './session-record.js';
 
 /**
@@ -19,6 +19,8 @@ export function createOutbox(s: Session): Outbox {
   let cancelRetry = () => {};
 
   async function deliver(): Promise<void> {
+    // Trying again now (bound, or the wait the server asked for is over): a refusal sets it anew.
+    s.store.setState({ retryAt: null });
     for (const message of conversation.pending()) {
       const sessionId = s.bound;
       const connection = await link.socket();
@@ -53,10 +55,10 @@ export function createOutbox(s: Session): Outbox {
         // session_init again (if another tab took it, its lock tells this tab first).
         return link.rebind();
       } else {
-        // No answer (in time), or the server is busy: try again soon on this socket; a
-        // reconnect binds, and binding flushes, anyway.
+        // No answer (in time), or the server is busy (`rate_limited`: when it says): try again
+        // on this socket; a reconnect binds, and binding flushes, anyway.
         cancelRetry();
-        cancelRetry = s.schedule(s.options.retryMs ?? 3_000, flush);
+        cancelRetry = s.schedule(retryDelay(s, answer), flush);
         return;
       }
     }

@@ -1,3 +1,4 @@
+import type { Failure } from '../../protocol/index.js';
 import type { ActivityTracker } from '../activity.js';
 import type { Emitter } from '../emitter.js';
 import { type ClientErrorCode, LeFluxError } from '../errors.js';
@@ -48,6 +49,17 @@ export interface Session {
   /** The server refused this page's origin (said once). */
   refused?: boolean;
   destroyed: boolean;
+}
+
+/**
+ * Ms until trying again after `failure`: what the server asked (`retryAfter`, shown as
+ * `retryAt`), else `retryMs`.
+ */
+export function retryDelay(s: Session, failure?: Failure): number {
+  const seconds = failure?.error.retryAfter;
+  if (seconds === undefined) return s.options.retryMs ?? 3_000;
+  s.store.setState({ retryAt: s.now() + seconds * 1000 });
+  return seconds * 1000;
 }
 
 /** Reports an async failure: the `error` event, never a throw. */

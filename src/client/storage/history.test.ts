@@ -211,6 +211,44 @@ describe('IndexedDB history, opened early', () => {
   });
 });
 
+describe('IndexedDB history, broken records and tabs', () => {
+  it('deletes the records that no longer read (wrong types, oversized text) and keeps the rest', async () => {
+    const history = await openHistory();
+    opened.push(history);
+    await history.put([msg('good1', { seq: 1 }), msg('good2', { seq: 2 })]);
+    const db = await openDB('leflux');
+    const order = [Infinity, 3, 1000];
+    await db.put('messages', { ...msg('wrong'), text: 42, seq: 'one', order });
+    await db.put('messages', { ...msg('huge'), text: 'x'.repeat(4001), seq: 4, order });
+    await db.put('messages', { ...msg('who'), author: 'admin', seq: 5, order });
+    expect((await history.load('acme')).map((m) => m.id)).toEqual(['good1', 'good2']);
+    await expect
+      .poll(async () => (await db.getAllKeys('messages')).sort())
+      .toEqual(['good1', 'good2']);
+    db.close();
+  });
+
+  it('an upgrade blocked by an old tab that holds the database: memory for this page, at once', async () => {
+    const old = await openDB('leflux', 1, {
+      upgrade(database) {
+        database.createObjectStore('messages', { keyPath: 'id' }).createIndex('bySite', 'siteKey');
+      },
+    });
+    // Older code: no versionchange handler, so it never lets go.
+    const history = await openHistory();
+    opened.push(history);
+    expect(history.persistent).toBe(false);
+    await history.put([msg('a')]);
+    expect((await history.load('acme')).map((m) => m.id)).toEqual(['a']);
+    // A second tab queues behind the first one's blocked upgrade and is told nothing: it too
+    // keeps memory after the wait instead of hanging.
+    const second = await openHistory(undefined, { openWaitMs: 200 });
+    opened.push(second);
+    expect(second.persistent).toBe(false);
+    old.close();
+  });
+});
+
 describe('IndexedDB history, version 1 data', () => {
   /** What the first release left in browsers: database version 1, one record per message. */
   async function writeVersion1(records: unknown[]) {
@@ -238,11 +276,17 @@ describe('IndexedDB history, version 1 data', () => {
     expect(all).toHaveLength(32);
     expect(all[0]?.id).toBe('earlier');
     expect(all.at(-1)).toEqual(msg('pending', { status: 'pending', at: 5 }));
-    // The unreadable record counts as one of the newest (its order key is all "last"), then drops.
-    expect((await history.loadTail('acme', 4)).map((m) => m.id)).toEqual(['s28', 's29', 'pending']);
+    // The unreadable record was deleted by that read: it is not among the newest any more.
+    expect((await history.loadTail('acme', 4)).map((m) => m.id)).toEqual([
+      's27',
+      's28',
+      's29',
+      'pending',
+    ]);
     expect((await history.load('other')).map((m) => m.id)).toEqual(['other']);
     // Stored records are otherwise untouched: the e2e and the contract read them as messages.
     const db = await openDB('leflux');
+    expect(await db.get('messages', 'broken')).toBeUndefined();
     expect(db.version).toBe(2);
     expect(await db.get('messages', 's0')).toMatchObject({
       ...msg('s0', { seq: 1 }),

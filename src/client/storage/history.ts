@@ -158,18 +158,34 @@ export async function historyExists(): Promise<boolean | undefined> {
   }
 }
 
+/**
+ * How long an open may wait, neither opened nor told it is blocked, before this page keeps its
+ * history in memory: a request queued behind another tab's blocked upgrade hears nothing at all
+ * (only the first request in the queue is told `blocked`).
+ */
+const OPEN_WAIT_MS = 3_000;
+
 export async function openHistory(
   /** A connection to `leflux` opened earlier, at any version (see `adopt`). */
   opened?: Promise<IDBDatabase | undefined>,
+  { openWaitMs = OPEN_WAIT_MS }: { openWaitMs?: number } = {},
 ): Promise<HistoryStore> {
   let db: IDBPDatabase<LeFluxDB>;
   try {
     if (typeof indexedDB === 'undefined') return memoryHistory();
     const adopted = await adopt(opened);
     if (adopted) return historyOn(adopted);
-    db = await openDB<LeFluxDB>(HISTORY_DB, DB_VERSION, {
+    let onBlocked = () => {};
+    let upgrading = false;
+    const blocked = new Promise<undefined>((resolve) => {
+      onBlocked = () => resolve(undefined);
+      // A migration under way (a long history takes a while) is not a queue: let it finish.
+      setTimeout(() => upgrading || resolve(undefined), openWaitMs);
+    });
+    const opening = openDB<LeFluxDB>(HISTORY_DB, DB_VERSION, {
       // Every schema migration, keyed on the version the browser had.
       async upgrade(database, oldVersion, _newVersion, tx) {
+        upgrading = true;
         if (oldVersion < 1)
           database.createObjectStore(STORE, { keyPath: 'id' }).createIndex('bySite', 'siteKey');
         if (oldVersion < 2) {
@@ -185,7 +201,19 @@ export async function openHistory(
         // A newer tab wants to upgrade: step aside instead of blocking it forever.
         db.close();
       },
+      // An older tab holds the database and does not step aside: this page keeps its history
+      // in memory rather than wait (the chat would not show until that tab closes).
+      blocked: onBlocked,
     });
+    const first = await Promise.race([opening, blocked]);
+    if (!first) {
+      void opening.then(
+        (late) => late.close(),
+        () => undefined,
+      );
+      return memoryHistory();
+    }
+    db = first;
   } catch {
     return memoryHistory();
   }
@@ -196,9 +224,18 @@ export async function openHistory(
 function historyOn(db: IDBPDatabase<LeFluxDB>): HistoryStore {
   const parse = (rows: unknown[]) => {
     const parsed: StoredMessage[] = [];
+    const unreadable: IDBValidKey[] = [];
     for (const row of rows) {
       const message = parseStoredMessage(row);
       if (message) parsed.push(message);
+      // Its key is `id` (the store's keyPath): a record that no longer reads is deleted, so a
+      // broken or oversized row is not read again on every load.
+      else unreadable.push((row as { id: IDBValidKey }).id);
+    }
+    if (unreadable.length > 0) {
+      const tx = db.transaction(STORE, 'readwrite');
+      for (const id of unreadable) void tx.store.delete(id as string);
+      tx.done.catch(() => undefined);
     }
     return parsed.sort(compareMessages);
   };
@@ -223,11 +260,11 @@ function historyOn(db: IDBPDatabase<LeFluxDB>): HistoryStore {
       );
     },
     async loadPages(siteKey, size, onPage) {
-      const seen = new Set<string>();
+      const seen = new Set<unknown>();
       const fresh = (rows: unknown[]) =>
         rows.filter((row) => {
           const id = (row as { id?: unknown }).id;
-          if (typeof id !== 'string' || seen.has(id)) return false;
+          if (seen.has(id)) return false;
           seen.add(id);
           return true;
         });

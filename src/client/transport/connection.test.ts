@@ -8,9 +8,13 @@ import { fakeTimers } from '../client-fakes.js';
 import { type Connection, noAnswer, openConnection } from './connection.js';
 
 /** A bare socket.io server on loopback whose handlers the test writes. */
-async function bareServer(onConnection: (socket: import('socket.io').Socket) => void) {
+async function bareServer(
+  onConnection: (socket: import('socket.io').Socket) => void,
+  middleware?: Parameters<Server['use']>[0],
+) {
   const http = createServer();
   const io = new Server(http);
+  if (middleware) io.use(middleware);
   io.on('connection', onConnection);
   http.listen(0, '127.0.0.1');
   await once(http, 'listening');
@@ -21,6 +25,7 @@ async function bareServer(onConnection: (socket: import('socket.io').Socket) => 
 const events = () => ({
   connected: vi.fn(),
   disconnected: vi.fn(),
+  refused: vi.fn(),
   agent_message: vi.fn(),
   agent_typing: vi.fn(),
   action: vi.fn(),
@@ -44,7 +49,7 @@ describe('openConnection', () => {
     });
     cleanups.push(server.close);
     const on = events();
-    const connection = await openConnection({ server: server.url, events: on });
+    const connection = await openConnection({ server: server.url, siteKey: 'acme', events: on });
     cleanups.push(() => connection.close());
     await vi.waitFor(() => expect(on.session_evicted).toHaveBeenCalled());
     expect(on.connected).toHaveBeenCalled();
@@ -58,6 +63,7 @@ describe('openConnection', () => {
     const on = events();
     const connection: Connection = await openConnection({
       server: server.url,
+      siteKey: 'acme',
       events: on,
       ackTimeoutMs: 10_000,
       schedule: timers.schedule,
@@ -86,6 +92,7 @@ describe('openConnection', () => {
     const on = events();
     const connection = await openConnection({
       server: server.url,
+      siteKey: 'acme',
       events: on,
       schedule: timers.schedule,
     });
@@ -97,5 +104,31 @@ describe('openConnection', () => {
     expect(answer).toBe(noAnswer);
     expect(on.disconnected).toHaveBeenCalled();
     expect(timers.pending()).toBe(0);
+  });
+
+  it('sends the site in the handshake, and reports a refused handshake once, without retrying', async () => {
+    const seen: unknown[] = [];
+    const server = await bareServer(
+      () => {},
+      (socket, next) => {
+        seen.push(socket.handshake.auth);
+        next(
+          Object.assign(new Error('pages on x may not use site acme'), {
+            data: { code: 'origin_not_allowed' },
+          }),
+        );
+      },
+    );
+    cleanups.push(server.close);
+    const on = events();
+    const connection = await openConnection({ server: server.url, siteKey: 'acme', events: on });
+    cleanups.push(() => connection.close());
+    await vi.waitFor(() => expect(on.refused).toHaveBeenCalled());
+    expect(on.refused).toHaveBeenCalledWith('pages on x may not use site acme');
+    expect(seen).toEqual([{ siteKey: 'acme' }]);
+    // socket.io does not reconnect after a refusal by the server.
+    await new Promise((done) => setTimeout(done, 700));
+    expect(seen).toHaveLength(1);
+    expect(on.connected).not.toHaveBeenCalled();
   });
 });

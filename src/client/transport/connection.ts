@@ -17,6 +17,11 @@ export type ConnectionEvents = {
   /** The socket is (re)connected and needs a `session_init` before anything else. */
   connected(): void;
   disconnected(reason: string): void;
+  /**
+   * The server refused the socket's handshake (the page's origin, for its site), saying why:
+   * socket.io does not try again.
+   */
+  refused(why: string): void;
 } & ServerEvents;
 
 /** The server's events, by their names on the wire (`ServerToClientEvents`), unchecked. */
@@ -47,6 +52,8 @@ type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 export interface ConnectionOptions {
   server: string;
+  /** The site the socket is for: the server checks the page's origin against it at the handshake. */
+  siteKey: string;
   events: ConnectionEvents;
   /** How long to wait for an ack before treating the request as lost (it is retried). Default 10 s. */
   ackTimeoutMs?: number;
@@ -76,6 +83,7 @@ export async function openConnection(options: ConnectionOptions): Promise<Connec
   const { io } = await import('socket.io-client');
   const { events, ackTimeoutMs = 10_000, schedule = realSchedule } = options;
   const socket: ClientSocket = io(options.server, {
+    auth: { siteKey: options.siteKey },
     // WebSocket first; long-polling only once an attempt failed (below), as socket.io's guide
     // does: a plain chat never downloads it.
     transports: ['websocket'],
@@ -103,6 +111,10 @@ export async function openConnection(options: ConnectionOptions): Promise<Connec
   /** Requests waiting for their ack: a dropped socket answers them all with `noAnswer` at once. */
   const waiting = new Set<() => void>();
   socket.on('connect', () => events.connected());
+  socket.on('connect_error', (error) => {
+    // Refused by the server's handshake, not a network failure: socket.io gives up (`active`).
+    if (!socket.active) events.refused(error.message);
+  });
   socket.on('disconnect', (reason) => {
     for (const giveUp of [...waiting]) giveUp();
     events.disconnected(reason);

@@ -6,7 +6,7 @@ import {
   LIMITS,
   type VisitorMessagePayload,
 } from '../../protocol/index.js';
-import type { MessageLog } from '../log/message-log.js';
+import type { AppendOptions, MessageLog } from '../log/message-log.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import {
@@ -29,9 +29,10 @@ export interface ConversationOptions {
   now: () => number;
   logger: Logger;
   /**
-   * Acknowledge a message (ack the visitor's, send the agent's) only once the log holds it, so
-   * a node killed right after loses no logged message: for a store that outlives the node
-   * (Redis). Default false: the log writes in batches behind the chat.
+   * Send the agent's messages only once the log holds them, and log again what a reconnecting
+   * tab missed (`relog`), so a node killed right after loses no logged message: for a store
+   * that outlives the node (Redis). Default false: agent messages are logged in batches behind
+   * the chat. A visitor message's ack always waits for its row, whatever this says.
    */
   durableLog?: boolean;
   /** Counts messages in and out. */
@@ -59,7 +60,9 @@ export type Received = VisitorAppend & { message: ChatMessage };
 export interface Conversation {
   /**
    * A visitor message from the socket holding the session: stored (a resend is recognised by
-   * its id and stored once), counted as activity, logged. Throws `SessionNotFoundError`.
+   * its id and stored once), counted as activity, logged (a resend too: the log keeps one row
+   * per sequence); resolves once the log row is written (a durable append), so that the ack
+   * follows the row. Throws `SessionNotFoundError`.
    */
   receive(sessionId: string, socketId: string, payload: VisitorMessagePayload): Promise<Received>;
   /**
@@ -102,20 +105,28 @@ export function createConversation(options: ConversationOptions): Conversation {
    * Tells the site's dashboards, then copies the message to the log unless the site keeps none;
    * never throws.
    */
-  async function record(session: SessionRecord, message: ChatMessage, url?: string) {
-    feed?.publish(session.siteKey, {
-      type: 'message',
-      sessionId: session.id,
-      message: {
-        id: message.id,
-        author: message.author,
-        text: message.text,
-        at: message.at,
-        seq: message.seq ?? 0,
-        ...(url !== undefined && { url }),
-        ...(message.name !== undefined && { name: message.name }),
-      },
-    });
+  async function record(
+    session: SessionRecord,
+    message: ChatMessage,
+    url?: string,
+    options: AppendOptions = appendOptions,
+    /** False for a resend: the dashboards have it already. */
+    publish = true,
+  ) {
+    if (publish)
+      feed?.publish(session.siteKey, {
+        type: 'message',
+        sessionId: session.id,
+        message: {
+          id: message.id,
+          author: message.author,
+          text: message.text,
+          at: message.at,
+          seq: message.seq ?? 0,
+          ...(url !== undefined && { url }),
+          ...(message.name !== undefined && { name: message.name }),
+        },
+      });
     if (!logged(session.siteKey)) return;
     try {
       await log.append(
@@ -130,7 +141,7 @@ export function createConversation(options: ConversationOptions): Conversation {
           url,
           ...(message.name !== undefined && { name: message.name }),
         },
-        appendOptions,
+        options,
       );
     } catch (error) {
       // Logging must never break chat.
@@ -149,9 +160,12 @@ export function createConversation(options: ConversationOptions): Conversation {
       if (!result.ok) return { ok: false, reason: result.reason, message };
       message.seq = result.seq;
       if (!result.duplicate) metrics?.messageIn();
-      // A resend is logged again when the log must hold what was stored: the node that stored
-      // it may have died before logging it (the log keeps the first row of a seq).
-      if (!result.duplicate || appendOptions.durable) await record(result.session, message, url);
+      // Logged before the ack, durably (the batch written, whatever the store): a node killed
+      // right after acking still has the message in its log. A resend is logged again: the
+      // first attempt may have failed between storing and logging (its ack lost with it), or
+      // its node died then; the log keeps the first row of a seq, so this writes only what it
+      // lacked.
+      await record(result.session, message, url, { durable: true }, !result.duplicate);
       const { session, seq, duplicate } = result;
       return { ok: true, session, seq, duplicate, message };
     },

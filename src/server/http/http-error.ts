@@ -19,11 +19,13 @@ export class HttpError extends Error {
     /** Extra response headers, e.g. `connection: close` after an oversized body. */
     readonly headers: Record<string, string> = {},
     options?: { cause?: unknown },
+    /** Whole seconds to wait before trying again (with `Retry-After`), in the body too. */
+    readonly retryAfter?: number,
   ) {
     super(message, options);
   }
 
   render(res: ServerResponse): void {
-    sendJson(res, this.status, errorBody(this.code, this.message), this.headers);
+    sendJson(res, this.status, errorBody(this.code, this.message, this.retryAfter), this.headers);
   }
 }

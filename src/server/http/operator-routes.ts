@@ -12,9 +12,18 @@ export interface OperatorRoutesOptions {
   apiKey?: string;
 }
 
-/** Refuses a request without `Authorization: Bearer <LEFLUX_API_KEY>` (before reading anything). */
-function authorize({ req }: RouteContext, apiKey: string | undefined): void {
+/**
+ * Refuses a request without `Authorization: Bearer <LEFLUX_API_KEY>` (before reading anything).
+ * A wrong key counts as a guess against the client's address (limit `misses`).
+ */
+async function authorize(
+  { req, address }: RouteContext,
+  sessions: SessionServices,
+  apiKey: string | undefined,
+): Promise<void> {
+  await sessions.admit(address);
   if (!keyMatches(apiKey, bearer(req))) {
+    if (apiKey !== undefined) await sessions.missed(address);
     throw new HttpError(
       401,
       'unauthorized',
@@ -31,7 +40,7 @@ function authorize({ req }: RouteContext, apiKey: string | undefined): void {
  */
 export function postMessageRoute({ sessions, apiKey }: OperatorRoutesOptions): RouteHandler {
   return async (context) => {
-    authorize(context, apiKey);
+    await authorize(context, sessions, apiKey);
     const body = await readJsonBody(context.req, LIMITS.maxBodyBytes);
     const message = await sessions.post(context.params.id ?? '', body);
     sendJson(context.res, 201, { message });
@@ -41,7 +50,7 @@ export function postMessageRoute({ sessions, apiKey }: OperatorRoutesOptions): R
 /** `POST /api/session/:id/typing`: the typing indicator in the visitor's tabs. 204. */
 export function typingRoute({ sessions, apiKey }: OperatorRoutesOptions): RouteHandler {
   return async (context) => {
-    authorize(context, apiKey);
+    await authorize(context, sessions, apiKey);
     await sessions.typing(context.params.id ?? '');
     context.res.writeHead(204).end();
   };

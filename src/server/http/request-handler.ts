@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname, join } from 'node:path';
 import { ID_PATTERN } from '../../protocol/index.js';
+import { clientAddress } from '../limits/client-address.js';
 import type { MessageLog } from '../log/message-log.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -29,6 +30,8 @@ export interface RequestHandlerOptions {
   logger: Logger;
   /** Per-site settings: allowed origins (CORS). */
   sites: SiteSettingsLookup;
+  /** Proxies of the operator's own before this server (`LEFLUX_TRUSTED_PROXIES`). Default 0. */
+  trustedProxies?: number;
   /** `LEFLUX_ADMIN_KEY`: lets an operator purge any session. */
   adminKey?: string;
   /** `LEFLUX_API_KEY`: the operator API (messages, typing). Unset: refused. */
@@ -57,7 +60,12 @@ export type RequestHandler = (
 ) => void;
 
 /** The status for a service's refusal. */
-const STATUS = { invalid_payload: 400, unauthorized: 401, origin_not_allowed: 403 } as const;
+const STATUS = {
+  invalid_payload: 400,
+  unauthorized: 401,
+  origin_not_allowed: 403,
+  rate_limited: 429,
+} as const;
 
 /** The server's whole HTTP surface (socket.io answers `/socket.io/` before this sees it). */
 export function createRequestHandler(options: RequestHandlerOptions): RequestHandler {
@@ -69,6 +77,7 @@ export function createRequestHandler(options: RequestHandlerOptions): RequestHan
     metrics,
     healthTimeoutMs = 2000,
     ready = () => true,
+    trustedProxies = 0,
   } = options;
 
   /** The origins the addressed session's site allows; undefined: any (or no such session). */
@@ -144,7 +153,8 @@ export function createRequestHandler(options: RequestHandlerOptions): RequestHan
       }
       throw new HttpError(404, 'not_found', `no route for ${req.method} ${url.pathname}`);
     }
-    await route.handler({ req, res, url, params: route.params, next });
+    const address = clientAddress(req.headers, req.socket.remoteAddress, trustedProxies);
+    await route.handler({ req, res, url, params: route.params, next, address });
   }
 
   return (req, res, next) => {
@@ -171,7 +181,10 @@ function httpErrorOf(error: unknown): HttpError {
     return new HttpError(429, error.code, error.message, { 'retry-after': String(seconds) });
   }
   if (error instanceof SessionError) {
-    return new HttpError(STATUS[error.code], error.code, error.message);
+    const { code, message, retryAfter } = error;
+    const headers: Record<string, string> =
+      retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) };
+    return new HttpError(STATUS[code], code, message, headers, undefined, retryAfter);
   }
   return new HttpError(500, 'internal', 'internal server error');
 }

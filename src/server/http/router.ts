@@ -12,6 +12,8 @@ export interface RouteContext {
    * route that finds nothing to serve hands the request on instead of answering 404.
    */
   next?: () => void;
+  /** The client's address (the TCP peer, or as trusted proxies report it), for the limits. */
+  address: string;
 }
 
 export type RouteHandler = (context: RouteContext) => Promise<void> | void;

@@ -18,10 +18,10 @@ export interface SessionRoutesOptions {
  * re-mounted widget.
  */
 export function restoreSessionRoute({ sessions }: SessionRoutesOptions): RouteHandler {
-  return async ({ req, res, params }) => {
+  return async ({ req, res, params, address }) => {
     const checked = validateRestoreRequest(await readJsonBody(req, LIMITS.maxBodyBytes));
     if (!checked.ok) throw new HttpError(400, 'invalid_payload', checked.message);
-    sendJson(res, 200, await sessions.restore(params.id ?? '', checked.value.token));
+    sendJson(res, 200, await sessions.restore(params.id ?? '', checked.value.token, address));
   };
 }
 
@@ -31,20 +31,22 @@ export function restoreSessionRoute({ sessions }: SessionRoutesOptions): RouteHa
  * (`X-LeFlux-Admin-Key`), which can also purge the log rows of an already evicted session.
  */
 export function purgeSessionRoute({ sessions, adminKey }: SessionRoutesOptions): RouteHandler {
-  return async ({ req, res, params }) => {
+  return async ({ req, res, params, address }) => {
     const id = params.id ?? '';
     const presentedKey = header(req, 'x-leflux-admin-key');
     if (presentedKey !== undefined) {
+      await sessions.admit(address);
       if (!keyMatches(adminKey, presentedKey)) {
+        await sessions.missed(address);
         throw new HttpError(401, 'unauthorized', 'the admin key is wrong or not configured');
       }
-      await sessions.purge(id, { operator: true });
+      await sessions.purge(id, { operator: true }, address);
     } else {
       const token = bearer(req) ?? (await bodyToken(req));
       if (token === undefined) {
         throw new HttpError(401, 'unauthorized', 'send the session token as Authorization: Bearer');
       }
-      await sessions.purge(id, { token });
+      await sessions.purge(id, { token }, address);
     }
     res.writeHead(204).end();
   };

@@ -9,7 +9,7 @@ import type Database from 'libsql';
  * (version 1: UNIQUE (session_id, message_id)) put every insert at a random place in a wide
  * index, which cost ~60% of the log's time per row; recent sessions now sit together at the
  * end of a narrow integer index. The store gives each accepted message its seq exactly once
- * (resends are deduplicated before they reach the log), so (sid, seq) identifies a message.
+ * (a resend keeps its first seq), so (sid, seq) identifies a message.
  */
 export const SCHEMA_VERSION = 4;
 

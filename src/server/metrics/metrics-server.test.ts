@@ -27,7 +27,12 @@ async function start(overrides: Parameters<typeof startServer>[0] = {}, now?: ()
 }
 
 async function openSocket(url: string): Promise<Socket> {
-  const socket = connect(url, { transports: ['websocket'], forceNew: true, reconnection: false });
+  const socket = connect(url, {
+    auth: { siteKey: 'acme' },
+    transports: ['websocket'],
+    forceNew: true,
+    reconnection: false,
+  });
   sockets.push(socket);
   await new Promise<void>((done, fail) => {
     socket.once('connect', done);

@@ -1,5 +1,5 @@
 // @vitest-environment node
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type {
   ServerToClientEvents,
   SessionInitOk,
@@ -11,6 +11,7 @@ import { openSqliteMessageLog } from '../log/sqlite-log.js';
 import { silentLogger } from '../logger.js';
 import { type LeFluxServer, startServer } from '../server.js';
 import type { SiteSettings } from '../site-settings.js';
+import { capturingLogger } from '../testing/capturing-logger.js';
 import { initSession, openTestSocket, type TestSocket } from './test-socket.js';
 
 type ClientSocket = TestSocket;
@@ -53,9 +54,20 @@ async function start(overrides: Partial<ServerConfig> = {}, realClock = false) {
   return server;
 }
 
-function open(origin?: string): Promise<ClientSocket> {
+function open(origin?: string, siteKey = 'acme'): Promise<ClientSocket> {
   if (!server) throw new Error('start() first');
-  return openTestSocket(server.url, sockets, { origin });
+  return openTestSocket(server.url, sockets, { origin, siteKey });
+}
+
+/** The `connect_error` a handshake gets: its message and code. */
+async function handshakeRefusal(origin: string | undefined, siteKey: string) {
+  const error = (await open(origin, siteKey).then(
+    () => {
+      throw new Error('the handshake was accepted');
+    },
+    (refusal: unknown) => refusal,
+  )) as Error & { data?: { code?: string } };
+  return { message: error.message, code: error.data?.code };
 }
 
 const init = (socket: ClientSocket, payload: Partial<SessionInitPayload> = {}) =>
@@ -74,20 +86,21 @@ function next<E extends keyof ServerToClientEvents>(socket: ClientSocket, event:
 }
 
 describe('allowed origins', () => {
-  it('refuses session_init from an origin the site does not list, creating nothing', async () => {
+  it("refuses the socket's handshake from an origin the site does not list, creating nothing", async () => {
     await start();
-    const evil = await open('https://evil.example');
-    expect(await init(evil, { siteKey: 'shop' })).toMatchObject({
-      ok: false,
-      error: { code: 'origin_not_allowed', message: expect.stringContaining('evil.example') },
+    expect(await handshakeRefusal('https://evil.example', 'shop')).toEqual({
+      code: 'origin_not_allowed',
+      message: expect.stringContaining('evil.example'),
     });
     // No Origin at all (not a browser page) is not a listed origin either.
-    expect(await init(await open(), { siteKey: 'shop' })).toMatchObject({
-      ok: false,
-      error: { code: 'origin_not_allowed' },
+    expect(await handshakeRefusal(undefined, 'shop')).toMatchObject({
+      code: 'origin_not_allowed',
     });
+    // A handshake names its site; a socket then speaks for that site only.
+    expect(await handshakeRefusal(SHOP, '')).toMatchObject({ code: 'invalid_payload' });
+    const evil = await open('https://evil.example', 'acme');
 
-    const fromShop = await open(SHOP);
+    const fromShop = await open(SHOP, 'shop');
     const session = await started(fromShop, 'shop');
     // Holding the session's id and token does not help a foreign page resume it.
     const resumed = await init(evil, {
@@ -95,7 +108,7 @@ describe('allowed origins', () => {
       sessionId: session.sessionId,
       token: session.token,
     });
-    expect(resumed).toMatchObject({ ok: false, error: { code: 'origin_not_allowed' } });
+    expect(resumed).toMatchObject({ ok: false, error: { code: 'invalid_payload' } });
     expect(
       await evil.timeout(2000).emitWithAck('visitor_message', {
         id: 'm1',
@@ -116,7 +129,7 @@ describe('allowed origins', () => {
 describe('retention', () => {
   it("sends the site's retention in the session_init ack, only for sites that set it", async () => {
     await start();
-    const socket = await open();
+    const socket = await open(undefined, 'brief');
     const brief = await started(socket, 'brief');
     expect(brief.retention).toEqual({ sessionTtlMs: 3_600_000, userTtlMs: 86_400_000 });
     const resumed = await init(socket, {
@@ -125,16 +138,16 @@ describe('retention', () => {
       token: brief.token,
     });
     expect(resumed).toMatchObject({ ok: true, resumed: true, retention: brief.retention });
-    expect(await started(socket, 'acme')).not.toHaveProperty('retention');
+    expect(await started(await open(), 'acme')).not.toHaveProperty('retention');
   });
 });
 
 describe('per-site idle eviction', () => {
   it("evicts a site's sessions after its own idle TTL and tells their socket", async () => {
     await start();
-    const briefSocket = await open();
+    const briefSocket = await open(undefined, 'brief');
     const plainSocket = await open();
-    const patientSocket = await open();
+    const patientSocket = await open(undefined, 'patient');
     const brief = await started(briefSocket, 'brief');
     const plain = await started(plainSocket, 'acme');
     const patient = await started(patientSocket, 'patient');
@@ -142,9 +155,12 @@ describe('per-site idle eviction', () => {
     const briefEvicted = next(briefSocket, 'session_evicted');
     clock += 2_000;
     await briefEvicted;
-    const probe = await open();
-    const resume = (session: SessionInitOk, siteKey: string) =>
-      init(probe, { siteKey, sessionId: session.sessionId, token: session.token });
+    const resume = async (session: SessionInitOk, siteKey: string) =>
+      init(await open(undefined, siteKey), {
+        siteKey,
+        sessionId: session.sessionId,
+        token: session.token,
+      });
     expect(await resume(brief, 'brief')).toMatchObject({
       ok: false,
       error: { code: 'session_not_found' },
@@ -162,7 +178,7 @@ describe('per-site idle eviction', () => {
 describe('per-site message log', () => {
   it('keeps no log rows for a site with messageLog off; others are logged', async () => {
     await start();
-    const privateSocket = await open();
+    const privateSocket = await open(undefined, 'private');
     const acmeSocket = await open();
     const hidden = await started(privateSocket, 'private');
     const shown = await started(acmeSocket, 'acme');
@@ -208,5 +224,52 @@ describe('heartbeats and reconnects are not activity', () => {
     expect(after).toBeGreaterThanOrEqual(idleTtlMs - 5);
     // Counted from the session's start, not from the last ping or the reconnect (+ sweep lag).
     expect(after).toBeLessThan(idleTtlMs + idleTtlMs / 2);
+  });
+});
+
+describe('page actions under the site’s control', () => {
+  it('starts a task only with the page steps the site allows; a refused one is logged, not run', async () => {
+    const { logger, errors } = capturingLogger();
+    server = await startServer({
+      sites: new Map<string, SiteSettings>([
+        ['shop', { pageActions: ['highlight'] }],
+        ['closed', { pageActions: [] }],
+      ]),
+      logger,
+      agent: {
+        reply: async ({ message }) => ({
+          text: 'on it',
+          task: {
+            label: 'showing you',
+            steps: [{ type: message.text as 'click' | 'highlight', selector: '#plan' }],
+          },
+        }),
+      },
+    });
+    const actions: string[] = [];
+    const tryStep = async (siteKey: string, step: string) => {
+      const socket = await openTestSocket(server?.url ?? '', sockets, {
+        siteKey,
+        setup: (s) => s.on('action', (action) => actions.push(`${siteKey}:${action.type}`)),
+      });
+      const ack = await initSession(socket, { siteKey });
+      if (!ack.ok) throw new Error(ack.error.code);
+      const answered = new Promise((done) => socket.once('agent_message', done));
+      await socket.timeout(2000).emitWithAck('visitor_message', {
+        id: `m-${siteKey}-${step}`,
+        text: step,
+        url: '',
+        sentAt: Date.now(),
+      });
+      await answered;
+    };
+    await tryStep('shop', 'highlight');
+    await vi.waitFor(() => expect(actions).toEqual(['shop:highlight']));
+    await tryStep('shop', 'click');
+    await tryStep('closed', 'highlight');
+    await vi.waitFor(() => expect(errors).toHaveLength(2));
+    expect(errors[0]).toContain('a click step, which site shop does not allow (pageActions)');
+    expect(errors[1]).toContain('a highlight step, which site closed does not allow');
+    expect(actions).toEqual(['shop:highlight']);
   });
 });

@@ -45,7 +45,7 @@ afterEach(async () => {
   await server.close();
 });
 
-const open = () => openTestSocket(server.url, sockets);
+const open = (siteKey?: string) => openTestSocket(server.url, sockets, { siteKey });
 
 const init = initSession;
 
@@ -116,12 +116,15 @@ describe('session_init', () => {
     expect(wrong).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
     const unknown = await init(socket, { sessionId: 'nope', token: first.token });
     expect(unknown).toMatchObject({ ok: false, error: { code: 'session_not_found' } });
-    const otherSite = await init(socket, {
+    const otherSite = await init(await open('other'), {
       siteKey: 'other',
       sessionId: first.sessionId,
       token: first.token,
     });
     expect(otherSite).toMatchObject({ ok: false, error: { code: 'session_not_found' } });
+    // A socket speaks for the site it was opened for, and no other.
+    const notThisSocket = await init(socket, { siteKey: 'other' });
+    expect(notThisSocket).toMatchObject({ ok: false, error: { code: 'invalid_payload' } });
     expect((await store.sessions.get(first.sessionId))?.boundSocket).not.toBe(socket.id);
   });
 

@@ -11,21 +11,27 @@ import type {
 export type TestSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 /**
- * Opens a websocket to a test server, without socket.io's own reconnection, and resolves once
- * connected. `origin` is sent on the handshake the way a browser sends its page's Origin.
- * The socket is added to `opened`, for the test's cleanup to disconnect.
+ * Opens a websocket to a test server for `siteKey` (default `acme`, the handshake's
+ * `auth.siteKey`), without socket.io's own reconnection, and resolves once connected. `origin`
+ * is sent on the handshake the way a browser sends its page's Origin. The socket is added to
+ * `opened`, for the test's cleanup to disconnect.
  *
  * @example const socket = await openTestSocket(server.url, sockets, { origin: 'https://shop.example' });
  */
 export async function openTestSocket(
   url: string,
   opened: TestSocket[],
-  { origin, setup }: { origin?: string; setup?: (socket: TestSocket) => void } = {},
+  {
+    origin,
+    setup,
+    siteKey = 'acme',
+  }: { origin?: string; setup?: (socket: TestSocket) => void; siteKey?: string } = {},
 ): Promise<TestSocket> {
   const socket: TestSocket = connect(url, {
     transports: ['websocket'],
     forceNew: true,
     reconnection: false,
+    auth: { siteKey },
     ...(origin ? { extraHeaders: { origin } } : {}),
   });
   opened.push(socket);

@@ -8,7 +8,9 @@ import {
 import { secretsEqual } from '../secret.js';
 import { originAllowed } from '../site-settings.js';
 import type { SessionRecord } from '../stores/session-store.js';
+import { type AccessService, retryAfterSeconds } from './access.js';
 import type { SessionServiceDeps } from './services.js';
+import { SessionError } from './session-error.js';
 
 /** Who asks to bind: the socket, the page's origin, and the session it spoke for until now. */
 export interface BindFrom {
@@ -17,7 +19,14 @@ export interface BindFrom {
   origin: string | undefined;
   /** The session this socket held before, if any: it lets go of it first. */
   current?: string;
+  /** The client's address, for the limits (`sessionStarts`, `misses`). */
+  address: string;
+  /** This node holds as many sessions as it may (`LEFLUX_MAX_SESSIONS`): start none. */
+  full?: boolean;
 }
+
+/** How long a visitor refused by a full node waits before trying again. */
+export const SERVER_FULL_RETRY_S = 10;
 
 /** The `session_init` ack, and what to do once the client holds it (the task's next step). */
 export type BindResult = { ok: true; ack: SessionInitOk; after(): void } | Failure;
@@ -33,13 +42,19 @@ export interface BindService {
   leave(sessionId: string, socketId: string): Promise<void>;
 }
 
-export const failure = (code: ErrorCode, message: string): Failure => ({
+export const failure = (code: ErrorCode, message: string, retryAfter?: number): Failure => ({
   ok: false,
-  ...errorBody(code, message),
+  ...errorBody(code, message, retryAfter),
 });
 
-export function createBindService(deps: SessionServiceDeps): BindService {
-  const { store, tasks, channel, conversation, feed, sites, logger, metrics } = deps;
+/** A `SessionError` thrown by the limits, as the ack's refusal. */
+const refusal = (error: unknown): Failure => {
+  if (error instanceof SessionError) return failure(error.code, error.message, error.retryAfter);
+  throw error;
+};
+
+export function createBindService(deps: SessionServiceDeps, access: AccessService): BindService {
+  const { store, tasks, channel, conversation, feed, sites, logger, limiter, metrics } = deps;
   const { lock } = store;
 
   function leave(sessionId: string, socketId: string): Promise<void> {
@@ -109,15 +124,40 @@ export function createBindService(deps: SessionServiceDeps): BindService {
         );
       }
       const { sessionId, token } = init;
+      const fresh = sessionId === undefined || token === undefined;
+      // Refused before the socket lets go of the session it holds: a refusal changes nothing.
+      if (fresh && from.full) {
+        return failure(
+          'server_full',
+          'this server holds as many conversations as it may; try again shortly',
+          SERVER_FULL_RETRY_S,
+        );
+      }
+      try {
+        await access.admit(from.address);
+        if (fresh) {
+          const started = await limiter.take('sessionStarts', from.address);
+          if (!started.ok) {
+            const seconds = retryAfterSeconds(started.retryAfterMs);
+            return failure(
+              'rate_limited',
+              `too many new conversations from this address; try again in ${seconds} s`,
+              seconds,
+            );
+          }
+        }
+      } catch (error) {
+        return refusal(error);
+      }
       if (from.current !== undefined && from.current !== sessionId) {
         await leave(from.current, from.socketId);
         channel.leave(from.socketId, from.current);
       }
-      if (sessionId === undefined || token === undefined) {
+      if (fresh) {
         const session = await store.sessions.create(init.siteKey, init.visitorId);
         return lock.run(session.id, () => attach(session, init, from, false));
       }
-      return lock.run(sessionId, async () => {
+      const answer = await lock.run(sessionId, async () => {
         const session = await store.sessions.get(sessionId);
         if (!session || session.siteKey !== init.siteKey) {
           return failure('session_not_found', `session ${sessionId} does not exist or was evicted`);
@@ -127,6 +167,8 @@ export function createBindService(deps: SessionServiceDeps): BindService {
         }
         return attach(session, init, from, true);
       });
+      if (!answer.ok) await access.missed(from.address);
+      return answer;
     },
   };
 }

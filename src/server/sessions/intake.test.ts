@@ -7,6 +7,7 @@ import { createAgentDispatch } from '../agent/dispatch.js';
 import { createConversation } from '../conversation/conversation.js';
 import { unheardFeed } from '../conversation/inbox-feed.js';
 import { createRecordingChannel } from '../conversation/test-channel.js';
+import { createMemoryRateLimiter, NO_RATE_LIMITS } from '../limits/rate-limiter.js';
 import { openSqliteMessageLog } from '../log/sqlite-log.js';
 import { silentLogger } from '../logger.js';
 import { createSiteContext } from '../site/site-search.js';
@@ -19,13 +20,17 @@ import { redisForThisFile } from '../testing/per-file-servers.js';
 import { skipWithoutServers } from '../testing/server-binaries.js';
 import { createSessionServices } from './sessions.js';
 
-/** The session services over a counting store (default: memory), without sockets. */
+/**
+ * The session services over a counting store (default: memory), wrapped by `wrap`, without
+ * sockets.
+ */
 async function services(
   agent: Agent,
   inner: SessionStore = createMemorySessionStore({ idleTtlMs: 60_000 }),
+  wrap: (store: SessionStore) => SessionStore = (s) => s,
 ) {
   const counting = countingStore(inner);
-  const { store } = counting;
+  const store = wrap(counting.store);
   const channel = createRecordingChannel();
   const log = openSqliteMessageLog(':memory:');
   const common = { store, channel, now: Date.now, logger: silentLogger };
@@ -47,10 +52,11 @@ async function services(
     dispatch,
     feed: unheardFeed,
     sites: () => ({}),
+    limiter: createMemoryRateLimiter(NO_RATE_LIMITS),
   });
   const bound = await sessions.bind(
     { siteKey: 'acme', url: 'https://acme.test/', title: 'Acme' },
-    { socketId: 'socket-1', origin: undefined },
+    { socketId: 'socket-1', origin: undefined, address: '127.0.0.1' },
   );
   if (!bound.ok) throw new Error(bound.error.message);
   return { counting, channel, log, sessions, sessionId: bound.ack.sessionId };
@@ -103,6 +109,41 @@ describe('a plain visitor message', () => {
     await sessions.drain();
     expect(counting.calls).toEqual(['history.appendVisitor']);
     expect(answers).toBe(1);
+  });
+
+  it('a resend after a failure between storing and logging is logged (the ack was lost with it)', async () => {
+    let failOnce = true;
+    const { sessions, sessionId, log } = await services(
+      { reply: async () => null },
+      undefined,
+      (store) => ({
+        ...store,
+        history: {
+          ...store.history,
+          async appendVisitor(...args) {
+            const result = await store.history.appendVisitor(...args);
+            if (failOnce) {
+              failOnce = false;
+              // A networked store whose write went through and whose reply did not.
+              throw new Error('connection reset after the write');
+            }
+            return result;
+          },
+        },
+      }),
+    );
+    await expect(sessions.message(sessionId, 'socket-1', message('m1', 'hello'))).rejects.toThrow();
+    expect(await log.listSession(sessionId)).toEqual([]);
+    expect(await sessions.message(sessionId, 'socket-1', message('m1', 'hello'))).toMatchObject({
+      duplicate: true,
+      seq: 1,
+    });
+    expect((await log.listSession(sessionId)).map((e) => [e.messageId, e.seq])).toEqual([
+      ['m1', 1],
+    ]);
+    // Once logged, a later resend changes nothing.
+    await sessions.message(sessionId, 'socket-1', message('m1', 'hello'));
+    expect(await log.listSession(sessionId)).toHaveLength(1);
   });
 });
 

@@ -4,6 +4,7 @@ import type {
   VisitorMessageOk,
   VisitorMessagePayload,
 } from '../../protocol/index.js';
+import { retryAfterSeconds } from './access.js';
 import { failure } from './bind.js';
 import type { SessionServiceDeps } from './services.js';
 
@@ -23,10 +24,20 @@ export interface IntakeService {
 }
 
 export function createIntakeService(deps: SessionServiceDeps): IntakeService {
-  const { store, conversation, tasks, dispatch, now } = deps;
+  const { store, conversation, tasks, dispatch, now, limiter } = deps;
   const { lock } = store;
   return {
     async message(sessionId, socketId, payload) {
+      // Resends count too: a client that resends in a loop is as busy as one that writes.
+      const decision = await limiter.take('messages', sessionId);
+      if (!decision.ok) {
+        const seconds = retryAfterSeconds(decision.retryAfterMs);
+        return failure(
+          'rate_limited',
+          `too many messages in this conversation; try again in ${seconds} s`,
+          seconds,
+        );
+      }
       const received = await lock.run(sessionId, () =>
         conversation.receive(sessionId, socketId, payload),
       );

@@ -2,6 +2,7 @@ import type { AgentDispatch } from '../agent/dispatch.js';
 import type { Conversation } from '../conversation/conversation.js';
 import type { InboxFeed } from '../conversation/inbox-feed.js';
 import type { SessionChannel } from '../conversation/session-channel.js';
+import type { RateLimiter } from '../limits/rate-limiter.js';
 import type { MessageLog } from '../log/message-log.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -21,6 +22,8 @@ export interface SessionServiceDeps {
   feed: InboxFeed;
   /** Per-site settings: allowed origins and browser retention. */
   sites: SiteSettingsLookup;
+  /** The rate limits (session starts, messages, restores, purges, misses). */
+  limiter: RateLimiter;
   now: () => number;
   logger: Logger;
   /** Counts restores and takeovers. */

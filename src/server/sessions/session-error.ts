@@ -11,8 +11,13 @@ export class SessionError extends Error {
   override readonly name = 'SessionError';
 
   constructor(
-    readonly code: Extract<ErrorCode, 'invalid_payload' | 'unauthorized' | 'origin_not_allowed'>,
+    readonly code: Extract<
+      ErrorCode,
+      'invalid_payload' | 'unauthorized' | 'origin_not_allowed' | 'rate_limited'
+    >,
     message: string,
+    /** Whole seconds to wait before trying again (`rate_limited`). */
+    readonly retryAfter?: number,
   ) {
     super(message);
   }

@@ -1,3 +1,4 @@
+import { type AccessService, createAccessService } from './access.js';
 import { type BindService, createBindService } from './bind.js';
 import { createIntakeService, type IntakeService } from './intake.js';
 import { createPostService, type PostService } from './post.js';
@@ -13,7 +14,8 @@ export type { SessionServiceDeps } from './services.js';
  * any other way.
  */
 export interface SessionServices
-  extends BindService,
+  extends AccessService,
+    BindService,
     IntakeService,
     RestoreService,
     PurgeService,
@@ -34,11 +36,13 @@ export interface SessionServices
  */
 export function createSessionServices(deps: SessionServiceDeps): SessionServices {
   const { store, tasks, dispatch, channel } = deps;
+  const access = createAccessService(deps);
   return {
-    ...createBindService(deps),
+    ...access,
+    ...createBindService(deps, access),
     ...createIntakeService(deps),
-    ...createRestoreService(deps),
-    ...createPurgeService(deps),
+    ...createRestoreService(deps, access),
+    ...createPurgeService(deps, access),
     ...createPostService(deps),
 
     async sweep(at) {

@@ -1,5 +1,11 @@
 import { nanoid } from 'nanoid';
-import type { ActionResultPayload, ChatMessage, TaskInfo } from '../../protocol/index.js';
+import {
+  type ActionResultPayload,
+  type ChatMessage,
+  PAGE_STEP_TYPES,
+  type PageStep,
+  type TaskInfo,
+} from '../../protocol/index.js';
 import type { Conversation } from '../conversation/conversation.js';
 import type { SessionChannel } from '../conversation/session-channel.js';
 import type { Logger } from '../logger.js';
@@ -34,6 +40,8 @@ export interface TaskRunnerOptions {
   waitTtlMs: number;
   /** How long a connected widget may take to answer one `action`. Default 60 s. */
   stepTimeoutMs?: number;
+  /** The page steps a site allows (its `pageActions` setting); undefined: all. */
+  pageActions?: (siteKey: string) => readonly PageStep['type'][] | undefined;
 }
 
 /** What `sessionBound` decided; the caller acts on it once the client holds the ack. */
@@ -218,6 +226,20 @@ export function createTaskRunner(options: TaskRunnerOptions): TaskRunner {
         if (previous) await step(sessionId, previous, { type: 'replaced' });
         const session = await store.sessions.get(sessionId);
         if (!session) return null;
+        const allowed = options.pageActions?.(session.siteKey);
+        const refused = allowed
+          ? checked.plan.steps.find(
+              (step) =>
+                (PAGE_STEP_TYPES as readonly string[]).includes(step.type) &&
+                !(allowed as readonly string[]).includes(step.type),
+            )
+          : undefined;
+        if (refused) {
+          logger.error(
+            `agent planned a ${refused.type} step, which site ${session.siteKey} does not allow (pageActions); the task is not started (session ${sessionId})`,
+          );
+          return null;
+        }
         const task = createTask(nanoid(), checked.plan, { now: now(), pageUrl: session.url });
         if (!(await store.tasks.save(sessionId, task))) return null;
         await advanceFrom(sessionId, task);
