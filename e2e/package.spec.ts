@@ -307,11 +307,19 @@ test('the packed package installs in a fresh project and works as the README say
     await test.step('a browser-only install: no server, no native binary, no Node types', async () => {
       await install(project, tarball, `vite@${versions.vite}`, `typescript@${versions.typescript}`);
       const installed = readdirSync(join(project, 'node_modules'));
+      const scoped = (scope: string) =>
+        installed.includes(scope)
+          ? readdirSync(join(project, 'node_modules', scope)).map((name) => `${scope}/${name}`)
+          : [];
+      installed.push(...scoped('@socket.io'));
       for (const absent of [
         'socket.io',
         'engine.io',
         'pino',
         'prom-client',
+        'rate-limiter-flexible',
+        'ioredis',
+        '@socket.io/redis-adapter',
         'libsql',
         '@libsql',
         'pg',
@@ -369,13 +377,14 @@ test('the packed package installs in a fresh project and works as the README say
       ];
       const noServer = await shFails(project, 'node', create);
       expect(noServer.output).toContain(
-        'the LeFlux server (leflux/server, npx leflux serve) needs the packages "socket.io", "prom-client", "pino", optional dependencies of leflux that are not installed: run `npm install socket.io@',
+        'the LeFlux server (leflux/server, npx leflux serve) needs the packages "socket.io", "prom-client", "pino", "rate-limiter-flexible", optional dependencies of leflux that are not installed: run `npm install socket.io@',
       );
       await install(
         project,
         `socket.io@${versions['socket.io']}`,
         `pino@${versions.pino}`,
         `prom-client@${versions['prom-client']}`,
+        `rate-limiter-flexible@${versions['rate-limiter-flexible']}`,
         `@types/node@${versions['@types/node']}`,
       );
       const noLibsql = await shFails(project, 'node', create);

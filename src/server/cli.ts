@@ -22,7 +22,7 @@ Runs the LeFlux server: the widget (GET /widget.js), its API and socket.io.
 Everything else comes from the environment, as for npm start: LEFLUX_DB, DATABASE_URL,
 LEFLUX_MESSAGE_LOG, LEFLUX_IDLE_TTL_MS, LEFLUX_ADMIN_KEY, LEFLUX_SITES, LOG_LEVEL,
 LEFLUX_METRICS_PORT, LEFLUX_STORE, REDIS_URL... (see the README). It needs the packages
-socket.io, pino and prom-client beside leflux, libsql for the default (SQLite)
+socket.io, pino, prom-client and rate-limiter-flexible beside leflux, libsql for the default (SQLite)
 message log or pg for PostgreSQL, and ioredis and @socket.io/redis-adapter for LEFLUX_STORE=redis.`;
 
 /** How long a node may take to stop once told to (the rule: within 10 s). */
@@ -70,7 +70,12 @@ async function main(argv: string[]): Promise<void> {
     throw error;
   }
   // Checked before the logger (pino) is needed: every missing one named, with one command.
-  ensureOptional('the LeFlux server (npx leflux serve)', ['socket.io', 'prom-client', 'pino']);
+  ensureOptional('the LeFlux server (npx leflux serve)', [
+    'socket.io',
+    'prom-client',
+    'pino',
+    'rate-limiter-flexible',
+  ]);
   const logger = createJsonLogger({ level: config.logLevel, secrets: configSecrets(config) });
   let url: string;
   let server: LeFluxServer;

@@ -8,7 +8,7 @@ import {
   type LimitName,
   type RateLimit,
   type RateLimits,
-} from './limits/rate-limiter.js';
+} from './limits/rate-limits.js';
 import { LOG_LEVELS, type LogLevel } from './logger.js';
 import { maskPassword, parseDatabaseUrl, parseRedisUrl } from './service-url.js';
 import { loadSiteSettings, type SiteSettingsMap, siteAdminKeys } from './site-settings.js';

@@ -2,8 +2,8 @@
  * `leflux/server`: the LeFlux server as a library (Node >= 20.19, ES modules).
  *
  * Its dependencies are optional peer dependencies of the package, so that an app using only the
- * browser SDK installs none of them: `socket.io`, `pino` (the default logger) and `prom-client`
- * (metrics) for the server itself; `libsql` for the default (SQLite) message log, `pg` for the
+ * browser SDK installs none of them: `socket.io`, `pino` (the default logger), `prom-client`
+ * (metrics) and `rate-limiter-flexible` (the limits) for the server itself; `libsql` for the default (SQLite) message log, `pg` for the
  * PostgreSQL one; `ioredis` and `@socket.io/redis-adapter` for the Redis session store (several
  * nodes). A feature that needs a missing one fails with a `MissingDependencyError`
  * naming it and the install command; the stores, the logs and the types import without any.
@@ -85,8 +85,8 @@ export {
 /**
  * Creates a LeFlux server: the widget's files, the session API, socket.io, the agent and the
  * message log. Nothing listens until `listen()`, or `attach()` + `handle()` on your own server.
- * Rejects with a `MissingDependencyError` when `socket.io`, `prom-client` or (without a `logger`)
- * `pino` is not installed, or the message log's `libsql` or `pg`, or with `storeKind: 'redis'`
+ * Rejects with a `MissingDependencyError` when `socket.io`, `prom-client`,
+ * `rate-limiter-flexible` or (without a `logger`) `pino` is not installed, or the message log's `libsql` or `pg`, or with `storeKind: 'redis'`
  * `ioredis` or `@socket.io/redis-adapter`.
  *
  * @example
@@ -98,6 +98,7 @@ export async function createLeFluxServer(options: LeFluxServerOptions = {}): Pro
     'socket.io',
     'prom-client',
     ...(options.logger ? [] : ['pino']),
+    'rate-limiter-flexible',
   ]);
   if (options.storeKind === 'redis') {
     ensureOptional('the Redis session store (LEFLUX_STORE=redis)', [

@@ -1,4 +1,4 @@
-import type { RateDecision } from '../limits/rate-limiter.js';
+import type { RateDecision } from '../limits/rate-limits.js';
 import { SessionNotFoundError } from '../stores/session-store.js';
 import type { SessionServiceDeps } from './services.js';
 import { SessionError } from './session-error.js';

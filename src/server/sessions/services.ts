@@ -2,7 +2,7 @@ import type { AgentDispatch } from '../agent/dispatch.js';
 import type { Conversation } from '../conversation/conversation.js';
 import type { InboxFeed } from '../conversation/inbox-feed.js';
 import type { SessionChannel } from '../conversation/session-channel.js';
-import type { RateLimiter } from '../limits/rate-limiter.js';
+import type { RateLimiter } from '../limits/rate-limits.js';
 import type { MessageLog } from '../log/message-log.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics/metrics.js';
