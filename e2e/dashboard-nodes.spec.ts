@@ -1,38 +1,11 @@
-import {
-  ADMIN_KEY,
-  type Backing,
-  backingMissing,
-  type Cluster,
-  startBacking,
-  startCluster,
-} from './cluster.js';
-import { test as base, expect, openChat, say, storedRecord } from './fixtures.js';
+import { ADMIN_KEY } from './cluster.js';
+import { clusterTest as test } from './cluster-test.js';
+import { expect, openChat, say, storedRecord } from './fixtures.js';
 
 /**
  * The dashboard on two LeFlux nodes (child processes of the CLI) on one Redis and one PostgreSQL:
  * the operator's browser on node 1, the visitor's tab on node 2 through the round-robin proxy.
  */
-const test = base.extend<{ cluster: Cluster }, { backing: Backing }>({
-  backing: [
-    // biome-ignore lint/correctness/noEmptyPattern: Playwright reads a fixture's dependencies from this pattern.
-    async ({}, use) => {
-      const backing = await startBacking();
-      await use(backing);
-      await Promise.all([backing.redis.stop(), backing.postgres.stop()]);
-    },
-    { scope: 'worker', timeout: 60_000 },
-  ],
-  cluster: async ({ backing }, use) => {
-    const cluster = await startCluster(backing);
-    await use(cluster);
-    await cluster.close();
-  },
-});
-
-const missing = backingMissing();
-test.skip(missing !== undefined, `needs Redis and PostgreSQL: ${missing}`);
-test.describe.configure({ timeout: 90_000 });
-
 test('an operator on node 1 sees live, answers and takes over a conversation whose tab is on node 2; Hand back gives it back to the agent', async ({
   browser,
   page,

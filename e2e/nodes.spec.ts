@@ -1,41 +1,13 @@
 import type { Page } from '@playwright/test';
-import {
-  ADMIN_KEY,
-  API_KEY,
-  type Backing,
-  backingMissing,
-  type Cluster,
-  startBacking,
-  startCluster,
-} from './cluster.js';
-import { test as base, expect, openChat, say, storedMessages, widget } from './fixtures.js';
+import { ADMIN_KEY, API_KEY, type Cluster } from './cluster.js';
+import { clusterTest as test } from './cluster-test.js';
+import { expect, openChat, say, storedMessages, widget } from './fixtures.js';
 
 /**
  * Several nodes: two LeFlux nodes (real child processes of the server CLI) on one Redis
  * and one PostgreSQL, behind a round-robin TCP proxy with no sticky sessions. Pages and sockets
  * go through the proxy; `proxy.prefer(port)` puts a tab on a given node where a test needs it.
  */
-const test = base.extend<{ cluster: Cluster }, { backing: Backing }>({
-  backing: [
-    // biome-ignore lint/correctness/noEmptyPattern: Playwright reads a fixture's dependencies from this pattern.
-    async ({}, use) => {
-      const backing = await startBacking();
-      await use(backing);
-      await Promise.all([backing.redis.stop(), backing.postgres.stop()]);
-    },
-    { scope: 'worker', timeout: 60_000 },
-  ],
-  cluster: async ({ backing }, use) => {
-    const cluster = await startCluster(backing);
-    await use(cluster);
-    await cluster.close();
-  },
-});
-
-const missing = backingMissing();
-test.skip(missing !== undefined, `needs Redis and PostgreSQL: ${missing}`);
-test.describe.configure({ timeout: 90_000 });
-
 /** The takeover notice as a visitor reads it. */
 const notice = (page: Page) =>
   page.getByRole('status').filter({ hasText: 'another tab took over' });
