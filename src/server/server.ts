@@ -317,7 +317,7 @@ export async function createLeFluxServer(options: LeFluxServerOptions = {}): Pro
   const limiter =
     options.limiter ??
     (redis
-      ? createRedisRateLimiter(config.limits, redis.commands.client)
+      ? createRedisRateLimiter(config.limits, redis.commands.client, config.redisPrefix)
       : createMemoryRateLimiter(config.limits));
   const deps = {
     store,

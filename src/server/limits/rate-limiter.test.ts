@@ -23,6 +23,19 @@ describe.skipIf(skipWithoutServers(['redis'], 'Redis rate limiter'))('Redis rate
     return createRedisRateLimiter(TEST_LIMITS, client);
   });
 
+  it('counts under the deployment key prefix: two deployments on one Redis count apart, two nodes of one together', async () => {
+    const client = new Redis(redis().url);
+    clients.push(client);
+    await client.flushall();
+    const nodeA = createRedisRateLimiter(TEST_LIMITS, client, 'shop:');
+    const nodeB = createRedisRateLimiter(TEST_LIMITS, client, 'shop:');
+    const other = createRedisRateLimiter(TEST_LIMITS, client, 'blog:');
+    for (let i = 0; i < 5; i++) expect((await nodeA.take('messages', 's1')).ok).toBe(true);
+    expect((await nodeB.take('messages', 's1')).ok).toBe(false);
+    expect((await other.take('messages', 's1')).ok).toBe(true);
+    expect(await client.keys('shop:limit:*')).not.toEqual([]);
+  });
+
   it('counts in memory while Redis does not answer, instead of refusing or hanging', async () => {
     const client = new Redis({ port: await freeLoopbackPort(), lazyConnect: true });
     clients.push(client);

@@ -88,28 +88,31 @@ export function createMemoryRateLimiter(limits: RateLimits): RateLimiter {
 }
 
 /**
- * Counters in Redis, shared by every node (the Redis session store). `redis` is an ioredis (or
- * node-redis) client. While Redis does not answer, each node counts in its own memory instead,
- * so an outage never turns into refusing every visitor.
+ * Counters in Redis, shared by every node (the Redis session store), under `keyPrefix` (the
+ * deployment's `LEFLUX_REDIS_PREFIX`, so two deployments on one Redis do not count together).
+ * `redis` is an ioredis (or node-redis) client. While Redis does not answer, each node counts in
+ * its own memory instead, so an outage never turns into refusing every visitor.
  *
  * @example
- * const limiter = createRedisRateLimiter(DEFAULT_RATE_LIMITS, new Redis(process.env.REDIS_URL));
+ * const limiter = createRedisRateLimiter(DEFAULT_RATE_LIMITS, new Redis(process.env.REDIS_URL), 'leflux:');
  */
 export function createRedisRateLimiter(
   limits: RateLimits,
   // rate-limiter-flexible takes any ioredis / node-redis client; their types are not ours to name here.
   redis: unknown,
+  keyPrefix = 'leflux:',
 ): RateLimiter {
   const { RateLimiterMemory, RateLimiterRedis } = flexible();
+  const prefix = `${keyPrefix}limit:`;
   return limiterOf(
     limits,
     (name, limit) =>
       new RateLimiterRedis({
-        ...optionsOf(name, limit, 'leflux:limit:'),
+        ...optionsOf(name, limit, prefix),
         storeClient: redis,
         // Not connected: count in memory at once, rather than queue behind the reconnection.
         rejectIfRedisNotReady: true,
-        insuranceLimiter: new RateLimiterMemory(optionsOf(name, limit, 'leflux:limit:')),
+        insuranceLimiter: new RateLimiterMemory(optionsOf(name, limit, prefix)),
       }),
   );
 }
