@@ -283,7 +283,7 @@ describe('identitySecret', () => {
   it.each([
     ['short', 'short-secret'],
     ['blank', ' '.repeat(20)],
-    ['not a string', 1234567890123456789],
+    ['not a string', 1234567890123456],
   ])('refuses a %s one, naming the setting and never quoting it', (_, identitySecret) => {
     const error = parseError({ acme: { identitySecret } });
     expect(error).toMatchObject({ siteKey: 'acme', field: 'identitySecret' });
