@@ -185,12 +185,12 @@ function Row({ site, session }: { site: string; session: InboxSession }) {
   );
 }
 
-/** "Ada (ada@example.com)", "Anonymous", or "Unknown" for an ended session. */
+/** "Ada (ada@example.com)", a user id, "Anonymous", or "Unknown" for an ended session. */
 export function Visitor({ session }: { session: InboxSession }) {
   const { visitor } = session;
   if (visitor.kind === 'identified') {
     const { name, email, phone } = visitor.contact ?? {};
-    const label = name ?? email ?? phone ?? 'Identified';
+    const label = name ?? email ?? phone ?? visitor.userId ?? 'Identified';
     return (
       <span class="visitor">
         {label}
