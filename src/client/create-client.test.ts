@@ -853,7 +853,7 @@ describe('createClient', () => {
     it('sends the claim with every session_init, and stores none of it in the browser', async () => {
       const { make, server, local } = setup();
       const client = make();
-      await client.identify({ name: 'Ada', userId: 'u-42', userHash: HASH.toUpperCase() });
+      await client.identify({ name: 'Ada', userId: 'u-42', userHash: HASH });
       await client.send('hi');
       await sent(client);
       expect(server.inits[0]).toMatchObject({

@@ -127,7 +127,7 @@ export function validateSessionInit(input: unknown): Validated<SessionInitPayloa
   }
   if (input.identity !== undefined) {
     const identity = validateIdentityClaim(input.identity);
-    if (!identity.ok) return fail(`identity.${identity.message}`);
+    if (!identity.ok) return fail(`identity: ${identity.message}`);
     value.identity = identity.value;
   }
   return { ok: true, value };

@@ -19,7 +19,8 @@ function hello(s: Session): SessionInitPayload {
     ...s.page(),
     ...(id ? { visitorId: id } : {}),
     ...(Object.keys(user).length > 0 ? { contact: user } : {}),
-    ...(s.identity ? { identity: s.identity.value } : {}),
+    // Undefined when none: JSON leaves it out.
+    identity: s.identity?.value,
   };
 }
 
