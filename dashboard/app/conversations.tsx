@@ -195,6 +195,8 @@ export function Visitor({ session }: { session: InboxSession }) {
       <span class="visitor">
         {label}
         {name && email && <span class="muted"> {email}</span>}
+        {/* What the badge vouches for is the user id, not a name the visitor typed. */}
+        {visitor.userId && label !== visitor.userId && <span class="muted"> {visitor.userId}</span>}
         <span class="badge">{visitor.verified ? 'verified' : 'unverified'}</span>
       </span>
     );
