@@ -185,16 +185,18 @@ function Row({ site, session }: { site: string; session: InboxSession }) {
   );
 }
 
-/** "Ada (ada@example.com)", "Anonymous", or "Unknown" for an ended session. */
+/** "Ada (ada@example.com)", a user id, "Anonymous", or "Unknown" for an ended session. */
 export function Visitor({ session }: { session: InboxSession }) {
   const { visitor } = session;
   if (visitor.kind === 'identified') {
     const { name, email, phone } = visitor.contact ?? {};
-    const label = name ?? email ?? phone ?? 'Identified';
+    const label = name ?? email ?? phone ?? visitor.userId ?? 'Identified';
     return (
       <span class="visitor">
         {label}
         {name && email && <span class="muted"> {email}</span>}
+        {/* What the badge vouches for is the user id, not a name the visitor typed. */}
+        {visitor.userId && label !== visitor.userId && <span class="muted"> {visitor.userId}</span>}
         <span class="badge">{visitor.verified ? 'verified' : 'unverified'}</span>
       </span>
     );

@@ -847,6 +847,73 @@ describe('createClient', () => {
     expect(client.getState().messages.at(-1)).toMatchObject({ id: 'q1', asks: 'name' });
   });
 
+  describe('identify({ userId, userHash })', () => {
+    const HASH = 'ab'.repeat(32);
+
+    it('sends the claim with every session_init, and stores none of it in the browser', async () => {
+      const { make, server, local } = setup();
+      const client = make();
+      await client.identify({ name: 'Ada', userId: 'u-42', userHash: HASH });
+      await client.send('hi');
+      await sent(client);
+      expect(server.inits[0]).toMatchObject({
+        contact: { name: 'Ada' },
+        identity: { userId: 'u-42', userHash: HASH },
+      });
+      // Contact details alone later keep the claim; a new user id replaces it (at once: bound).
+      await client.identify({ email: 'ada@example.com' });
+      await vi.waitFor(() => expect(server.inits).toHaveLength(2));
+      expect(server.inits[1]?.identity).toEqual({ userId: 'u-42', userHash: HASH });
+      await drained();
+      await client.identify({ userId: 'u-7' });
+      await vi.waitFor(() => expect(server.inits).toHaveLength(3));
+      expect(server.inits[2]?.identity).toEqual({ userId: 'u-7' });
+      expect(JSON.stringify({ ...local })).not.toMatch(/u-42|u-7|abab/);
+      for (let i = 0; i < local.length; i++) {
+        expect(local.getItem(local.key(i) ?? '')).not.toMatch(/u-42|u-7|abab/);
+      }
+    });
+
+    it('rejects a malformed claim with invalid_identity and keeps the earlier one', async () => {
+      const { make, server } = setup();
+      const client = make();
+      await client.identify({ userId: 'u-42', userHash: HASH });
+      for (const bad of [{ userId: '' }, { userId: 'u-42', userHash: 'nope' }]) {
+        await expect(client.identify(bad)).rejects.toMatchObject({
+          name: 'LeFluxError',
+          code: 'invalid_identity',
+        });
+      }
+      await client.send('hi');
+      await sent(client);
+      expect(server.inits[0]?.identity).toEqual({ userId: 'u-42', userHash: HASH });
+    });
+
+    it('a hash the server refuses: the error event, and the chat binds again without it', async () => {
+      const { make, server, timers } = setup();
+      const client = make();
+      const errors: string[] = [];
+      client.on('error', (e) => errors.push(`${e.code}: ${e.message}`));
+      server.refuse.session_init.push({
+        ok: false,
+        error: { code: 'invalid_identity', message: 'userHash is not the HMAC' },
+      });
+      await client.identify({ userId: 'u-42', userHash: HASH });
+      await client.send('hi');
+      await vi.waitFor(() =>
+        expect(errors).toEqual(['invalid_identity: userHash is not the HMAC']),
+      );
+      // At once: nothing to wait for, the server changed nothing.
+      timers.advance(0);
+      await sent(client);
+      expect(server.inits.map((init) => init.identity)).toEqual([
+        { userId: 'u-42', userHash: HASH },
+        undefined,
+      ]);
+      expect(texts(server.deliveries)).toEqual(['hi']);
+    });
+  });
+
   it('follows a site’s shorter retention, and never a longer one', async () => {
     const { make, server, local, clock } = setup();
     server.retention = { sessionTtlMs: 3_600_000, userTtlMs: 90 * 24 * 3_600_000 };

@@ -1,5 +1,6 @@
 import { nanoid } from 'nanoid';
 import { validateContact } from '../protocol/contact.js';
+import { validateIdentityClaim } from '../protocol/identity.js';
 import { type ChatMessage, CLIENT_RETENTION_DEFAULTS, LIMITS } from '../protocol/index.js';
 import { createActivityTracker } from './activity.js';
 import { createEmitter } from './emitter.js';
@@ -236,10 +237,13 @@ export function createClient(options: ClientOptions): LeFluxClient {
         const fields = Object.entries(checked.errors).map(([field, why]) => `${field} ${why}`);
         throw new LeFluxError('invalid_contact', `invalid contact details: ${fields.join('; ')}`);
       }
+      const claim = details.userId === undefined ? s.identity : validateIdentityClaim(details);
+      if (claim && !claim.ok) throw new LeFluxError('invalid_identity', claim.message);
       const user = { ...records.user.read(), ...checked.value };
       records.user.write(user);
       store.setState({ user: contactOf(user) });
       s.tabs.post({ type: 'user', user: contactOf(user) });
+      s.identity = claim;
       s.activity.touch();
       // The server learns contact details with `session_init`: say it again now, unless a task
       // is in flight (a re-init is also where the server checks a task's page).

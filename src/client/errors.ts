@@ -7,6 +7,8 @@ export type ClientErrorCode =
   | 'connect_failed'
   | 'purge_failed'
   | 'invalid_contact'
+  /** `identify()`: a malformed `userId` / `userHash`, or a hash the server refused. */
+  | 'invalid_identity'
   | 'origin_not_allowed';
 
 /** An error the client emits (async failures are events, not throws). */

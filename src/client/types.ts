@@ -1,5 +1,5 @@
 /** The client's public types, in one place: options, state, events and the client itself. */
-import type { ChatMessage, ContactDetails, TaskInfo } from '../protocol/index.js';
+import type { ChatMessage, ContactDetails, IdentityClaim, TaskInfo } from '../protocol/index.js';
 import type { LeFluxError } from './errors.js';
 import type { Schedule } from './schedule.js';
 import type { StateStore } from './state.js';
@@ -158,8 +158,18 @@ export interface LeFluxClient extends Pick<StateStore<ClientState>, 'getState' |
    * false: the in-chat form's answer reaches the server as the message itself). Invalid values
    * are a programmer error: it rejects with a `LeFluxError` (`invalid_contact`) naming the
    * fields, and stores nothing.
+   *
+   * `userId` with `userHash` (the hex HMAC-SHA256 of `userId` keyed by the site's
+   * `identitySecret`, computed on the site's backend) tells the server who the visitor is. It is
+   * kept in this page's memory only, never in browser storage: call it on every page.
+   * A malformed one rejects with `invalid_identity`; a hash the server refuses emits `error`
+   * (`invalid_identity`) and the session keeps the identity it had. Without `userHash`, or on a
+   * site without a secret, the server keeps the user id as an unverified claim.
    */
-  identify(details: ContactDetails, options?: { tellServer?: boolean }): Promise<void>;
+  identify(
+    details: ContactDetails & Partial<IdentityClaim>,
+    options?: { tellServer?: boolean },
+  ): Promise<void>;
   activity(): Activity;
   /** Resolves once the cached conversation is loaded and the restore has been answered (or failed). */
   ready(): Promise<void>;

@@ -39,9 +39,14 @@ export interface InboxSession {
  */
 export interface InboxVisitor {
   kind: 'anonymous' | 'identified' | 'unknown';
-  /** Identity verification (a signed user id) does not exist yet: always false today. */
+  /**
+   * The site vouched for `userId` (`identify({ userId, userHash })` with the right HMAC of the
+   * site's `identitySecret`). False for contact details and unverified user ids.
+   */
   verified: boolean;
   contact?: ContactDetails;
+  /** The user id the site gave with `identify()`, verified or not. */
+  userId?: string;
 }
 
 export interface Takeover {

@@ -1,5 +1,6 @@
 import type { ContactDetails, ContactField } from './contact.js';
 import type { ErrorBody } from './errors.js';
+import type { IdentityClaim } from './identity.js';
 import type { ChatMessage, ClientRetention, TaskInfo } from './messages.js';
 import type { ActionPayload, TaskAbortedPayload, TaskDonePayload } from './tasks.js';
 
@@ -17,6 +18,12 @@ export interface SessionInitPayload {
    * them with the session, so the agent does not ask again and `fill` steps can use them.
    */
   contact?: ContactDetails;
+  /**
+   * `identify({ userId, userHash })` on this page. The server checks the hash against the site's
+   * identity secret and keeps the identity with the session (verified or not); a wrong hash is
+   * refused with `invalid_identity` and changes nothing.
+   */
+  identity?: IdentityClaim;
 }
 
 export interface SessionInitOk {

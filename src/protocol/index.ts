@@ -2,6 +2,7 @@
 export * from './contact.js';
 export * from './errors.js';
 export * from './events.js';
+export * from './identity.js';
 export * from './limits.js';
 export * from './messages.js';
 export * from './tasks.js';

@@ -9,6 +9,7 @@ import type {
   VisitorMessageOk,
   VisitorMessagePayload,
 } from './events.js';
+import { validateIdentityClaim } from './identity.js';
 import { ID_PATTERN, KEY_PATTERN, LIMITS, SITE_KEY_PATTERN } from './limits.js';
 import {
   type Author,
@@ -123,6 +124,11 @@ export function validateSessionInit(input: unknown): Validated<SessionInitPayloa
       return fail(`contact.${field} ${problem}`);
     }
     value.contact = contact.value;
+  }
+  if (input.identity !== undefined) {
+    const identity = validateIdentityClaim(input.identity);
+    if (!identity.ok) return fail(`identity: ${identity.message}`);
+    value.identity = identity.value;
   }
   return { ok: true, value };
 }

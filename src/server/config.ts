@@ -11,7 +11,12 @@ import {
 } from './limits/rate-limits.js';
 import { LOG_LEVELS, type LogLevel } from './logger.js';
 import { maskPassword, parseDatabaseUrl, parseRedisUrl } from './service-url.js';
-import { loadSiteSettings, type SiteSettingsMap, siteAdminKeys } from './site-settings.js';
+import {
+  loadSiteSettings,
+  type SiteSettingsMap,
+  siteAdminKeys,
+  siteIdentitySecrets,
+} from './site-settings.js';
 
 export { ConfigError } from './config-error.js';
 
@@ -343,8 +348,8 @@ export function loadConfig(
 
 /**
  * The configured values no log line may show, wherever they turn up (an error quoting a
- * request, a URL): the admin keys (global and per site), the API key, the webhook secret, and the
- * database's and Redis's passwords. For `createJsonLogger`.
+ * request, a URL): the admin keys (global and per site), the sites' identity secrets, the API
+ * key, the webhook secret, and the database's and Redis's passwords. For `createJsonLogger`.
  */
 export function configSecrets(config: ServerConfig): string[] {
   const secrets = [
@@ -352,6 +357,7 @@ export function configSecrets(config: ServerConfig): string[] {
     config.apiKey,
     config.agentSecret,
     ...siteAdminKeys(config.sites),
+    ...siteIdentitySecrets(config.sites),
   ];
   for (const password of [
     config.databaseUrl && parseDatabaseUrl(config.databaseUrl)?.password,

@@ -1,4 +1,5 @@
 // @vitest-environment node
+import { createHmac } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -254,6 +255,41 @@ describe('the dashboard API', () => {
     // Another site's session through this site's path reads as unknown.
     expect((await call('GET', `sites/acme/sessions/${other.sessionId}`)).status).toBe(404);
     expect((await call('DELETE', `sites/acme/sessions/${other.sessionId}`)).status).toBe(404);
+  });
+
+  it('shows who identify() said the visitor is, verified or not', async () => {
+    const secret = 'acme-identity-secret-0123';
+    const server = await start({
+      sites: parseSiteSettings(
+        JSON.stringify({ acme: { adminKey: ACME_KEY, identitySecret: secret } }),
+        'sites.json',
+      ),
+    });
+    const identified = async (userId: string, userHash?: string) => {
+      const socket = await openTestSocket(server.url, sockets as TestSocket[]);
+      const identity = userHash ? { userId, userHash } : { userId };
+      const ack = await initSession(socket, { identity });
+      if (!ack.ok) throw new Error(ack.error.code);
+      return ack.sessionId;
+    };
+    const hash = createHmac('sha256', secret).update('u-42').digest('hex');
+    const verified = await identified('u-42', hash);
+    const claimed = await identified('u-7');
+    const { call } = await signIn(server);
+    const visitorOf = async (sessionId: string) =>
+      ((await (await call('GET', `sites/acme/sessions/${sessionId}`)).json()) as ConversationView)
+        .session.visitor;
+    expect(await visitorOf(verified)).toEqual({
+      kind: 'identified',
+      verified: true,
+      userId: 'u-42',
+      contact: {},
+    });
+    expect(await visitorOf(claimed)).toMatchObject({
+      kind: 'identified',
+      verified: false,
+      userId: 'u-7',
+    });
   });
 
   it('lists, shows, answers, takes over and purges a conversation', async () => {

@@ -149,6 +149,22 @@ describe('createJsonLogger', () => {
     expect(third!.msg).toBe('connecting to postgres://leflux:[redacted]@db.internal/leflux');
   });
 
+  it('never writes a site identity secret or a userHash', () => {
+    const secret = 'acme-identity-secret-0123';
+    const hash = 'ab'.repeat(32);
+    const { logger, raw, lines } = capture('info', [secret]);
+    logger.warn(`session_init refused: {"identity":{"userId":"u-42","userHash":"${hash}"}}`, {
+      identity: { userId: 'u-42', userHash: hash },
+      site: { identitySecret: secret },
+    });
+    logger.info(`keyed by ${secret}`);
+    expect(raw.join('')).not.toContain(secret);
+    expect(raw.join('')).not.toContain(hash);
+    expect(lines()[0]).toMatchObject({
+      err: { identity: { userId: 'u-42', userHash: '[redacted]' } },
+    });
+  });
+
   it('survives what JSON cannot hold: cycles, bigints, buffers, functions', () => {
     const { logger, lines } = capture();
     const loop: Record<string, unknown> = { id: 'x' };

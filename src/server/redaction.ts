@@ -5,8 +5,9 @@ export const REDACTED = '[redacted]';
 
 /**
  * Keys whose values never reach a log line, compared without case, `-` or `_`: the session
- * token, the admin and API keys and other secrets, credentials in headers, and the visitor's
- * contact details. `name` is among them except on an error, where it is the error's kind.
+ * token, the admin and API keys and other secrets (a site's identity secret, and `userHash`, which
+ * proves an identity to whoever holds it), credentials in headers, and the visitor's contact
+ * details. `name` is among them except on an error, where it is the error's kind.
  */
 const SECRET_KEYS = new Set([
   'token',
@@ -19,6 +20,8 @@ const SECRET_KEYS = new Set([
   'secret',
   'agentsecret',
   'lefluxagentsecret',
+  'identitysecret',
+  'userhash',
   'password',
   'authorization',
   'cookie',
@@ -34,12 +37,12 @@ const isSecretKey = (key: string) => SECRET_KEYS.has(key.replace(/[-_]/g, '').to
 const TEXT_PATTERNS: readonly [RegExp, string][] = [
   // `?token=...`, `adminKey=...`, `email=...` in URLs and form bodies.
   [
-    /\b(token|session_?token|admin_?key|api_?key|secret|password|name|email|phone)=([^&\s"'#]+)/gi,
+    /\b(token|session_?token|admin_?key|api_?key|secret|identity_?secret|user_?hash|password|name|email|phone)=([^&\s"'#]+)/gi,
     `$1=${REDACTED}`,
   ],
   // Quoted JSON (a request body in an error message).
   [
-    /"(token|sessionToken|adminKey|apiKey|secret|password|email|phone|name)"(\s*:\s*)"(?:[^"\\]|\\.)*"/g,
+    /"(token|sessionToken|adminKey|apiKey|secret|identitySecret|userHash|password|email|phone|name)"(\s*:\s*)"(?:[^"\\]|\\.)*"/g,
     `"$1"$2"${REDACTED}"`,
   ],
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g, `$1 ${REDACTED}`],

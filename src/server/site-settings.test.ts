@@ -13,6 +13,7 @@ import {
   privacyOf,
   SiteSettingsError,
   siteAdminKeys,
+  siteIdentitySecrets,
   siteSettingsLookup,
 } from './site-settings.js';
 
@@ -266,5 +267,30 @@ describe('privacy settings from the dashboard', () => {
       messageLog: false,
       retentionDays: null,
     });
+  });
+});
+
+describe('identitySecret', () => {
+  it('reads it as given, and counts it among the secrets no log line shows', () => {
+    const secret = ' acme-identity-secret-0123';
+    const file = fileWith({ acme: { identitySecret: secret } }, 'identity.json');
+    const config = loadConfig({ LEFLUX_SITES: file });
+    expect(config.sites.get('acme')).toEqual({ identitySecret: secret });
+    expect(siteIdentitySecrets(config.sites)).toEqual([secret]);
+    expect(configSecrets(config)).toContain(secret);
+  });
+
+  it.each([
+    ['short', 'short-secret'],
+    ['blank', ' '.repeat(20)],
+    ['not a string', 1234567890123456],
+  ])('refuses a %s one, naming the setting and never quoting it', (_, identitySecret) => {
+    const error = parseError({ acme: { identitySecret } });
+    expect(error).toMatchObject({ siteKey: 'acme', field: 'identitySecret' });
+    expect(error.message).toMatch(
+      /identitySecret=\[redacted\]: expected a string of at least 16 characters/,
+    );
+    if (typeof identitySecret === 'string' && identitySecret.trim())
+      expect(error.message).not.toContain(identitySecret);
   });
 });

@@ -45,6 +45,12 @@ export interface SiteSettings {
    * which signs in to every site). At least 16 characters.
    */
   adminKey?: string;
+  /**
+   * `identitySecret`: the key of the HMAC-SHA256 that proves `identify({ userId, userHash })`
+   * (the site's backend computes `userHash`). Never sent to browsers. At least 16 characters.
+   * Unset: identities are kept as unverified claims.
+   */
+  identitySecret?: string;
 }
 
 /** Site key -> settings, as read from `LEFLUX_SITES`. */
@@ -86,9 +92,10 @@ const FIELDS = [
   'pageActions',
   'retentionDays',
   'adminKey',
+  'identitySecret',
 ] as const;
 
-const SECRET_FIELDS = new Set(['adminKey']);
+const SECRET_FIELDS = new Set(['adminKey', 'identitySecret']);
 
 const NO_OVERRIDES: SiteSettings = Object.freeze({});
 
@@ -264,6 +271,11 @@ export function siteAdminKeys(sites: SiteSettingsMap): string[] {
   return [...sites.values()].flatMap((site) => (site.adminKey ? [site.adminKey] : []));
 }
 
+/** Every site's identity secret, for redaction: no log line may show one. */
+export function siteIdentitySecrets(sites: SiteSettingsMap): string[] {
+  return [...sites.values()].flatMap((site) => (site.identitySecret ? [site.identitySecret] : []));
+}
+
 function parseSite(raw: Record<string, unknown>, invalid: Invalid): SiteSettings {
   for (const field of Object.keys(raw)) {
     if (!(FIELDS as readonly string[]).includes(field)) {
@@ -340,6 +352,15 @@ function parseSite(raw: Record<string, unknown>, invalid: Invalid): SiteSettings
       throw invalid('adminKey', 'a string of at least 16 characters');
     }
     settings.adminKey = raw.adminKey.trim();
+  }
+
+  if (raw.identitySecret !== undefined) {
+    // Used as given (not trimmed): the site's backend keys its HMAC with the same bytes.
+    const secret = raw.identitySecret;
+    if (typeof secret !== 'string' || secret.trim().length < 16) {
+      throw invalid('identitySecret', 'a string of at least 16 characters');
+    }
+    settings.identitySecret = secret;
   }
   return Object.freeze(settings);
 }

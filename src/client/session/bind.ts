@@ -19,6 +19,8 @@ function hello(s: Session): SessionInitPayload {
     ...s.page(),
     ...(id ? { visitorId: id } : {}),
     ...(Object.keys(user).length > 0 ? { contact: user } : {}),
+    // Undefined when none: JSON leaves it out.
+    identity: s.identity?.value,
   };
 }
 
@@ -67,6 +69,12 @@ export async function bind(
     if (!current()) return retryDelay(s);
   }
   if (!answer.ok) {
+    // A wrong hash changed nothing on the server: drop the claim, say so, bind again without it.
+    if (answer.error.code === 'invalid_identity') {
+      s.identity = undefined;
+      fail(s, 'invalid_identity', answer.error.message);
+      return 0;
+    }
     if (answer.error.code !== 'origin_not_allowed') return retryDelay(s, answer);
     refuse(s, answer.error.message);
     return 'release';

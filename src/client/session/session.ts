@@ -1,4 +1,4 @@
-import type { Failure } from '../../protocol/index.js';
+import type { Failure, IdentityClaim } from '../../protocol/index.js';
 import type { ActivityTracker } from '../activity.js';
 import type { Emitter } from '../emitter.js';
 import { type ClientErrorCode, LeFluxError } from '../errors.js';
@@ -48,6 +48,8 @@ export interface Session {
   holderUp: boolean;
   /** The server refused this page's origin (said once). */
   refused?: boolean;
+  /** `identify({ userId, userHash })` on this page, checked; sent with every `session_init`. */
+  identity?: { ok: true; value: IdentityClaim };
   destroyed: boolean;
 }
 

@@ -1,4 +1,4 @@
-import type { ChatMessage } from '../../protocol/index.js';
+import type { ChatMessage, SessionIdentity } from '../../protocol/index.js';
 import type { SiteContext } from '../site/site-search.js';
 import type { TaskPlan } from '../tasks/plan.js';
 import type { SessionData } from './session-data.js';
@@ -16,6 +16,11 @@ export interface AgentSession {
   /** The page the visitor was last seen on, and its title. */
   url?: string;
   title?: string;
+  /**
+   * Who the site says the visitor is (`identify({ userId, userHash })`). `verified` is true only
+   * when the site has an `identitySecret` and the hash matched it: trust `userId` only then.
+   */
+  identity?: SessionIdentity;
 }
 
 /** An answer: text (posted first) and/or a task (replaces a task still in flight). */

@@ -69,9 +69,11 @@ function agentSession({
   lastActiveAt,
   url,
   title,
+  identity,
 }: SessionRecord) {
   const session: AgentSession = { id, siteKey, createdAt, lastActiveAt };
   if (visitorId !== undefined) session.visitorId = visitorId;
+  if (identity !== undefined) session.identity = { ...identity };
   if (url !== undefined) session.url = url;
   if (title !== undefined) session.title = title;
   return session;

@@ -8,7 +8,7 @@ import {
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AgentMessagePayload } from '../../protocol/index.js';
+import type { AgentMessagePayload, SessionInitPayload } from '../../protocol/index.js';
 import { silentLogger } from '../logger.js';
 import { initSession, openTestSocket, type TestSocket } from '../realtime/test-socket.js';
 import { type LeFluxServer, startServer } from '../server.js';
@@ -100,6 +100,7 @@ describe('webhook agent', () => {
       siteKey: 'acme',
       sessionId: 'session-1',
       visitorId: 'v1',
+      identity: null,
       message: { id: 'm1', text: 'hello', url: 'https://acme.test/pricing', sentAt: 5 },
       page: { url: 'https://acme.test/pricing', title: 'Pricing' },
       history: [{ id: 'm1', author: 'visitor', text: 'hello', at: 5, seq: 1 }],
@@ -211,7 +212,7 @@ describe('webhook agent in the server', () => {
     server = undefined;
   });
 
-  async function chat(agentUrl: string) {
+  async function chat(agentUrl: string, identity?: SessionInitPayload['identity']) {
     server = await startServer({
       agentUrl,
       agentSecret: SECRET,
@@ -220,7 +221,7 @@ describe('webhook agent in the server', () => {
       logger: silentLogger,
     });
     const socket = await openTestSocket(server.url, sockets);
-    const ack = await initSession(socket, { visitorId: 'v1' });
+    const ack = await initSession(socket, { visitorId: 'v1', ...(identity ? { identity } : {}) });
     if (!ack.ok) throw new Error(ack.error.message);
     const replies: AgentMessagePayload[] = [];
     socket.on('agent_message', (m) => void replies.push(m));
@@ -243,6 +244,21 @@ describe('webhook agent in the server', () => {
     expect(request?.body.sessionId).toBe(ack.sessionId);
     expect(request?.raw).not.toContain(ack.token);
     expect(JSON.stringify(request?.headers)).not.toContain(ack.token);
+  });
+
+  it("sends the session's identity, verified or not, never the hash", async () => {
+    const hook = await webhook({ status: 200, body: { text: 'Hi Ada' } });
+    const { ack, replies, send } = await chat(hook.url, {
+      userId: 'u-42',
+      userHash: 'ab'.repeat(32),
+    });
+    await send('m1', 'hi');
+    await expect.poll(() => replies.map((r) => r.text)).toEqual(['Hi Ada']);
+    const [request] = hook.received;
+    expect(request?.body.sessionId).toBe(ack.sessionId);
+    // Site acme has no identity secret: the claim is kept, unverified.
+    expect(request?.body.identity).toEqual({ userId: 'u-42', verified: false });
+    expect(request?.raw).not.toContain('ab'.repeat(32));
   });
 
   it('a webhook that keeps failing: the system message, and the chat keeps working', async () => {

@@ -1,5 +1,5 @@
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
-import type { ChatMessage } from '../../protocol/index.js';
+import type { ChatMessage, SessionIdentity } from '../../protocol/index.js';
 import { consoleLogger, type Logger } from '../logger.js';
 import type { Agent, AgentContext, AgentReply } from './agent.js';
 import { checkReply } from './reply.js';
@@ -11,6 +11,11 @@ export interface WebhookRequest {
   sessionId: string;
   /** The anonymous per-browser id, or null when the site turned it off. */
   visitorId: string | null;
+  /**
+   * Who the site says the visitor is (`identify({ userId, userHash })`), or null when it said
+   * nothing. Trust `userId` only when `verified`.
+   */
+  identity: SessionIdentity | null;
   message: { id: string; text: string; url: string; sentAt: number };
   page: { url: string; title: string };
   /** The session's last 50 messages, oldest first, this one included. */
@@ -81,6 +86,7 @@ function requestOf(context: AgentContext): WebhookRequest {
     siteKey: session.siteKey,
     sessionId: session.id,
     visitorId: session.visitorId ?? null,
+    identity: session.identity ?? null,
     message: { id: message.id, text: message.text, url: page.url, sentAt: message.at },
     page,
     history,

@@ -2,6 +2,7 @@ import {
   type ErrorCode,
   errorBody,
   type Failure,
+  type SessionIdentity,
   type SessionInitOk,
   type SessionInitPayload,
 } from '../../protocol/index.js';
@@ -9,6 +10,7 @@ import { secretsEqual } from '../secret.js';
 import { originAllowed } from '../site-settings.js';
 import type { SessionRecord } from '../stores/session-store.js';
 import { type AccessService, retryAfterSeconds } from './access.js';
+import { checkIdentity } from './identity.js';
 import type { SessionServiceDeps } from './services.js';
 import { SessionError } from './session-error.js';
 
@@ -70,6 +72,7 @@ export function createBindService(deps: SessionServiceDeps, access: AccessServic
     init: SessionInitPayload,
     { socketId }: BindFrom,
     resumed: boolean,
+    identity: SessionIdentity | undefined,
   ): Promise<BindResult> {
     const { id } = session;
     const previous = await store.sockets.bind(id, socketId);
@@ -81,6 +84,7 @@ export function createBindService(deps: SessionServiceDeps, access: AccessServic
     await channel.join(socketId, id);
     await store.sessions.setPage(id, { url: init.url, title: init.title });
     if (init.contact) await store.visitors.save(id, init.contact);
+    if (identity) await store.sessions.setIdentity(id, identity);
     // Before `missed`: an aborted task's message must be in this ack.
     const bound =
       session.taskId === undefined
@@ -123,6 +127,16 @@ export function createBindService(deps: SessionServiceDeps, access: AccessServic
           `pages on ${from.origin ?? 'an unknown origin'} may not use site ${init.siteKey}`,
         );
       }
+      // Checked before anything changes: a wrong hash keeps the session, and the identity it
+      // holds, as they were. No secret or no hash: an unverified claim, kept as such.
+      const identity =
+        init.identity && checkIdentity(init.identity, sites(init.siteKey).identitySecret);
+      if (identity === 'invalid') {
+        return failure(
+          'invalid_identity',
+          `userHash is not the HMAC-SHA256 of userId ${JSON.stringify(init.identity?.userId)} with site ${init.siteKey}'s identity secret`,
+        );
+      }
       const { sessionId, token } = init;
       const fresh = sessionId === undefined || token === undefined;
       // Refused before the socket lets go of the session it holds: a refusal changes nothing.
@@ -155,7 +169,7 @@ export function createBindService(deps: SessionServiceDeps, access: AccessServic
       }
       if (fresh) {
         const session = await store.sessions.create(init.siteKey, init.visitorId);
-        return lock.run(session.id, () => attach(session, init, from, false));
+        return lock.run(session.id, () => attach(session, init, from, false, identity));
       }
       const answer = await lock.run(sessionId, async () => {
         const session = await store.sessions.get(sessionId);
@@ -165,7 +179,7 @@ export function createBindService(deps: SessionServiceDeps, access: AccessServic
         if (!secretsEqual(session.token, token)) {
           return failure('unauthorized', 'the token does not match this session');
         }
-        return attach(session, init, from, true);
+        return attach(session, init, from, true, identity);
       });
       if (!answer.ok) await access.missed(from.address);
       return answer;

@@ -108,10 +108,13 @@ export function createInboxService(deps: InboxServiceDeps): InboxService {
     if (live?.takeover) session.takeover = { ...live.takeover };
     if (live) {
       const contact = await store.visitors.get(live.id).catch(() => ({}));
-      const identified = Object.values(contact).some(Boolean);
-      session.visitor = identified
-        ? { kind: 'identified', verified: false, contact }
-        : { kind: 'anonymous', verified: false };
+      const { identity } = live;
+      if (identity) {
+        session.visitor = { kind: 'identified', verified: identity.verified, contact };
+        session.visitor.userId = identity.userId;
+      } else if (Object.values(contact).some(Boolean)) {
+        session.visitor = { kind: 'identified', verified: false, contact };
+      } else session.visitor = { kind: 'anonymous', verified: false };
     }
     return session;
   }

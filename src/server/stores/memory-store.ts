@@ -67,6 +67,7 @@ function recordOf({ session, task }: Entry): SessionRecord {
   const copy: SessionRecord = { ...session };
   // The only nested object of a record: a caller must not change the stored one through it.
   if (session.takeover) copy.takeover = { ...session.takeover };
+  if (session.identity) copy.identity = { ...session.identity };
   if (task !== undefined) copy.taskId = task.id;
   return copy;
 }
@@ -205,6 +206,10 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions): Se
         const { session } = need(sessionId);
         if (takeover) session.takeover = { by: takeover.by, at: takeover.at };
         else delete session.takeover;
+      },
+
+      async setIdentity(sessionId, { userId, verified }) {
+        need(sessionId).session.identity = { userId, verified };
       },
 
       async delete(id) {

@@ -11,6 +11,7 @@
  * Keys, with P the prefix and {id} the session id in a hash tag:
  * - `P session:{id}`  hash: id siteKey token visitorId createdAt lastActiveAt nextSeq ttl
  *                     boundSocket url title taskId taskVersion takeoverBy takeoverAt
+ *                     userId userVerified
  * - `P history:{id}`  list of messages (JSON with `seq`), oldest first; seqs are contiguous
  * - `P seqs:{id}`     hash message id -> seq (dedupe), mirroring the history
  * - `P task:{id}`     the task (JSON)
@@ -200,6 +201,13 @@ if set == '1' then
 else
   redis.call('HDEL', key('session', id), 'takeoverBy', 'takeoverAt')
 end
+return 1`,
+
+  // id userId verified now -> 1 | false. verified '1' or '0'. Not activity.
+  lefluxSetIdentity: `
+local id, userId, verified, now = ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
+if not live(id, now) then return false end
+redis.call('HSET', key('session', id), 'userId', userId, 'userVerified', verified)
 return 1`,
 
   // id -> 1 | 0 (whether it existed, idle or not)

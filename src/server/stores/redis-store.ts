@@ -84,6 +84,9 @@ function recordOf(flat: Reply): SessionRecord {
   if (f.takeoverBy !== undefined) {
     record.takeover = { by: f.takeoverBy, at: Number(f.takeoverAt) };
   }
+  if (f.userId !== undefined) {
+    record.identity = { userId: f.userId, verified: f.userVerified === '1' };
+  }
   return record;
 }
 
@@ -209,6 +212,10 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions): Sess
           takeover ? '1' : '0',
           now(),
         );
+      },
+
+      async setIdentity(sessionId, { userId, verified }) {
+        await need(sessionId, 'lefluxSetIdentity', sessionId, userId, verified ? '1' : '0', now());
       },
 
       async delete(id) {

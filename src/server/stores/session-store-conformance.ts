@@ -141,6 +141,27 @@ export function describeSessionStore(
       ).rejects.toBeInstanceOf(SessionNotFoundError);
     });
 
+    it('keeps the identity on the record, the latest replacing the earlier; not activity', async () => {
+      const { id } = await store.sessions.create('acme');
+      expect((await store.sessions.get(id))?.identity).toBeUndefined();
+      clock += 10;
+      await store.sessions.setIdentity(id, { userId: 'u-42', verified: true });
+      const identified = await store.sessions.get(id);
+      expect(identified?.identity).toEqual({ userId: 'u-42', verified: true });
+      expect(identified?.lastActiveAt).toBe(1_000_000);
+      identified!.identity!.userId = 'changed by a reader';
+      await store.sessions.setPage(id, { url: 'https://x.test/' });
+      expect((await store.history.recent(id, 1))?.session.identity).toEqual({
+        userId: 'u-42',
+        verified: true,
+      });
+      await store.sessions.setIdentity(id, { userId: 'u-7', verified: false });
+      expect((await store.sessions.get(id))?.identity).toEqual({ userId: 'u-7', verified: false });
+      await expect(
+        store.sessions.setIdentity('nope', { userId: 'u-42', verified: true }),
+      ).rejects.toBeInstanceOf(SessionNotFoundError);
+    });
+
     it('refuses an append unlessTakenOver while taken over, storing nothing; others go on', async () => {
       const { id } = await store.sessions.create('acme');
       const agent = (mid: string) => ({ id: mid, author: 'agent' as const, text: mid, at: clock });

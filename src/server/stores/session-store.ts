@@ -1,4 +1,9 @@
-import type { ChatMessage, ContactDetails, TaskStep } from '../../protocol/index.js';
+import type {
+  ChatMessage,
+  ContactDetails,
+  SessionIdentity,
+  TaskStep,
+} from '../../protocol/index.js';
 
 /** A live session as the store reports it; the history is read separately (it can be long). */
 export interface SessionRecord {
@@ -28,6 +33,8 @@ export interface SessionRecord {
    * read it already makes (`history.recent`), with no extra round trip per message.
    */
   takeover?: Takeover;
+  /** Who the site says the visitor is (`identify({ userId, userHash })`), verified or not. */
+  identity?: SessionIdentity;
 }
 
 /** Who took a conversation over, and when. */
@@ -157,6 +164,8 @@ export interface SessionRecords {
   setPage(sessionId: string, page: { url: string; title?: string }): Promise<void>;
   /** An operator takes the conversation over (`takeover`), or hands it back (undefined). Not activity. */
   setTakeover(sessionId: string, takeover: Takeover | undefined): Promise<void>;
+  /** Keeps who the site says the visitor is, replacing an earlier identity. Not activity. */
+  setIdentity(sessionId: string, identity: SessionIdentity): Promise<void>;
   /** Removes the session and everything it holds; true when it existed. */
   delete(id: string): Promise<boolean>;
   /**
