@@ -4,7 +4,6 @@ import { loadOptional } from '../optional-dependency.js';
 import { describeDatabaseUrl, parseDatabaseUrl } from '../service-url.js';
 import { type MessageRow, type SessionRow, toEntry, toSession } from './log-row.js';
 import {
-  type LoggedSession,
   type MessageLog,
   type MessageLogBatchOptions,
   type MessageLogEntry,

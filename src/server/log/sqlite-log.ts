@@ -5,7 +5,6 @@ import { consoleLogger } from '../logger.js';
 import { loadOptional } from '../optional-dependency.js';
 import { type MessageRow, type SessionRow, toEntry, toSession } from './log-row.js';
 import {
-  type LoggedSession,
   type MessageLog,
   type MessageLogBatchOptions,
   type MessageLogEntry,
