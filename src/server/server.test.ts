@@ -4,7 +4,7 @@ import { Agent, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { io as connect } from 'socket.io-client';
+import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openSqliteMessageLog } from './log/sqlite-log.js';
 import { silentLogger } from './logger.js';
@@ -26,6 +26,23 @@ async function start(overrides: Parameters<typeof startServer>[0] = {}) {
   return server;
 }
 
+/** A widget's socket on site `acme`, as the widget opens it. */
+const visitorSocket = (url: string, transport: 'websocket' | 'polling' = 'websocket') =>
+  connect(url, { auth: { siteKey: 'acme' }, transports: [transport], forceNew: true });
+
+/** The widget's `session_init` for a new session on `acme`; resolves to its ack. */
+const startSession = (socket: Socket) =>
+  socket.timeout(5_000).emitWithAck('session_init', { siteKey: 'acme', url: '/', title: '' });
+
+/** A visitor message; resolves to the text of the agent's answer. */
+async function ask(socket: Socket, text: string): Promise<string> {
+  const reply = new Promise<{ text: string }>((done) => socket.once('agent_message', done));
+  await socket
+    .timeout(5_000)
+    .emitWithAck('visitor_message', { id: 'm1', text, url: '', sentAt: 1 });
+  return (await reply).text;
+}
+
 /** A GET over a keep-alive agent, leaving the connection open afterwards. */
 function keepAliveGet(url: string, agent: Agent): Promise<number> {
   return new Promise((done, fail) => {
@@ -45,15 +62,9 @@ describe('createLeFluxServer', () => {
     expect(res.status).toBe(200);
     expect(await res.text()).toMatch(/^0\{"sid":/);
     // And a whole session over polling only, as behind a proxy that blocks websockets.
-    const socket = connect(server.url, {
-      auth: { siteKey: 'acme' },
-      transports: ['polling'],
-      forceNew: true,
-    });
+    const socket = visitorSocket(server.url, 'polling');
     try {
-      const ack = await socket
-        .timeout(5_000)
-        .emitWithAck('session_init', { siteKey: 'acme', url: '/', title: '' });
+      const ack = await startSession(socket);
       expect(ack).toMatchObject({ ok: true, resumed: false });
     } finally {
       socket.disconnect();
@@ -101,16 +112,10 @@ describe('createLeFluxServer', () => {
     });
     const checker = new Agent({ keepAlive: true });
     expect(await keepAliveGet(`${server.url}/readyz`, checker)).toBe(200);
-    const socket = connect(server.url, {
-      auth: { siteKey: 'acme' },
-      transports: ['websocket'],
-      forceNew: true,
-    });
+    const socket = visitorSocket(server.url);
     const reasons: string[] = [];
     socket.on('disconnect', (reason) => reasons.push(reason));
-    const init = await socket
-      .timeout(5_000)
-      .emitWithAck('session_init', { siteKey: 'acme', url: '/', title: '' });
+    const init = await startSession(socket);
     if (!init.ok) throw new Error(init.error.code);
     await socket.timeout(5_000).emitWithAck('visitor_message', {
       id: 'm1',
@@ -239,15 +244,9 @@ describe('demo content belongs to the demo', () => {
     // The widget and the API are there all the same.
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
 
-    const socket = connect(server.url, {
-      auth: { siteKey: 'acme' },
-      transports: ['websocket'],
-      forceNew: true,
-    });
+    const socket = visitorSocket(server.url);
     try {
-      const ack = await socket
-        .timeout(5_000)
-        .emitWithAck('session_init', { siteKey: 'acme', url: '/', title: '' });
+      const ack = await startSession(socket);
       let answered = false;
       socket.on('agent_message', () => {
         answered = true;
@@ -268,20 +267,10 @@ describe('demo content belongs to the demo', () => {
   it('with the demo on: the pages and the demo agent', async () => {
     const server = await start({ demo: true, crawl: false });
     expect((await fetch(`${server.url}/pricing.html`)).status).toBe(200);
-    const socket = connect(server.url, {
-      auth: { siteKey: 'acme' },
-      transports: ['websocket'],
-      forceNew: true,
-    });
+    const socket = visitorSocket(server.url);
     try {
-      await socket
-        .timeout(5_000)
-        .emitWithAck('session_init', { siteKey: 'acme', url: '/', title: '' });
-      const reply = new Promise<{ text: string }>((done) => socket.once('agent_message', done));
-      await socket
-        .timeout(5_000)
-        .emitWithAck('visitor_message', { id: 'm1', text: 'hello', url: '', sentAt: 1 });
-      expect((await reply).text).toMatch(/demo assistant/);
+      await startSession(socket);
+      expect(await ask(socket, 'hello')).toMatch(/demo assistant/);
     } finally {
       socket.disconnect();
     }
@@ -291,15 +280,9 @@ describe('demo content belongs to the demo', () => {
 describe('LeFluxServer.post', () => {
   it('sends to the open tab at once; with none open, the message waits for the next restore', async () => {
     const server = await start({ demo: false });
-    const socket = connect(server.url, {
-      auth: { siteKey: 'acme' },
-      transports: ['websocket'],
-      forceNew: true,
-    });
+    const socket = visitorSocket(server.url);
     try {
-      const ack = await socket
-        .timeout(5_000)
-        .emitWithAck('session_init', { siteKey: 'acme', url: '/', title: '' });
+      const ack = await startSession(socket);
       const heard = new Promise((done) => socket.once('agent_message', done));
       const posted = await server.post(ack.sessionId, { text: 'Hello from Ada', name: 'Ada' });
       expect(posted).toMatchObject({
@@ -364,20 +347,10 @@ describe('attach and handle (inside another app)', () => {
       expect(await (await fetch(`${url}/orders/42`)).text()).toBe('app: /orders/42');
       // Under /api/session/ every path is LeFlux's.
       expect((await fetch(`${url}/api/session/x/nothing`, { method: 'POST' })).status).toBe(404);
-      const socket = connect(url, {
-        auth: { siteKey: 'acme' },
-        transports: ['websocket'],
-        forceNew: true,
-      });
+      const socket = visitorSocket(url);
       try {
-        await socket
-          .timeout(5_000)
-          .emitWithAck('session_init', { siteKey: 'acme', url: '/', title: '' });
-        const reply = new Promise<{ text: string }>((done) => socket.once('agent_message', done));
-        await socket
-          .timeout(5_000)
-          .emitWithAck('visitor_message', { id: 'm1', text: 'hi', url: '', sentAt: 1 });
-        expect((await reply).text).toBe('echo: hi');
+        await startSession(socket);
+        expect(await ask(socket, 'hi')).toBe('echo: hi');
       } finally {
         socket.disconnect();
       }
