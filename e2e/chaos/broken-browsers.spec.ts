@@ -278,7 +278,7 @@ for (const breakage of BREAKAGES) {
         stored: stored.filter((t) => t.startsWith('broken-')).length,
         logged: logged.filter((t) => t.startsWith('broken-')).length,
         onScreen: shown.length,
-        duplicates: duplicates(stored) + duplicates(logged) + duplicates(shown),
+        duplicates: duplicates(stored, logged, shown),
         pageErrors: errors.length,
         answers: (await clientMessages(page)).filter(
           (m) => m.author === 'agent' && m.text.startsWith('echo broken-'),

@@ -210,8 +210,16 @@ export async function serverTexts(chaos: Pick<ChaosServer, 'store' | 'log'>, ses
   return { stored, logged };
 }
 
-/** How many texts appear more than once. */
-export const duplicates = (texts: readonly string[]) => texts.length - new Set(texts).size;
+/** How many texts appear more than once, summed over each list (each list counted apart). */
+export const duplicates = (...lists: (readonly string[])[]) =>
+  lists.reduce((sum, texts) => sum + texts.length - new Set(texts).size, 0);
+
+/** The sessions `page` used, the visitor texts the server stored and logged for them, and those on its screen. */
+export async function visitorTexts(chaos: Pick<ChaosServer, 'store' | 'log'>, page: Page) {
+  const sessions = [...new Set((await clientMessages(page)).map((m) => m.sessionId ?? ''))];
+  const { stored, logged } = await serverTexts(chaos, sessions);
+  return { sessions, stored, logged, shown: await shownVisitorTexts(page) };
+}
 
 export interface Counts {
   sent: number;

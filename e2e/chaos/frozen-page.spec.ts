@@ -85,7 +85,7 @@ test(`scenario 6: a page frozen for ${FROZEN_MS / 1000} s (CDP lifecycle "frozen
       stored: stored.length,
       logged: logged.length,
       onScreen: shown.length,
-      duplicates: duplicates(stored) + duplicates(logged) + duplicates(shown),
+      duplicates: duplicates(stored, logged, shown),
       pageErrors: errors.length,
       'frozen ms': frozenMs,
       'missed messages shown': missed.length,

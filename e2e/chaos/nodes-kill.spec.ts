@@ -85,7 +85,7 @@ test(`scenario 4 (Redis + PostgreSQL, two nodes): the node a tab is on SIGKILLed
       stored: stored.length,
       logged: logged.length,
       onScreen: shown.length,
-      duplicates: duplicates(stored) + duplicates(logged) + duplicates(shown),
+      duplicates: duplicates(stored, logged, shown),
       pageErrors: errors.length,
       'acked when the node died': ackedAtKill,
       'replies sent while it was down, shown': missed.filter((t) =>

@@ -10,9 +10,8 @@ import {
   random,
   report,
   sendAll,
-  serverTexts,
-  shownVisitorTexts,
   startChaosServer,
+  visitorTexts,
 } from './chaos.js';
 
 const MESSAGES = form(40, 300);
@@ -43,15 +42,13 @@ test(`scenario 1: ${MESSAGES} messages with ${RELOADS} random reloads mid-send a
       await clientReady(page);
     }
     await delivered(page);
-    const sessions = [...new Set((await clientMessages(page)).map((m) => m.sessionId ?? ''))];
-    const { stored, logged } = await serverTexts(chaos, sessions);
-    const shown = await shownVisitorTexts(page);
+    const { sessions, stored, logged, shown } = await visitorTexts(chaos, page);
     const counts = report('1 reloads', {
       sent: texts.length,
       stored: stored.length,
       logged: logged.length,
       onScreen: shown.length,
-      duplicates: duplicates(stored) + duplicates(logged) + duplicates(shown),
+      duplicates: duplicates(stored, logged, shown),
       pageErrors: errors.length,
       reloads: reloadAfter.length,
       'pending at reload': inFlight,

@@ -10,9 +10,8 @@ import {
   pageErrors,
   random,
   report,
-  serverTexts,
-  shownVisitorTexts,
   startChaosServer,
+  visitorTexts,
 } from './chaos.js';
 
 const PER_TAB = form(20, 100);
@@ -98,15 +97,13 @@ test(`scenario 5: two tabs sending, one crashes mid-send: the survivor delivers 
     if (holder === a) await sendingB;
     else await sendingA;
     await delivered(survivor);
-    const sessions = [...new Set((await clientMessages(survivor)).map((m) => m.sessionId ?? ''))];
-    const { stored, logged } = await serverTexts(chaos, sessions);
-    const shown = await shownVisitorTexts(survivor);
+    const { stored, logged, shown } = await visitorTexts(chaos, survivor);
     const counts = report('5 tab crash', {
       sent: sent.length,
       stored: stored.length,
       logged: logged.length,
       onScreen: shown.length,
-      duplicates: duplicates(stored) + duplicates(logged) + duplicates(shown),
+      duplicates: duplicates(stored, logged, shown),
       pageErrors: errors.length,
       crashed: holder === a ? 'tab a' : 'tab b',
       'waiting in the shared outbox at the crash': pendingAtCrash.length,
