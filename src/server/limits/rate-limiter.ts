@@ -47,6 +47,7 @@ const refused = (res: RateLimiterRes): RateDecision => ({
 
 /** The interface over one rate-limiter-flexible limiter per limit. */
 function limiterOf(limits: RateLimits, make: (name: LimitName, limit: RateLimit) => Flexible) {
+  const { RateLimiterRes: OverLimit } = flexible();
   const limiters = new Map<LimitName, { limit: RateLimit; limiter: Flexible }>();
   for (const name of LIMIT_NAMES) {
     const limit = limits[name];
@@ -62,7 +63,7 @@ function limiterOf(limits: RateLimits, make: (name: LimitName, limit: RateLimit)
       } catch (error) {
         // rate-limiter-flexible rejects with a RateLimiterRes when over the limit, with an
         // Error when its store fails.
-        if (error instanceof flexible().RateLimiterRes) return refused(error);
+        if (error instanceof OverLimit) return refused(error);
         throw error;
       }
     },
