@@ -133,6 +133,27 @@ export function widget(page: Page, title = 'LeFlux help') {
   };
 }
 
+/**
+ * Opens the window and scrolls its log back to the start until no more messages appear: the
+ * log renders the newest and adds older ones as the visitor scrolls up.
+ */
+export async function revealWholeLog(page: Page): Promise<void> {
+  await page.evaluate(() => window.LeFlux?.open());
+  await page.evaluate(async () => {
+    const log = document.querySelector('leflux-widget')?.shadowRoot?.querySelector('[role="log"]');
+    if (!(log instanceof HTMLElement)) return;
+    const frame = () => new Promise((done) => requestAnimationFrame(() => setTimeout(done, 20)));
+    let count = -1;
+    for (let stable = 0; stable < 3; ) {
+      log.scrollTop = 0;
+      log.dispatchEvent(new Event('scroll'));
+      await frame();
+      const now = log.querySelectorAll('[data-message-id]').length;
+      stable = now === count ? stable + 1 : 0;
+      count = now;
+    }
+  });
+}
 /** Goes to `url` and opens the chat window with the launcher, as a visitor would. */
 export async function openChat(page: Page, url: string, title?: string) {
   await page.goto(url);

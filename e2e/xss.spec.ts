@@ -18,7 +18,7 @@ import {
   pageErrors,
   startChaosServer,
 } from './chaos/chaos.js';
-import { expect, test } from './fixtures.js';
+import { expect, revealWholeLog, test } from './fixtures.js';
 
 const { vectors } = JSON.parse(
   readFileSync(new URL('./xss-vectors.json', import.meta.url), 'utf8'),
@@ -98,22 +98,11 @@ const ranInPage = (page: Page) =>
 
 /** Every bubble and author name in the widget, as text, and whether any holds an element. */
 async function shownTexts(page: Page) {
-  await page.evaluate(() => window.LeFlux?.open());
-  return page.evaluate(async () => {
+  await revealWholeLog(page);
+  return page.evaluate(() => {
     const root = document.querySelector('leflux-widget')?.shadowRoot;
     const log = root?.querySelector('[role="log"]');
     if (!(log instanceof HTMLElement)) return { texts: [], names: [], withElements: 0, links: 0 };
-    // Scroll back to the start: older messages render as the visitor scrolls up.
-    const frame = () => new Promise((done) => requestAnimationFrame(() => setTimeout(done, 20)));
-    let count = -1;
-    for (let stable = 0; stable < 3; ) {
-      log.scrollTop = 0;
-      log.dispatchEvent(new Event('scroll'));
-      await frame();
-      const now = log.querySelectorAll('[data-message-id]').length;
-      stable = now === count ? stable + 1 : 0;
-      count = now;
-    }
     // A bubble holds text, and links the widget made of URLs in it (http, https or mailto,
     // with a visually hidden "(opens in a new tab)"): any other element is markup that got in.
     const made = (el: Element) =>

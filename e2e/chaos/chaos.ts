@@ -19,7 +19,7 @@ import {
 } from '../../src/server/server.js';
 import { createMemorySessionStore } from '../../src/server/stores/memory-store.js';
 import type { SessionStore } from '../../src/server/stores/session-store.js';
-import { expect } from '../fixtures.js';
+import { expect, revealWholeLog } from '../fixtures.js';
 
 /** `LEFLUX_CHAOS=full` (`npm run test:chaos`): the issue's figures; otherwise a short form. */
 export const FULL = process.env.LEFLUX_CHAOS === 'full';
@@ -177,21 +177,10 @@ export async function delivered(page: Page, timeout = 60_000): Promise<void> {
  * window first.
  */
 export async function shownVisitorTexts(page: Page): Promise<string[]> {
-  await page.evaluate(() => window.LeFlux?.open());
-  return page.evaluate(async () => {
+  await revealWholeLog(page);
+  return page.evaluate(() => {
     const log = document.querySelector('leflux-widget')?.shadowRoot?.querySelector('[role="log"]');
-    if (!(log instanceof HTMLElement)) return [];
-    const frame = () => new Promise((done) => requestAnimationFrame(() => setTimeout(done, 20)));
-    let count = -1;
-    for (let stable = 0; stable < 3; ) {
-      log.scrollTop = 0;
-      log.dispatchEvent(new Event('scroll'));
-      await frame();
-      const now = log.querySelectorAll('[data-message-id]').length;
-      stable = now === count ? stable + 1 : 0;
-      count = now;
-    }
-    return [...log.querySelectorAll('[data-author="visitor"] .bubble')].map(
+    return [...(log?.querySelectorAll('[data-author="visitor"] .bubble') ?? [])].map(
       (bubble) => bubble.textContent ?? '',
     );
   });
