@@ -19,6 +19,7 @@ import {
 } from '../../src/server/server.js';
 import { createMemorySessionStore } from '../../src/server/stores/memory-store.js';
 import type { SessionStore } from '../../src/server/stores/session-store.js';
+import { seededRandom } from '../../src/server/testing/seeded-random.js';
 import { expect, revealWholeLog } from '../fixtures.js';
 
 /** `LEFLUX_CHAOS=full` (`npm run test:chaos`): the issue's figures; otherwise a short form. */
@@ -27,30 +28,9 @@ export const FULL = process.env.LEFLUX_CHAOS === 'full';
 /** `short` under `npm test`, `full` under `npm run test:chaos`. */
 export const form = <T>(short: T, full: T): T => (FULL ? full : short);
 
-/** A seeded random number generator (mulberry32): a failing run can be replayed with its seed. */
-export function random(seed = Number(process.env.LEFLUX_CHAOS_SEED ?? Date.now() % 1e9)) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    seed,
-    next,
-    /** An integer in [min, max]. */
-    between: (min: number, max: number) => min + Math.floor(next() * (max - min + 1)),
-    /** `count` distinct integers in [min, max], ascending. */
-    picks(count: number, min: number, max: number): number[] {
-      const chosen = new Set<number>();
-      while (chosen.size < Math.min(count, max - min + 1))
-        chosen.add(min + Math.floor(next() * (max - min + 1)));
-      return [...chosen].sort((x, y) => x - y);
-    },
-  };
-}
+/** The suite's random draws: `LEFLUX_CHAOS_SEED` replays a run (each scenario prints its seed). */
+export const random = (seed = Number(process.env.LEFLUX_CHAOS_SEED ?? Date.now() % 1e9)) =>
+  seededRandom(seed);
 
 export interface ChaosServer {
   url: string;

@@ -6,32 +6,19 @@
  * never a 500), and the visitor's answers keep coming; their p99 is printed (a figure, not an
  * assertion: speed is measured, never asserted in a functional test).
  */
+
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ErrorBody } from '../protocol/index.js';
 import { NO_RATE_LIMITS } from './limits/rate-limiter.js';
 import { silentLogger } from './logger.js';
 import { initSession, openTestSocket, type TestSocket } from './realtime/test-socket.js';
 import { type LeFluxServer, startServer } from './server.js';
+import { type SeededRandom, seededRandom } from './testing/seeded-random.js';
 
 const EVENTS = 5_000;
 const SEED = Number(process.env.LEFLUX_FUZZ_SEED ?? 20_251_202);
 
-/** mulberry32: the run can be replayed with its seed. */
-function random(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (max: number) => Math.floor(next() * max);
-  const pick = <T>(items: readonly T[]): T => items[int(items.length)] as T;
-  return { next, int, pick };
-}
-
-type Rng = ReturnType<typeof random>;
+type Rng = SeededRandom;
 
 /** Keys the protocol uses, and keys that attack objects built from JSON. */
 const KEYS = [
@@ -126,7 +113,7 @@ describe('hostile input', () => {
       agent: { reply: async ({ message }) => ({ text: `echo ${message.text}` }) },
     });
     const url = server.url;
-    const rng = random(SEED);
+    const rng = seededRandom(SEED);
     const prototypeBefore = Object.getOwnPropertyNames(Object.prototype).sort();
 
     // The other visitor: a message every 50 ms, timed until the agent's answer arrives.
