@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { SiteStats } from '../../src/protocol/dashboard.js';
 import { api } from '../api.js';
 import { chartGeometry } from './chart.js';
+import { DayRangeFields } from './day-range-fields.js';
 import { lastDays, rangeOf } from './format.js';
 
 /** Conversations and messages per day over a range, drawn as SVG, and the range as CSV. */
@@ -38,22 +39,7 @@ export function Analytics({ site }: { site: string }) {
     <main class="page">
       <h1>Analytics</h1>
       <form class="filters" onSubmit={(e) => e.preventDefault()}>
-        <label>
-          From
-          <input
-            type="date"
-            value={days.from}
-            onChange={(e) => setDays({ ...days, from: e.currentTarget.value })}
-          />
-        </label>
-        <label>
-          To
-          <input
-            type="date"
-            value={days.to}
-            onChange={(e) => setDays({ ...days, to: e.currentTarget.value })}
-          />
-        </label>
+        <DayRangeFields days={days} onChange={setDays} />
         {query && (
           <a class="button" href={`/dashboard/api/sites/${site}/export.csv?${query}`} download>
             Download CSV

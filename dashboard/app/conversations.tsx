@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { InboxSession, SessionPage } from '../../src/protocol/dashboard.js';
 import { api } from '../api.js';
+import { DayRangeFields } from './day-range-fields.js';
 import { lastDays, pagePath, rangeOf, when } from './format.js';
 import { useSiteNews } from './live.js';
 import { linkProps, navigate } from './router.js';
@@ -75,28 +76,13 @@ export function Conversations({ site }: { site: string }) {
     <main class="page">
       <h1>Conversations</h1>
       <form class="filters" onSubmit={(e) => e.preventDefault()}>
-        <label>
-          From
-          <input
-            type="date"
-            value={days.from}
-            onChange={(e) => {
-              setDays({ ...days, from: e.currentTarget.value });
-              setOffset(0);
-            }}
-          />
-        </label>
-        <label>
-          To
-          <input
-            type="date"
-            value={days.to}
-            onChange={(e) => {
-              setDays({ ...days, to: e.currentTarget.value });
-              setOffset(0);
-            }}
-          />
-        </label>
+        <DayRangeFields
+          days={days}
+          onChange={(next) => {
+            setDays(next);
+            setOffset(0);
+          }}
+        />
         <label class="grow">
           Search
           <input
