@@ -14,8 +14,7 @@ import { Server } from 'socket.io';
 import type { RestoreResponse } from '../src/protocol/index.js';
 import { NO_RATE_LIMITS } from '../src/server/limits/rate-limiter.js';
 import type { Logger } from '../src/server/logger.js';
-import { startServer } from '../src/server/server.js';
-import { createMemorySessionStore } from '../src/server/stores/memory-store.js';
+import type * as ServerPackage from '../src/server/index.js';
 import { createRedisSessionStore } from '../src/server/stores/redis-store.js';
 import { seedConversation } from './seed-history.js';
 import type {
@@ -44,14 +43,24 @@ interface Running {
   close(): Promise<void>;
 }
 
+/**
+ * The server as it ships (`leflux/server`, built by `npm run build`), not its sources through
+ * tsx: tsx keeps function names by wrapping every closure the server creates per message.
+ */
+async function builtServer(): Promise<typeof ServerPackage> {
+  const path = '../dist/server/index.js';
+  return (await import(path)) as typeof ServerPackage;
+}
+
 async function startLeFlux(): Promise<Running> {
+  const { createLeFluxServer, createMemorySessionStore } = await builtServer();
   const idleTtlMs = 30 * 60_000;
   const { redisUrl, redisPrefix = 'bench:' } = options;
   // On Redis the server opens its own store; this one (same keys) only seeds it.
   const store = redisUrl
     ? createRedisSessionStore({ client: new Redis(redisUrl), keyPrefix: redisPrefix, idleTtlMs })
     : createMemorySessionStore({ idleTtlMs });
-  const server = await startServer({
+  const server = await createLeFluxServer({
     host: '127.0.0.1',
     dbPath: options.dbPath ?? ':memory:',
     ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
@@ -68,8 +77,9 @@ async function startLeFlux(): Promise<Running> {
     limits: NO_RATE_LIMITS,
     maxSessions: 10_000_000,
   });
+  const { url } = await server.listen({ port: 0 });
   return {
-    url: server.url,
+    url,
     async seed({ siteKey, sessions, messages, prefix }) {
       const seeded: SeededSession[] = [];
       for (let s = 0; s < sessions; s++) {
