@@ -285,13 +285,25 @@ local from = math.max(seq + 1 - first, 0)
 if from >= length then return {} end
 return redis.call('LRANGE', history, from, -1)`,
 
-  // id limit now -> { record, messages } | false
+  // id limit now heldFrom heldTo -> { record, messages, from, nextSeq } | false: the newest
+  // `limit` messages, less those the caller holds (seqs heldFrom..heldTo: messages never change
+  // once stored) when that run reaches back to the first of them (seq `from`); else all of them.
   lefluxRecent: `
 local id, limit, now = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local heldFrom, known = tonumber(ARGV[5]), tonumber(ARGV[6])
 if not live(id, now) then return false end
+local s = key('session', id)
+local history = key('history', id)
+local length = redis.call('LLEN', history)
+local nextSeq = tonumber(redis.call('HGET', s, 'nextSeq'))
+local from = nextSeq - math.min(limit, length)
+if known >= nextSeq or heldFrom > from then known = 0 end
 local messages = {}
-if limit > 0 then messages = redis.call('LRANGE', key('history', id), -limit, -1) end
-return { redis.call('HGETALL', key('session', id)), messages }`,
+local skip = math.max(known + 1 - from, 0)
+if limit > 0 and skip < math.min(limit, length) then
+  messages = redis.call('LRANGE', history, length - math.min(limit, length) + skip, -1)
+end
+return { redis.call('HGETALL', s), messages, from, nextSeq }`,
 
   // id socketId now -> { previous holder or '' } | false
   lefluxBind: `

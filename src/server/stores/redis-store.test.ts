@@ -49,6 +49,24 @@ describe.skipIf(skipWithoutServers(['redis'], 'the Redis session store'))(
         expect(await b.sessions.count()).toBe(1);
       });
 
+      it('recent on one node shows what the other appended since, and nothing once it purged', async () => {
+        const [a, b] = twoNodes();
+        const { id } = await a.sessions.create('acme');
+        const message = (n: number) =>
+          ({ id: `m${n}`, author: 'visitor', text: `${n}`, at: n }) as const;
+        const seqs = async (limit: number) =>
+          (await a.history.recent(id, limit))?.messages.map((m) => m.seq);
+        for (let n = 1; n <= 3; n++) await a.history.append(id, message(n));
+        expect(await seqs(50)).toEqual([1, 2, 3]);
+        for (let n = 4; n <= 6; n++) await b.history.append(id, message(n));
+        expect(await seqs(50)).toEqual([1, 2, 3, 4, 5, 6]);
+        expect(await seqs(2)).toEqual([5, 6]);
+        await b.history.append(id, message(7));
+        expect(await seqs(50)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+        await b.sessions.delete(id);
+        expect(await a.history.recent(id, 50)).toBeUndefined();
+      });
+
       it("run one session's work one at a time across nodes, in each node's call order", async () => {
         const [a, b] = twoNodes();
         const { id } = await a.sessions.create('acme');

@@ -6,6 +6,7 @@ import {
   type ContactDetails,
   LIMITS,
 } from '../../protocol/index.js';
+import { RecentMessages } from './recent-messages.js';
 import { createRedisSessionLock } from './redis-lock.js';
 import { REDIS_SCRIPTS, type ScriptName } from './redis-scripts.js';
 import {
@@ -56,6 +57,11 @@ type Scripts = Record<ScriptName, (...args: (string | number)[]) => Promise<Repl
 
 /** Sessions the sweep evicts per script call, so one call never blocks Redis for long. */
 const SWEEP_BATCH = 500;
+/**
+ * Sessions whose newest messages a node keeps parsed (`history.recent`): those answered in the
+ * last moments. At 50 messages of ~200 bytes, ~10 MB; a forgotten one costs one full read.
+ */
+const RECENT_SESSIONS = 1_000;
 
 /** A flat `[field, value, ...]` reply as an object. */
 function fields(flat: Reply): Record<string, string> {
@@ -138,6 +144,12 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions): Sess
   };
   /** The first element of an array reply (`{ value }` in Lua, so a missing value reads as null). */
   const first = (reply: Reply): Reply => (Array.isArray(reply) ? (reply[0] ?? null) : null);
+  /**
+   * The newest messages of the sessions this node answered lately, parsed: each agent call gets
+   * the last 50, and fetching and parsing all 50 on every visitor message was most of the
+   * node's CPU (a stored message never changes, so only the newer ones are fetched).
+   */
+  const recentMessages = new RecentMessages(RECENT_SESSIONS);
   const parse = <T>(json: Reply): T | undefined =>
     typeof json === 'string' && json !== '' ? (JSON.parse(json) as T) : undefined;
 
@@ -219,6 +231,7 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions): Sess
       },
 
       async delete(id) {
+        recentMessages.forget(id);
         return (await run('lefluxDelete', id)) === 1;
       },
 
@@ -277,13 +290,26 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions): Sess
       },
 
       async recent(sessionId, limit) {
-        const reply = await run('lefluxRecent', sessionId, limit, now());
-        if (!Array.isArray(reply)) return undefined;
-        const [record = null, messages = null] = reply;
-        return {
-          session: recordOf(record),
-          messages: strings(messages).map((json) => JSON.parse(json) as ChatMessage),
-        };
+        const held = recentMessages.get(sessionId);
+        const heldFrom = held?.[0]?.seq ?? 0;
+        const known = held?.[held.length - 1]?.seq ?? 0;
+        const reply = await run('lefluxRecent', sessionId, limit, now(), heldFrom, known);
+        if (!Array.isArray(reply)) {
+          recentMessages.forget(sessionId);
+          return undefined;
+        }
+        const [record = null, fresh = null, from = 0, next = 0] = reply;
+        // Frozen, as the memory store keeps its messages: callers share them.
+        const added = strings(fresh).map((json) => Object.freeze(JSON.parse(json) as ChatMessage));
+        // What this node holds goes on only where Redis's part starts right after it (or there
+        // is nothing newer); else Redis sent the whole window.
+        const continues =
+          added.length > 0 ? added[0]?.seq === known + 1 : known === Number(next) - 1;
+        const kept =
+          continues && held ? held.filter((message) => (message.seq ?? 0) >= Number(from)) : [];
+        const messages = limit > 0 ? [...kept, ...added] : [];
+        recentMessages.remember(sessionId, messages);
+        return { session: recordOf(record), messages: [...messages] };
       },
     },
 
@@ -411,6 +437,7 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions): Sess
     },
 
     async close() {
+      recentMessages.clear();
       if (ownsClient && client.status !== 'end')
         await client.quit().catch(() => client.disconnect());
     },

@@ -13,6 +13,8 @@ export interface SessionStoreFixture {
   idleTtlMs: number;
   /** Per-site idle TTLs (site settings); undefined: `idleTtlMs`. */
   siteIdleTtlMs?: (siteKey: string) => number | undefined;
+  /** Messages kept per session; undefined: the store's default. */
+  maxHistory?: number;
 }
 
 const TTL = 60_000;
@@ -312,6 +314,31 @@ export function describeSessionStore(
       ]);
       expect(recent?.session).toEqual(await store.sessions.get(id));
       expect((await store.history.recent(id, 10))?.messages).toHaveLength(4);
+    });
+
+    it('recent follows what was appended since the last call, whatever the limit, past the history cap', async () => {
+      const { id } = await (await remake({ maxHistory: 5 })).sessions.create('acme');
+      const ids = async (limit: number) =>
+        (await store.history.recent(id, limit))?.messages.map((m) => `${m.id}${m.seq}`);
+      for (const m of ['a', 'b', 'c']) await store.history.append(id, visitor(m));
+      expect(await ids(2)).toEqual(['b2', 'c3']);
+      expect(await ids(2)).toEqual(['b2', 'c3']);
+      await store.history.append(id, visitor('d'));
+      // A resend of c stores nothing new.
+      await store.history.append(id, visitor('c'));
+      expect(await ids(2)).toEqual(['c3', 'd4']);
+      expect(await ids(4)).toEqual(['a1', 'b2', 'c3', 'd4']);
+      expect(await ids(1)).toEqual(['d4']);
+      // Past the cap of 5: a, b and c are dropped.
+      for (const m of ['e', 'f', 'g', 'h']) await store.history.append(id, visitor(m));
+      expect(await ids(3)).toEqual(['f6', 'g7', 'h8']);
+      expect(await ids(50)).toEqual(['d4', 'e5', 'f6', 'g7', 'h8']);
+      expect(await ids(0)).toEqual([]);
+      // A caller that changes the list it got changes nothing stored.
+      (await store.history.recent(id, 2))?.messages.pop();
+      expect(await ids(2)).toEqual(['g7', 'h8']);
+      await store.sessions.delete(id);
+      expect(await store.history.recent(id, 2)).toBeUndefined();
     });
 
     it('appendVisitor stores the message of the bound socket, as activity from its page', async () => {
