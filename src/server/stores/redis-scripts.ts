@@ -84,6 +84,27 @@ local function activity(id, at)
   redis.call('ZADD', P .. 'idle', int(last + tonumber(f[2])), id)
 end
 
+-- The seqs the history holds: first .. nextSeq - 1 (a message's place in the list is its seq
+-- minus first: seqs have no gaps, and the oldest go first).
+local function seqRange(id)
+  local length = redis.call('LLEN', key('history', id))
+  local nextSeq = tonumber(redis.call('HGET', key('session', id), 'nextSeq'))
+  return nextSeq - length, nextSeq
+end
+
+-- The messages from seq want on, for a caller that holds seqs heldFrom..heldTo already
+-- (0 0: none). A stored message never changes, so when what it holds reaches back to want and
+-- is not beyond the history, only the newer ones are sent, and used is 1; else all, used 0.
+local function sendRange(id, want, heldFrom, heldTo)
+  local first, nextSeq = seqRange(id)
+  local from, used = want, 0
+  if heldFrom > 0 and heldFrom <= want and heldTo >= want - 1 and heldTo < nextSeq then
+    from, used = heldTo + 1, 1
+  end
+  if from >= nextSeq then return {}, used end
+  return redis.call('LRANGE', key('history', id), from - first, -1), used
+end
+
 -- Stores a message (JSON without seq) unless its id is known; returns seq, duplicate (0 | 1).
 local function append(id, messageId, json, maxHistory)
   local seqs = key('seqs', id)
@@ -274,36 +295,25 @@ if duplicate == 0 then
 end
 return { 1, seq, duplicate, redis.call('HGETALL', s) }`,
 
-  // id seq now -> messages after seq | false
+  // id seq now heldFrom heldTo -> { messages, want, first, used } | false: the messages after
+  // seq (see `sendRange`).
   lefluxAfter: `
 local id, seq, now = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 if not live(id, now) then return false end
-local history = key('history', id)
-local length = redis.call('LLEN', history)
-local first = tonumber(redis.call('HGET', key('session', id), 'nextSeq')) - length
-local from = math.max(seq + 1 - first, 0)
-if from >= length then return {} end
-return redis.call('LRANGE', history, from, -1)`,
+local first, nextSeq = seqRange(id)
+local want = math.max(seq + 1, first)
+local messages, used = sendRange(id, want, tonumber(ARGV[5]), tonumber(ARGV[6]))
+return { messages, want, first, used }`,
 
-  // id limit now heldFrom heldTo -> { record, messages, from, nextSeq } | false: the newest
-  // `limit` messages, less those the caller holds (seqs heldFrom..heldTo: messages never change
-  // once stored) when that run reaches back to the first of them (seq `from`); else all of them.
+  // id limit now heldFrom heldTo -> { record, messages, want, first, used } | false: the
+  // session and its newest `limit` messages (see `sendRange`).
   lefluxRecent: `
 local id, limit, now = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
-local heldFrom, known = tonumber(ARGV[5]), tonumber(ARGV[6])
 if not live(id, now) then return false end
-local s = key('session', id)
-local history = key('history', id)
-local length = redis.call('LLEN', history)
-local nextSeq = tonumber(redis.call('HGET', s, 'nextSeq'))
-local from = nextSeq - math.min(limit, length)
-if known >= nextSeq or heldFrom > from then known = 0 end
-local messages = {}
-local skip = math.max(known + 1 - from, 0)
-if limit > 0 and skip < math.min(limit, length) then
-  messages = redis.call('LRANGE', history, length - math.min(limit, length) + skip, -1)
-end
-return { redis.call('HGETALL', s), messages, from, nextSeq }`,
+local first, nextSeq = seqRange(id)
+local want = nextSeq - math.max(math.min(limit, nextSeq - first), 0)
+local messages, used = sendRange(id, want, tonumber(ARGV[5]), tonumber(ARGV[6]))
+return { redis.call('HGETALL', key('session', id)), messages, want, first, used }`,
 
   // id socketId now -> { previous holder or '' } | false
   lefluxBind: `

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { redisForThisFile } from '../testing/per-file-servers.js';
 import { skipWithoutServers } from '../testing/server-binaries.js';
 import { createRedisSessionStore, type RedisSessionStoreOptions } from './redis-store.js';
-import type { SessionStore, TaskState } from './session-store.js';
+import { SessionNotFoundError, type SessionStore, type TaskState } from './session-store.js';
 import { describeSessionStore } from './session-store-conformance.js';
 
 const later = (ms: number) => new Promise((done) => setTimeout(done, ms));
@@ -63,8 +63,40 @@ describe.skipIf(skipWithoutServers(['redis'], 'the Redis session store'))(
         expect(await seqs(2)).toEqual([5, 6]);
         await b.history.append(id, message(7));
         expect(await seqs(50)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+        const after = async (seq: number) => (await a.history.after(id, seq)).map((m) => m.seq);
+        expect(await after(0)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+        await b.history.append(id, message(8));
+        expect(await after(6)).toEqual([7, 8]);
+        expect(await after(0)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
         await b.sessions.delete(id);
         expect(await a.history.recent(id, 50)).toBeUndefined();
+        await expect(a.history.after(id, 0)).rejects.toBeInstanceOf(SessionNotFoundError);
+      });
+
+      it('a node reads again only the messages it does not hold', async () => {
+        const [a, b] = twoNodes();
+        const { id } = await a.sessions.create('acme');
+        for (const n of [1, 2]) {
+          await a.history.append(id, { id: `m${n}`, author: 'visitor', text: `${n}`, at: n });
+        }
+        expect((await a.history.after(id, 0)).map((m) => m.text)).toEqual(['1', '2']);
+        // Changed behind the store's back: a node that holds message 1 does not read it again.
+        const raw = new Redis(redis().url);
+        const [history] = await raw.keys(`*history:{${id}}`);
+        await raw.lset(
+          history as string,
+          0,
+          '{"seq":1,"id":"m1","author":"visitor","text":"changed","at":1}',
+        );
+        await raw.quit();
+        await a.history.append(id, { id: 'm3', author: 'visitor', text: '3', at: 3 });
+        expect((await a.history.after(id, 0)).map((m) => m.text)).toEqual(['1', '2', '3']);
+        expect((await a.history.recent(id, 50))?.messages.map((m) => m.text)).toEqual([
+          '1',
+          '2',
+          '3',
+        ]);
+        expect((await b.history.after(id, 0)).map((m) => m.text)).toEqual(['changed', '2', '3']);
       });
 
       it("run one session's work one at a time across nodes, in each node's call order", async () => {

@@ -6,7 +6,7 @@ import {
   type ContactDetails,
   LIMITS,
 } from '../../protocol/index.js';
-import { RecentMessages } from './recent-messages.js';
+import { HistoryCache } from './history-cache.js';
 import { createRedisSessionLock } from './redis-lock.js';
 import { REDIS_SCRIPTS, type ScriptName } from './redis-scripts.js';
 import {
@@ -43,6 +43,11 @@ export interface RedisSessionStoreOptions {
   now?: () => number;
   /** Messages kept per session. Default `LIMITS.maxHistory`. */
   maxHistory?: number;
+  /**
+   * Memory a node may spend on the newest messages of the sessions it served lately (parsed,
+   * so that an agent call or a restore fetches only newer ones). Default 32 MB; 0: none.
+   */
+  historyCacheBytes?: number;
   /** How long a node may hold a session's lock without renewing it. Default 3 s. */
   lockLeaseMs?: number;
   /** Told when a session's lock ran out while its work was still running (a stalled process). */
@@ -57,11 +62,6 @@ type Scripts = Record<ScriptName, (...args: (string | number)[]) => Promise<Repl
 
 /** Sessions the sweep evicts per script call, so one call never blocks Redis for long. */
 const SWEEP_BATCH = 500;
-/**
- * Sessions whose newest messages a node keeps parsed (`history.recent`): those answered in the
- * last moments. At 50 messages of ~200 bytes, ~10 MB; a forgotten one costs one full read.
- */
-const RECENT_SESSIONS = 1_000;
 
 /** A flat `[field, value, ...]` reply as an object. */
 function fields(flat: Reply): Record<string, string> {
@@ -126,6 +126,7 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions): Sess
     siteIdleTtlMs,
     now = Date.now,
     maxHistory = LIMITS.maxHistory,
+    historyCacheBytes = 32 * 1024 * 1024,
   } = options;
   for (const { name, lua } of REDIS_SCRIPTS) {
     // A client shared by two stores (tests, two servers in one process) has them already.
@@ -145,11 +146,32 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions): Sess
   /** The first element of an array reply (`{ value }` in Lua, so a missing value reads as null). */
   const first = (reply: Reply): Reply => (Array.isArray(reply) ? (reply[0] ?? null) : null);
   /**
-   * The newest messages of the sessions this node answered lately, parsed: each agent call gets
-   * the last 50, and fetching and parsing all 50 on every visitor message was most of the
-   * node's CPU (a stored message never changes, so only the newer ones are fetched).
+   * The newest messages of the sessions this node served lately, parsed: each agent call gets
+   * the last 50 and each restore the whole history, and fetching and parsing all of them every
+   * time was most of the node's CPU. A stored message never changes, so Redis sends only what
+   * the node lacks (`sendRange` in the scripts).
    */
-  const recentMessages = new RecentMessages(RECENT_SESSIONS);
+  const historyCache = new HistoryCache(historyCacheBytes);
+  /** The seqs held for the session, as the scripts take them (0 0: none). */
+  const heldRange = (sessionId: string): [number, number] => {
+    const held = historyCache.get(sessionId);
+    return [held?.[0]?.seq ?? 0, held?.[held.length - 1]?.seq ?? 0];
+  };
+  /**
+   * A `sendRange` answer (messages, want, first, used) as the messages from seq `want` on: what
+   * the node held of them, then what Redis sent. The cache keeps all it holds that Redis still
+   * does (from `first`), so reading the last 50 does not undo a whole restored history.
+   */
+  const throughCache = (sessionId: string, range: Reply): ChatMessage[] => {
+    const [fresh = null, want = 0, first = 0, used = 0] = Array.isArray(range) ? range : [];
+    // Frozen, as the memory store keeps its messages: callers share them.
+    const added = strings(fresh).map((json) => Object.freeze(JSON.parse(json) as ChatMessage));
+    const held = used === 1 ? (historyCache.get(sessionId) ?? []) : [];
+    const seqOf = (message: ChatMessage) => message.seq ?? 0;
+    const kept = held.filter((message) => seqOf(message) >= Number(first));
+    historyCache.remember(sessionId, kept.length > 0 ? [...kept, ...added] : added);
+    return [...kept.filter((message) => seqOf(message) >= Number(want)), ...added];
+  };
   const parse = <T>(json: Reply): T | undefined =>
     typeof json === 'string' && json !== '' ? (JSON.parse(json) as T) : undefined;
 
@@ -231,7 +253,7 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions): Sess
       },
 
       async delete(id) {
-        recentMessages.forget(id);
+        historyCache.forget(id);
         return (await run('lefluxDelete', id)) === 1;
       },
 
@@ -285,31 +307,24 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions): Sess
       },
 
       async after(sessionId, seq) {
-        const reply = await need(sessionId, 'lefluxAfter', sessionId, seq, now());
-        return strings(reply).map((json) => JSON.parse(json) as ChatMessage);
+        const held = heldRange(sessionId);
+        const reply = await run('lefluxAfter', sessionId, seq, now(), ...held);
+        if (reply === null) {
+          historyCache.forget(sessionId);
+          throw new SessionNotFoundError(sessionId);
+        }
+        return throughCache(sessionId, reply);
       },
 
       async recent(sessionId, limit) {
-        const held = recentMessages.get(sessionId);
-        const heldFrom = held?.[0]?.seq ?? 0;
-        const known = held?.[held.length - 1]?.seq ?? 0;
-        const reply = await run('lefluxRecent', sessionId, limit, now(), heldFrom, known);
+        const held = heldRange(sessionId);
+        const reply = await run('lefluxRecent', sessionId, limit, now(), ...held);
         if (!Array.isArray(reply)) {
-          recentMessages.forget(sessionId);
+          historyCache.forget(sessionId);
           return undefined;
         }
-        const [record = null, fresh = null, from = 0, next = 0] = reply;
-        // Frozen, as the memory store keeps its messages: callers share them.
-        const added = strings(fresh).map((json) => Object.freeze(JSON.parse(json) as ChatMessage));
-        // What this node holds goes on only where Redis's part starts right after it (or there
-        // is nothing newer); else Redis sent the whole window.
-        const continues =
-          added.length > 0 ? added[0]?.seq === known + 1 : known === Number(next) - 1;
-        const kept =
-          continues && held ? held.filter((message) => (message.seq ?? 0) >= Number(from)) : [];
-        const messages = limit > 0 ? [...kept, ...added] : [];
-        recentMessages.remember(sessionId, messages);
-        return { session: recordOf(record), messages: [...messages] };
+        const [record = null, ...range] = reply;
+        return { session: recordOf(record), messages: throughCache(sessionId, range) };
       },
     },
 
@@ -437,7 +452,7 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions): Sess
     },
 
     async close() {
-      recentMessages.clear();
+      historyCache.clear();
       if (ownsClient && client.status !== 'end')
         await client.quit().catch(() => client.disconnect());
     },
