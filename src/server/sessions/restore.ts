@@ -45,8 +45,13 @@ export function createRestoreService(
         }
         return found;
       });
-      // First: a task whose hold ran out ends now, and its message is in this history.
-      const task = await store.lock.run(sessionId, () => tasks.current(sessionId));
+      // First: a task whose hold ran out ends now, and its message is in this history. The
+      // record names the task in flight, so most restores (no task) take no lock (on Redis,
+      // three round trips); a task started meanwhile reaches the page in its session_init ack.
+      const task =
+        session.taskId === undefined
+          ? null
+          : await store.lock.run(sessionId, () => tasks.current(sessionId));
       const body: RestoreResponse = {
         session: {
           id: session.id,
