@@ -874,6 +874,25 @@ describe('createClient', () => {
       }
     });
 
+    it('a claim made while session_init is on its way goes in the next one, right after it', async () => {
+      const { make, server } = setup();
+      let release!: () => void;
+      server.initGate = new Promise((resolve) => {
+        release = resolve;
+      });
+      const client = make();
+      void client.send('hi');
+      await vi.waitFor(() => expect(server.inits).toHaveLength(1));
+      expect(server.inits[0]?.identity).toBeUndefined();
+      await client.identify({ userId: 'u-42', userHash: HASH });
+      release();
+      await vi.waitFor(() => expect(server.inits).toHaveLength(2));
+      expect(server.inits[1]?.identity).toEqual({ userId: 'u-42', userHash: HASH });
+      await sent(client);
+      await drained();
+      expect(server.inits).toHaveLength(2);
+    });
+
     it('rejects a malformed claim with invalid_identity and keeps the earlier one', async () => {
       const { make, server } = setup();
       const client = make();

@@ -245,9 +245,10 @@ export function createClient(options: ClientOptions): LeFluxClient {
       s.tabs.post({ type: 'user', user: contactOf(user) });
       s.identity = claim;
       s.activity.touch();
-      // The server learns contact details with `session_init`: say it again now, unless a task
-      // is in flight (a re-init is also where the server checks a task's page).
-      if (tellServer && s.link.state() === 'bound' && !store.getState().task) s.link.rebind();
+      // The server learns contact details with `session_init`: say it again now (or right after
+      // the one on its way), unless a task is in flight (a re-init is also where the server
+      // checks a task's page).
+      if (tellServer && !store.getState().task) s.link.retell();
     },
     activity: () => s.activity.snapshot(records.user.read()?.firstSessionAt),
     getSession: () => {

@@ -66,6 +66,11 @@ export interface Link {
   /** Another tab went away: without Web Locks, the tab the visitor looks at takes over. */
   vacated(): void;
   rebind(): void;
+  /**
+   * The server should hear `session_init` again (new contact details or identity): at once when
+   * bound; when one is on its way without them, right after its answer.
+   */
+  retell(): void;
   /** Nothing to hold: give up the socket and the place in line. */
   release(): void;
 }
@@ -88,6 +93,9 @@ export function createLink(s: Session): Link {
   let cancelTimer = () => {};
   /** The connection's code failed to load once already (said once). */
   let loadFailed = false;
+  /** `session_init`s built so far; `retell()` during the one numbered here asks for another. */
+  let inits = 0;
+  let retellAfter = -1;
 
   const lock = createSocketLock({
     name: `leflux:socket:${s.siteKey}`,
@@ -164,10 +172,13 @@ export function createLink(s: Session): Link {
     const current = () => mine === attempt;
     const connection = await socket;
     if (!current() || !connection) return;
+    const init = ++inits;
     const outcome = await bind(s, connection, current);
     if (!current()) return;
-    if (outcome === 'bound') go('bound');
-    else if (outcome === 'release') release();
+    if (outcome === 'bound') {
+      go('bound');
+      if (retellAfter === init && state === 'bound') go('rebind');
+    } else if (outcome === 'release') release();
     else
       cancelTimer = schedule(outcome, () => {
         if (current()) void bindNow();
@@ -204,6 +215,11 @@ export function createLink(s: Session): Link {
       if (!lock.elected && !lock.holding() && s.isVisible()) lock.take();
     },
     rebind: () => go('rebind'),
+    retell() {
+      if (state === 'bound') go('rebind');
+      // Its session_init went out before what is new; a later attempt builds a new one.
+      else if (state === 'binding') retellAfter = inits;
+    },
     release,
   };
 }
