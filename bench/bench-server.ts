@@ -12,9 +12,9 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
 import { Server } from 'socket.io';
 import type { RestoreResponse } from '../src/protocol/index.js';
+import type * as ServerPackage from '../src/server/index.js';
 import { NO_RATE_LIMITS } from '../src/server/limits/rate-limiter.js';
 import type { Logger } from '../src/server/logger.js';
-import type * as ServerPackage from '../src/server/index.js';
 import { createRedisSessionStore } from '../src/server/stores/redis-store.js';
 import { seedConversation } from './seed-history.js';
 import type {

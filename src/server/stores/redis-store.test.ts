@@ -63,11 +63,12 @@ describe.skipIf(skipWithoutServers(['redis'], 'the Redis session store'))(
         expect(await seqs(2)).toEqual([5, 6]);
         await b.history.append(id, message(7));
         expect(await seqs(50)).toEqual([1, 2, 3, 4, 5, 6, 7]);
-        const after = async (seq: number) => (await a.history.after(id, seq)).map((m) => m.seq);
-        expect(await after(0)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+        const messagesAfter = async (seq: number) =>
+          (await a.history.after(id, seq)).map((m) => m.seq);
+        expect(await messagesAfter(0)).toEqual([1, 2, 3, 4, 5, 6, 7]);
         await b.history.append(id, message(8));
-        expect(await after(6)).toEqual([7, 8]);
-        expect(await after(0)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+        expect(await messagesAfter(6)).toEqual([7, 8]);
+        expect(await messagesAfter(0)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
         await b.sessions.delete(id);
         expect(await a.history.recent(id, 50)).toBeUndefined();
         await expect(a.history.after(id, 0)).rejects.toBeInstanceOf(SessionNotFoundError);

@@ -338,18 +338,18 @@ export function describeSessionStore(
       (await store.history.recent(id, 2))?.messages.pop();
       expect(await ids(2)).toEqual(['g7', 'h8']);
       // after(), between reads of the newest and appends, past the cap again.
-      const after = async (seq: number) =>
+      const messagesAfter = async (seq: number) =>
         (await store.history.after(id, seq)).map((m) => `${m.id}${m.seq}`);
-      expect(await after(0)).toEqual(['d4', 'e5', 'f6', 'g7', 'h8']);
+      expect(await messagesAfter(0)).toEqual(['d4', 'e5', 'f6', 'g7', 'h8']);
       await store.history.append(id, visitor('i'));
       expect(await ids(1)).toEqual(['i9']);
-      expect(await after(0)).toEqual(['e5', 'f6', 'g7', 'h8', 'i9']);
-      expect(await after(7)).toEqual(['h8', 'i9']);
-      expect(await after(2)).toEqual(['e5', 'f6', 'g7', 'h8', 'i9']);
-      expect(await after(9)).toEqual([]);
-      expect(await after(20)).toEqual([]);
+      expect(await messagesAfter(0)).toEqual(['e5', 'f6', 'g7', 'h8', 'i9']);
+      expect(await messagesAfter(7)).toEqual(['h8', 'i9']);
+      expect(await messagesAfter(2)).toEqual(['e5', 'f6', 'g7', 'h8', 'i9']);
+      expect(await messagesAfter(9)).toEqual([]);
+      expect(await messagesAfter(20)).toEqual([]);
       (await store.history.after(id, 0)).pop();
-      expect(await after(7)).toEqual(['h8', 'i9']);
+      expect(await messagesAfter(7)).toEqual(['h8', 'i9']);
       await store.sessions.delete(id);
       expect(await store.history.recent(id, 2)).toBeUndefined();
     });
