@@ -140,6 +140,9 @@ export function createConversation(options: ConversationOptions): Conversation {
           seq: message.seq ?? 0,
           url,
           ...(message.name !== undefined && { name: message.name }),
+          // Who the visitor was said to be when they wrote it (verified or not).
+          ...(message.author === 'visitor' &&
+            session.identity !== undefined && { identity: session.identity }),
         },
         options,
       );

@@ -15,6 +15,9 @@ export interface MessageRow {
   seq: number | string;
   url: string | null;
   name: string | null;
+  user_id: string | null;
+  /** 1 or 0 from SQLite, a boolean from PostgreSQL. */
+  user_verified: number | boolean | null;
 }
 
 /** A session summary row of the dashboard's queries. */
@@ -40,6 +43,9 @@ export function toEntry(row: MessageRow): MessageLogEntry {
   };
   if (row.url !== null) entry.url = row.url;
   if (row.name !== null) entry.name = row.name;
+  if (row.user_id !== null) {
+    entry.identity = { userId: row.user_id, verified: Boolean(row.user_verified) };
+  }
   return entry;
 }
 

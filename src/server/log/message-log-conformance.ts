@@ -108,6 +108,29 @@ export function describeMessageLog(
       expect(await log.listSession('unknown')).toEqual([]);
     });
 
+    it('keeps who the visitor was said to be, verified or not, in the list and the range', async () => {
+      const log = open();
+      const verified = entry({ identity: { userId: 'u-42', verified: true } });
+      const claimed = entry({
+        messageId: 'm2',
+        seq: 2,
+        at: 1001,
+        identity: { userId: "o'brien@example.com", verified: false },
+      });
+      const anonymous = entry({ messageId: 'm3', seq: 3, at: 1002 });
+      await log.append(claimed);
+      await log.append(verified);
+      await log.append(anonymous);
+      expect(await log.listSession('s1')).toEqual([verified, claimed, anonymous]);
+      await log.flush();
+      expect(await log.listSession('s1')).toEqual([verified, claimed, anonymous]);
+      expect(await log.listRange({ siteKey: 'acme', from: 0, to: 2000, limit: 10 })).toEqual([
+        verified,
+        claimed,
+        anonymous,
+      ]);
+    });
+
     it('ignores a second append of the same (session, seq): the first row wins', async () => {
       const log = open();
       await log.append(entry());

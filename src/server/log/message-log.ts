@@ -1,4 +1,4 @@
-import type { Author } from '../../protocol/index.js';
+import type { Author, SessionIdentity } from '../../protocol/index.js';
 import type { Logger } from '../logger.js';
 
 /** One row of the message log: what the site's dashboard reads. */
@@ -14,6 +14,11 @@ export interface MessageLogEntry {
   url?: string;
   /** The author's name an operator's message carries (`ChatMessage.name`). */
   name?: string;
+  /**
+   * On a visitor's message: who the site said the visitor was when they wrote it
+   * (`identify({ userId, userHash })`), and whether the server verified it.
+   */
+  identity?: SessionIdentity;
 }
 
 /** One conversation as the dashboard lists it: what the log knows of a session. */

@@ -114,10 +114,13 @@ describe.skipIf(skip)('postgres message log', () => {
         INSERT INTO ${schema}.leflux_messages VALUES
           ('s1', 1, 'acme', 'm1', 'visitor', 'hello', 1000, 'https://acme.test/');`);
       const log = open(url);
+      const identified = { identity: { userId: 'u-42', verified: true } };
       await log.append(entry({ messageId: 'm2', seq: 2, author: 'agent', name: 'Ada' }));
+      await log.append(entry({ messageId: 'm3', seq: 3, ...identified }));
       expect(await log.listSession('s1')).toEqual([
         entry(),
         entry({ messageId: 'm2', seq: 2, author: 'agent', name: 'Ada' }),
+        entry({ messageId: 'm3', seq: 3, ...identified }),
       ]);
       const version = await admin.query(`SELECT version FROM ${schema}.leflux_schema`);
       expect(version.rows).toEqual([{ version: SCHEMA_VERSION }]);

@@ -22,12 +22,13 @@ export interface PostgresMessageLogOptions extends MessageLogBatchOptions {
 }
 
 const INSERT = `
-  INSERT INTO leflux_messages (session_id, seq, site_key, message_id, author, text, at, url, name)
+  INSERT INTO leflux_messages
+    (session_id, seq, site_key, message_id, author, text, at, url, name, user_id, user_verified)
   SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[],
-                       $7::bigint[], $8::text[], $9::text[])
+                       $7::bigint[], $8::text[], $9::text[], $10::text[], $11::boolean[])
   ON CONFLICT (session_id, seq) DO NOTHING`;
 const SELECT_SESSION = `
-  SELECT session_id, site_key, message_id, author, text, at, seq, url, name
+  SELECT session_id, site_key, message_id, author, text, at, seq, url, name, user_id, user_verified
   FROM leflux_messages WHERE session_id = $1 ORDER BY seq`;
 
 // The dashboard's reads. `hit` is the sessions with a message in the range (and matching the
@@ -54,7 +55,7 @@ const DAILY = `
   FROM leflux_messages WHERE site_key = $1 AND at >= $2 AND at < $3
   GROUP BY day ORDER BY day`;
 const RANGE_PAGE = `
-  SELECT session_id, site_key, message_id, author, text, at, seq, url, name
+  SELECT session_id, site_key, message_id, author, text, at, seq, url, name, user_id, user_verified
   FROM leflux_messages
   WHERE site_key = $1 AND at >= $2 AND at < $3
     AND (at > $4 OR (at = $4 AND (session_id COLLATE "C" > $5
@@ -433,9 +434,9 @@ function firstPerKey(batch: readonly MessageLogEntry[]): MessageLogEntry[] {
 /** PostgreSQL text cannot hold NUL; everything else is stored as given. */
 const storable = (text: string) => (text.includes('\0') ? text.replaceAll('\0', '\uFFFD') : text);
 
-/** The rows as the nine arrays `unnest` turns back into rows. */
+/** The rows as the eleven arrays `unnest` turns back into rows. */
 function columns(rows: readonly MessageLogEntry[]): unknown[][] {
-  const cols: unknown[][] = [[], [], [], [], [], [], [], [], []];
+  const cols: unknown[][] = [[], [], [], [], [], [], [], [], [], [], []];
   for (const row of rows) {
     cols[0]!.push(storable(row.sessionId));
     cols[1]!.push(row.seq);
@@ -446,6 +447,8 @@ function columns(rows: readonly MessageLogEntry[]): unknown[][] {
     cols[6]!.push(row.at);
     cols[7]!.push(row.url === undefined ? null : storable(row.url));
     cols[8]!.push(row.name === undefined ? null : storable(row.name));
+    cols[9]!.push(row.identity === undefined ? null : storable(row.identity.userId));
+    cols[10]!.push(row.identity === undefined ? null : row.identity.verified);
   }
   return cols;
 }

@@ -1,7 +1,8 @@
 import type { PoolClient } from 'pg';
 
 /**
- * The message log's tables in PostgreSQL (version 2: version 1 plus the author's `name`), in the connection's current schema (the
+ * The message log's tables in PostgreSQL (version 3: version 2 plus the visitor's `user_id` and
+ * `user_verified`; 2 was 1 plus the author's `name`), in the connection's current schema (the
  * first of its `search_path`; set it with `?options=-c search_path=...` in `DATABASE_URL`).
  * Names carry a `leflux_` prefix, since the database may be shared with other applications.
  *
@@ -9,7 +10,7 @@ import type { PoolClient } from 'pg';
  * once, so a repeated key is a retried write (`ON CONFLICT DO NOTHING`). `at` and `seq` are
  * BIGINT (milliseconds since 1970 outgrow INTEGER).
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /**
  * `MIGRATIONS[n]` brings the tables from version n to n + 1. Append only: a server finds the
@@ -31,6 +32,9 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX leflux_messages_site_at ON leflux_messages (site_key, at);`,
   // An operator's name, shown above their messages.
   'ALTER TABLE leflux_messages ADD COLUMN name TEXT',
+  // Who the site said the visitor was (identify), and whether the server verified it.
+  `ALTER TABLE leflux_messages ADD COLUMN user_id TEXT;
+   ALTER TABLE leflux_messages ADD COLUMN user_verified BOOLEAN`,
 ];
 
 /** Any fixed number, the same on every node: the advisory lock two starting nodes take in turn. */

@@ -184,6 +184,37 @@ describe('sqlite message log files', () => {
     expect(indexes.map((row) => (row as { name: string }).name)).toContain('sessions_site');
   });
 
+  it('gives a version 4 file the visitor identity columns, keeping its rows', async () => {
+    const { path, reader } = tempDatabase();
+    const v4 = reader();
+    v4.exec(`
+      CREATE TABLE sessions (sid INTEGER PRIMARY KEY, session_id TEXT NOT NULL UNIQUE, site_key TEXT NOT NULL);
+      CREATE TABLE messages (
+        sid INTEGER NOT NULL, site_key TEXT NOT NULL, message_id TEXT NOT NULL, author TEXT NOT NULL,
+        text TEXT NOT NULL, at INTEGER NOT NULL, seq INTEGER NOT NULL, url TEXT, name TEXT,
+        UNIQUE (sid, seq));
+      CREATE INDEX messages_site_at ON messages (site_key, at);
+      CREATE INDEX sessions_site ON sessions (site_key);
+      INSERT INTO sessions (session_id, site_key) VALUES ('s1', 'acme');
+      INSERT INTO messages VALUES (1, 'acme', 'm1', 'visitor', 'hello', 1000, 1, 'https://acme.test/', NULL);
+      PRAGMA user_version = 4;
+    `);
+    v4.close();
+    log = openSqliteMessageLog(path);
+    const identified = entry({
+      messageId: 'm2',
+      seq: 2,
+      identity: { userId: 'u-7', verified: false },
+    });
+    await log.append(identified);
+    expect(await log.listSession('s1')).toEqual([entry(), identified]);
+    await log.close();
+    log = undefined;
+    const db = reader();
+    expect(userVersion(db)).toBe(SCHEMA_VERSION);
+    db.close();
+  });
+
   it('refuses a file from a newer schema version and leaves it as it is', async () => {
     const { path, reader } = tempDatabase();
     const newer = reader();

@@ -74,15 +74,17 @@ export function openSqliteMessageLog(
   // A (session, seq) written twice (a batch retried after a partial failure) keeps its first row.
   const insertRows = (rows: number) =>
     db.prepare(
-      `INSERT OR IGNORE INTO messages (sid, site_key, message_id, author, text, at, seq, url, name)
-       VALUES ${Array(rows).fill('(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+      `INSERT OR IGNORE INTO messages
+         (sid, site_key, message_id, author, text, at, seq, url, name, user_id, user_verified)
+       VALUES ${Array(rows).fill('(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
     );
   const insertOne = insertRows(1);
   const insertChunk = insertRows(CHUNK_ROWS);
   const findSid = db.prepare('SELECT sid FROM sessions WHERE session_id = ?');
   const addSession = db.prepare('INSERT INTO sessions (session_id, site_key) VALUES (?, ?)');
   const select = db.prepare(
-    `SELECT s.session_id, m.site_key, m.message_id, m.author, m.text, m.at, m.seq, m.url, m.name
+    `SELECT s.session_id, m.site_key, m.message_id, m.author, m.text, m.at, m.seq, m.url, m.name,
+           m.user_id, m.user_verified
      FROM sessions s JOIN messages m ON m.sid = s.sid
      WHERE s.session_id = ? ORDER BY m.seq`,
   );
@@ -116,7 +118,8 @@ export function openSqliteMessageLog(
     FROM messages WHERE site_key = @site AND at >= @from AND at < @to
     GROUP BY day ORDER BY day`);
   const rangePage = db.prepare(`
-    SELECT s.session_id, m.site_key, m.message_id, m.author, m.text, m.at, m.seq, m.url, m.name
+    SELECT s.session_id, m.site_key, m.message_id, m.author, m.text, m.at, m.seq, m.url, m.name,
+           m.user_id, m.user_verified
     FROM messages m JOIN sessions s ON s.sid = m.sid
     WHERE m.site_key = @site AND m.at >= @from AND m.at < @to
       AND (m.at, s.session_id, m.seq) > (@at, @sessionId, @seq)
@@ -182,6 +185,10 @@ export function openSqliteMessageLog(
     const push = (row: MessageLogEntry) => {
       values.push(sidOf(row), row.siteKey, row.messageId, row.author, row.text, row.at);
       values.push(row.seq, row.url ?? null, row.name ?? null);
+      values.push(
+        row.identity?.userId ?? null,
+        row.identity ? Number(row.identity.verified) : null,
+      );
     };
     let i = 0;
     for (; i + CHUNK_ROWS <= batch.length; i += CHUNK_ROWS) {

@@ -1,8 +1,10 @@
 import type Database from 'libsql';
 
 /**
- * The message log's tables (`PRAGMA user_version` 4: 3 plus an index of sessions by site, for the
- * retention sweep; 3 was 2 plus `messages.name`, the author name an operator's message carries).
+ * The message log's tables (`PRAGMA user_version` 5: 4 plus `messages.user_id` and
+ * `user_verified`, who the site said the visitor was; 4 was 3 plus an index of sessions by site,
+ * for the retention sweep; 3 was 2 plus `messages.name`, the author name an operator's message
+ * carries).
  *
  * Sessions are interned: `sessions` gives each session id a small integer `sid`, in order of
  * first appearance, and `messages` is keyed by (sid, seq). Keying rows by the text session id
@@ -11,7 +13,7 @@ import type Database from 'libsql';
  * end of a narrow integer index. The store gives each accepted message its seq exactly once
  * (a resend keeps its first seq), so (sid, seq) identifies a message.
  */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 const SESSIONS_BY_SITE = 'CREATE INDEX IF NOT EXISTS sessions_site ON sessions (site_key);';
 
@@ -31,6 +33,8 @@ CREATE TABLE IF NOT EXISTS messages (
   seq        INTEGER NOT NULL,
   url        TEXT,
   name       TEXT,
+  user_id    TEXT,
+  user_verified INTEGER,
   UNIQUE (sid, seq)
 );
 -- The dashboard reads a site's messages by time.
@@ -38,8 +42,14 @@ CREATE INDEX IF NOT EXISTS messages_site_at ON messages (site_key, at);
 ${SESSIONS_BY_SITE}
 `;
 
+/** Version 4 files lack the visitor's identity; their rows have none. */
+const FROM_VERSION_4 = `
+ALTER TABLE messages ADD COLUMN user_id TEXT;
+ALTER TABLE messages ADD COLUMN user_verified INTEGER;
+`;
+
 /** Version 3 files lack it: the retention sweep finds a site's emptied sessions by it. */
-const FROM_VERSION_3 = SESSIONS_BY_SITE;
+const FROM_VERSION_3 = `${SESSIONS_BY_SITE} ${FROM_VERSION_4}`;
 
 /** Version 2 files lack the author name; their rows have none. */
 const FROM_VERSION_2 = `ALTER TABLE messages ADD COLUMN name TEXT; ${FROM_VERSION_3}`;
@@ -82,13 +92,15 @@ export function migrate(db: Database.Database): void {
   db.exec('BEGIN IMMEDIATE');
   try {
     db.exec(
-      version === 3
-        ? FROM_VERSION_3
-        : version === 2
-          ? FROM_VERSION_2
-          : hasColumn(db, 'messages', 'session_id')
-            ? FROM_VERSION_1
-            : TABLES,
+      version === 4
+        ? FROM_VERSION_4
+        : version === 3
+          ? FROM_VERSION_3
+          : version === 2
+            ? FROM_VERSION_2
+            : hasColumn(db, 'messages', 'session_id')
+              ? FROM_VERSION_1
+              : TABLES,
     );
     db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
     db.exec('COMMIT');

@@ -3,6 +3,8 @@ import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SessionIdentity, SessionInitPayload } from '../../protocol/index.js';
 import type { AgentSession } from '../agent/agent.js';
+import type { MessageLog } from '../log/message-log.js';
+import { openSqliteMessageLog } from '../log/sqlite-log.js';
 import { silentLogger } from '../logger.js';
 import { type LeFluxServer, startServer } from '../server.js';
 import type { SiteSettings } from '../site-settings.js';
@@ -14,6 +16,7 @@ const hashOf = (userId: string, secret = SECRET) =>
   createHmac('sha256', secret).update(userId).digest('hex');
 
 let server: (LeFluxServer & { url: string }) | undefined;
+let log: MessageLog | undefined;
 const sockets: TestSocket[] = [];
 /** `ctx.session` of each visitor message, as the agent received it. */
 const seen: AgentSession[] = [];
@@ -22,12 +25,14 @@ afterEach(async () => {
   for (const socket of sockets.splice(0)) socket.disconnect();
   await server?.close();
   server = undefined;
+  log = undefined;
   seen.length = 0;
 });
 
 async function start() {
+  log = openSqliteMessageLog(':memory:', { logger: silentLogger });
   server = await startServer({
-    dbPath: ':memory:',
+    log,
     crawl: false,
     logger: silentLogger,
     sites: new Map<string, SiteSettings>([['shop', { identitySecret: SECRET }]]),
@@ -39,6 +44,18 @@ async function start() {
     },
   });
   return server;
+}
+
+/** Who the message log says wrote each visitor message, by message id. */
+async function loggedIdentities(): Promise<Record<string, SessionIdentity | undefined>> {
+  await log?.flush();
+  const rows = await log?.listRange({ siteKey: 'shop', from: 0, to: Date.now() + 1, limit: 100 });
+  const acme = await log?.listRange({ siteKey: 'acme', from: 0, to: Date.now() + 1, limit: 100 });
+  return Object.fromEntries(
+    [...(rows ?? []), ...(acme ?? [])]
+      .filter((row) => row.author === 'visitor')
+      .map((row) => [row.messageId, row.identity]),
+  );
 }
 
 async function visitor(siteKey = 'shop') {
@@ -68,6 +85,7 @@ describe('identity verification through session_init', () => {
     const ack = await init({ identity: { userId: 'u-42', userHash: hashOf('u-42') } });
     expect(ack.ok).toBe(true);
     expect(await say('m1')).toEqual({ userId: 'u-42', verified: true });
+    expect(await loggedIdentities()).toEqual({ m1: { userId: 'u-42', verified: true } });
   });
 
   it('refuses a wrong hash with invalid_identity and keeps what the session held', async () => {
@@ -108,6 +126,12 @@ describe('identity verification through session_init', () => {
     const anonymous = await visitor();
     expect((await anonymous.init()).ok).toBe(true);
     expect(await anonymous.say('m3')).toBeUndefined();
+    // The log tells the same: claimed, not verified; and nobody for the anonymous visitor.
+    expect(await loggedIdentities()).toEqual({
+      m1: { userId: 'u-42', verified: false },
+      m2: { userId: 'u-9', verified: false },
+      m3: undefined,
+    });
   });
 
   it('refuses a malformed claim with invalid_payload, before any hash is checked', async () => {
