@@ -35,7 +35,7 @@ export interface InboxSession {
 
 /**
  * The visitor as the server knows them. Contact details live and die with the live session, so
- * an ended conversation shows `unknown`.
+ * an ended conversation shows `unknown`, or the user id the log kept (`identify()`).
  */
 export interface InboxVisitor {
   kind: 'anonymous' | 'identified' | 'unknown';

@@ -18,6 +18,7 @@ import { silentLogger } from './logger.js';
 import { initSession, openTestSocket, type TestSocket } from './realtime/test-socket.js';
 import { type LeFluxServer, type LeFluxServerOptions, startServer } from './server.js';
 import { parseSiteSettings } from './site-settings.js';
+import { createMemorySessionStore } from './stores/memory-store.js';
 
 const ADMIN_KEY = 'test-admin-key-0123456';
 const ACME_KEY = 'acme-site-admin-key-0123';
@@ -290,6 +291,37 @@ describe('the dashboard API', () => {
       verified: false,
       userId: 'u-7',
     });
+  });
+
+  it('shows the user id the log kept once the conversation is no longer live', async () => {
+    const secret = 'acme-identity-secret-0123';
+    const store = createMemorySessionStore({ idleTtlMs: 60_000 });
+    const server = await start({
+      store,
+      sites: parseSiteSettings(
+        JSON.stringify({ acme: { adminKey: ACME_KEY, identitySecret: secret } }),
+        'sites.json',
+      ),
+    });
+    const socket = await openTestSocket(server.url, sockets as TestSocket[]);
+    const userHash = createHmac('sha256', secret).update('u-42').digest('hex');
+    const ack = (await initSession(socket, {
+      identity: { userId: 'u-42', userHash },
+    })) as SessionInitOk;
+    await socket.timeout(2000).emitWithAck('visitor_message', {
+      id: 'm1',
+      text: 'Where is my order?',
+      url: 'https://acme.test/orders',
+      sentAt: Date.now(),
+    });
+    // Ended (as an eviction ends it): the live session and its contact details are gone.
+    await store.sessions.delete(ack.sessionId);
+    const { call } = await signIn(server);
+    const view = (await (
+      await call('GET', `sites/acme/sessions/${ack.sessionId}`)
+    ).json()) as ConversationView;
+    expect(view.session.live).toBe(false);
+    expect(view.session.visitor).toEqual({ kind: 'identified', verified: true, userId: 'u-42' });
   });
 
   it('lists, shows, answers, takes over and purges a conversation', async () => {

@@ -7,7 +7,12 @@ import {
   type TranscriptMessage,
   validatePrivacySettings,
 } from '../../protocol/dashboard.js';
-import { ID_PATTERN, LIMITS, validatePostMessage } from '../../protocol/index.js';
+import {
+  ID_PATTERN,
+  LIMITS,
+  type SessionIdentity,
+  validatePostMessage,
+} from '../../protocol/index.js';
 import type { LoggedSession, LogRange, MessageLogEntry } from '../log/message-log.js';
 import type { LiveSiteSettings } from '../settings/live-site-settings.js';
 import { privacyOf } from '../site-settings.js';
@@ -93,6 +98,8 @@ export function createInboxService(deps: InboxServiceDeps): InboxService {
   async function describe(
     logged: Omit<LoggedSession, 'siteKey'>,
     live: SessionRecord | undefined,
+    /** Who the log says the visitor was: shown once the session is no longer live. */
+    loggedIdentity?: SessionIdentity,
   ): Promise<InboxSession> {
     const session: InboxSession = {
       sessionId: logged.sessionId,
@@ -115,6 +122,9 @@ export function createInboxService(deps: InboxServiceDeps): InboxService {
       } else if (Object.values(contact).some(Boolean)) {
         session.visitor = { kind: 'identified', verified: false, contact };
       } else session.visitor = { kind: 'anonymous', verified: false };
+    } else if (loggedIdentity) {
+      session.visitor = { kind: 'identified', verified: loggedIdentity.verified };
+      session.visitor.userId = loggedIdentity.userId;
     }
     return session;
   }
@@ -127,18 +137,23 @@ export function createInboxService(deps: InboxServiceDeps): InboxService {
     siteKey: string,
     sessionId: string,
     live: SessionRecord | undefined,
-  ): Promise<TranscriptMessage[] | undefined> {
+  ): Promise<{ messages: TranscriptMessage[]; identity?: SessionIdentity } | undefined> {
     if (!ID_PATTERN.test(sessionId)) return undefined;
     const logged = await log.listSession(sessionId);
-    if (logged.length > 0)
-      return logged[0]?.siteKey === siteKey ? logged.map(fromEntry) : undefined;
+    if (logged.length > 0) {
+      if (logged[0]?.siteKey !== siteKey) return undefined;
+      // Who the visitor last said they were, for a conversation no longer live.
+      const identity = [...logged].reverse().find((entry) => entry.identity)?.identity;
+      return { messages: logged.map(fromEntry), ...(identity && { identity }) };
+    }
     if (!live) return undefined;
     const history = await store.history.after(sessionId, 0);
-    return history.map(({ id, author, text, at, seq, name }) => {
+    const messages = history.map(({ id, author, text, at, seq, name }) => {
       const message: TranscriptMessage = { id, author, text, at, seq: seq ?? 0 };
       if (name !== undefined) message.name = name;
       return message;
     });
+    return { messages };
   }
 
   function operatorName(body: unknown): string {
@@ -154,8 +169,9 @@ export function createInboxService(deps: InboxServiceDeps): InboxService {
 
   async function conversation(siteKey: string, sessionId: string): Promise<ConversationView> {
     const live = await liveOf(siteKey, sessionId);
-    const messages = await transcript(siteKey, sessionId, live);
-    if (!messages) throw new SessionNotFoundError(sessionId);
+    const read = await transcript(siteKey, sessionId, live);
+    if (!read) throw new SessionNotFoundError(sessionId);
+    const { messages } = read;
     const pages: { url: string; at: number }[] = [];
     for (const m of messages) {
       if (m.url !== undefined && !pages.some((p) => p.url === m.url)) {
@@ -175,6 +191,7 @@ export function createInboxService(deps: InboxServiceDeps): InboxService {
         ...(lastUrl !== undefined && { url: lastUrl }),
       },
       live,
+      read.identity,
     );
     return { session, messages, pages };
   }
