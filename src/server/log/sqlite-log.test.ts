@@ -64,6 +64,21 @@ function sqliteFixture(): MessageLogFixture {
 
 describeMessageLog('sqlite', sqliteFixture);
 
+/** The tables of a version 3 file (4 added an index, 5 the visitor's identity). */
+const VERSION_3_TABLES = `
+      CREATE TABLE sessions (sid INTEGER PRIMARY KEY, session_id TEXT NOT NULL UNIQUE, site_key TEXT NOT NULL);
+      CREATE TABLE messages (
+        sid INTEGER NOT NULL, site_key TEXT NOT NULL, message_id TEXT NOT NULL, author TEXT NOT NULL,
+        text TEXT NOT NULL, at INTEGER NOT NULL, seq INTEGER NOT NULL, url TEXT, name TEXT,
+        UNIQUE (sid, seq));
+      CREATE INDEX messages_site_at ON messages (site_key, at);
+`;
+/** The row of `entry()` in a version 3 file. */
+const VERSION_3_ROW = `
+      INSERT INTO sessions (session_id, site_key) VALUES ('s1', 'acme');
+      INSERT INTO messages VALUES (1, 'acme', 'm1', 'visitor', 'hello', 1000, 1, 'https://acme.test/', NULL);
+`;
+
 describe('sqlite message log files', () => {
   let log: MessageLog | undefined;
   afterEach(async () => {
@@ -160,17 +175,7 @@ describe('sqlite message log files', () => {
   it('gives a version 3 file the index of sessions by site, keeping its rows', async () => {
     const { path, reader } = tempDatabase();
     const v3 = reader();
-    v3.exec(`
-      CREATE TABLE sessions (sid INTEGER PRIMARY KEY, session_id TEXT NOT NULL UNIQUE, site_key TEXT NOT NULL);
-      CREATE TABLE messages (
-        sid INTEGER NOT NULL, site_key TEXT NOT NULL, message_id TEXT NOT NULL, author TEXT NOT NULL,
-        text TEXT NOT NULL, at INTEGER NOT NULL, seq INTEGER NOT NULL, url TEXT, name TEXT,
-        UNIQUE (sid, seq));
-      CREATE INDEX messages_site_at ON messages (site_key, at);
-      INSERT INTO sessions (session_id, site_key) VALUES ('s1', 'acme');
-      INSERT INTO messages VALUES (1, 'acme', 'm1', 'visitor', 'hello', 1000, 1, 'https://acme.test/', NULL);
-      PRAGMA user_version = 3;
-    `);
+    v3.exec(`${VERSION_3_TABLES} ${VERSION_3_ROW} PRAGMA user_version = 3;`);
     v3.close();
     log = openSqliteMessageLog(path);
     expect(await log.listSession('s1')).toEqual([entry()]);
@@ -187,18 +192,9 @@ describe('sqlite message log files', () => {
   it('gives a version 4 file the visitor identity columns, keeping its rows', async () => {
     const { path, reader } = tempDatabase();
     const v4 = reader();
-    v4.exec(`
-      CREATE TABLE sessions (sid INTEGER PRIMARY KEY, session_id TEXT NOT NULL UNIQUE, site_key TEXT NOT NULL);
-      CREATE TABLE messages (
-        sid INTEGER NOT NULL, site_key TEXT NOT NULL, message_id TEXT NOT NULL, author TEXT NOT NULL,
-        text TEXT NOT NULL, at INTEGER NOT NULL, seq INTEGER NOT NULL, url TEXT, name TEXT,
-        UNIQUE (sid, seq));
-      CREATE INDEX messages_site_at ON messages (site_key, at);
+    v4.exec(`${VERSION_3_TABLES}
       CREATE INDEX sessions_site ON sessions (site_key);
-      INSERT INTO sessions (session_id, site_key) VALUES ('s1', 'acme');
-      INSERT INTO messages VALUES (1, 'acme', 'm1', 'visitor', 'hello', 1000, 1, 'https://acme.test/', NULL);
-      PRAGMA user_version = 4;
-    `);
+      ${VERSION_3_ROW} PRAGMA user_version = 4;`);
     v4.close();
     log = openSqliteMessageLog(path);
     const identified = entry({
