@@ -235,7 +235,9 @@ test.describe('dashboard', () => {
     await operator.page.getByRole('link', { name: 'Download CSV' }).click();
     const csv = await (await download).createReadStream();
     const text = await new Response(csv as unknown as ReadableStream).text();
-    expect(text.split('\r\n')[0]).toBe('"time","session","seq","author","name","text","page"');
+    expect(text.split('\r\n')[0]).toBe(
+      '"time","session","seq","author","name","text","page","user","verified"',
+    );
     expect(text).toContain(`"'=1+1 is a formula"`);
     await shot(operator.page, 'analytics');
     await operator.close();

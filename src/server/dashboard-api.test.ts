@@ -322,6 +322,12 @@ describe('the dashboard API', () => {
     ).json()) as ConversationView;
     expect(view.session.live).toBe(false);
     expect(view.session.visitor).toEqual({ kind: 'identified', verified: true, userId: 'u-42' });
+    // The export says who wrote each visitor message too.
+    const now = Date.now();
+    const csv = await call('GET', `sites/acme/export.csv?from=${now - 60_000}&to=${now + 60_000}`);
+    const rows = (await csv.text()).split('\r\n').filter((line) => line.includes('"visitor"'));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatch(/,"Where is my order\?","https:\/\/acme\.test\/orders","u-42","yes"$/);
   });
 
   it('lists, shows, answers, takes over and purges a conversation', async () => {
@@ -436,9 +442,9 @@ describe('the dashboard API', () => {
       /^attachment; filename="leflux-acme-\d{4}-\d\d-\d\d\.csv"$/,
     );
     const lines = (await csv.text()).split('\r\n');
-    expect(lines[0]).toBe('"time","session","seq","author","name","text","page"');
+    expect(lines[0]).toBe('"time","session","seq","author","name","text","page","user","verified"');
     expect(lines[1]).toMatch(
-      /,"'=HYPERLINK\(""https:\/\/evil\.example"",""click""\)","https:\/\/acme\.test\/pricing"$/,
+      /,"'=HYPERLINK\(""https:\/\/evil\.example"",""click""\)","https:\/\/acme\.test\/pricing",,$/,
     );
 
     const privacy = { sessionHours: 1, idleMinutes: 10, messageLog: true, retentionDays: 30 };

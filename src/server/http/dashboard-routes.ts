@@ -262,7 +262,8 @@ export function addDashboardRoutes(router: Router, options: DashboardRoutesOptio
           'cache-control': 'no-store',
         });
         const rows: (string | number | undefined)[][] = [
-          ['time', 'session', 'seq', 'author', 'name', 'text', 'page'],
+          // `user` and `verified` last: a spreadsheet built on the first seven keeps working.
+          ['time', 'session', 'seq', 'author', 'name', 'text', 'page', 'user', 'verified'],
         ];
         const flush = () => {
           res.write(csvRows(rows));
@@ -278,6 +279,8 @@ export function addDashboardRoutes(router: Router, options: DashboardRoutesOptio
             e.name,
             e.text,
             e.url,
+            e.identity?.userId,
+            e.identity && (e.identity.verified ? 'yes' : 'no'),
           ]);
           if (rows.length >= 500) flush();
         }
