@@ -7,14 +7,11 @@
  * client's history is read back: sessions kept (never refused, never replaced) and messages lost
  * (sent but not in the history) or doubled.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { io, type Socket } from 'socket.io-client';
+import { type CliProcess, startCliProcess } from '../src/server/testing/cli-process.js';
 import { freeLoopbackPort } from '../src/server/testing/loopback-port.js';
 import { startRoundRobinProxy } from '../src/server/testing/round-robin-proxy.js';
 import { sleep } from './stats.js';
-
-const cli = fileURLToPath(new URL('../dist/server/cli.js', import.meta.url));
 
 export interface RollingOptions {
   clients: number;
@@ -47,59 +44,14 @@ export interface RollingResult {
   unacked: number;
 }
 
-interface NodeProcess {
-  child: ChildProcess;
-  exited: Promise<number | null>;
-}
-
-function startNode(port: number, env: Record<string, string>): Promise<NodeProcess> {
-  const child = spawn(process.execPath, [cli, 'serve'], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LEFLUX_DEMO: 'on',
-      LEFLUX_CRAWL: 'off',
-      LOG_LEVEL: 'warn',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+/** A node of the built CLI; its warnings go to the bench's stderr as they come. */
+const startNode = (port: number, env: Record<string, string>) =>
+  startCliProcess({
+    port,
+    env,
+    entry: 'built',
+    onStderr: (chunk) => process.stderr.write(`[node ${port}] ${chunk}`),
   });
-  let output = '';
-  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-  return new Promise((ready, fail) => {
-    const timer = setTimeout(() => fail(new Error(`node did not start:\n${output}`)), 30_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.length > 100_000) output = output.slice(-50_000);
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', (chunk: Buffer) => {
-      onData(chunk);
-      process.stderr.write(`[node ${port}] ${chunk}`);
-    });
-    void exited.then((code) => {
-      clearTimeout(timer);
-      fail(new Error(`node exited (${code}) before it was ready:\n${output}`));
-    });
-    // Ready when /readyz answers.
-    const poll = async () => {
-      for (;;) {
-        const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then(
-          (res) => res.ok,
-          () => false,
-        );
-        if (ok) {
-          clearTimeout(timer);
-          return ready({ child, exited });
-        }
-        if (child.exitCode !== null) return;
-        await sleep(50);
-      }
-    };
-    void poll();
-  });
-}
 
 /** One visitor: a socket with socket.io's reconnection, an outbox, its session. */
 class Visitor {
@@ -225,10 +177,9 @@ export async function measureRollingRestart(
     await sleep(options.steadyMs);
     const drainMs: number[] = [];
     for (const [i, port] of ports.entries()) {
-      const node = nodes[i] as NodeProcess;
+      const node = nodes[i] as CliProcess;
       const t0 = performance.now();
-      node.child.kill('SIGTERM');
-      const code = await node.exited;
+      const { code } = await node.stop('SIGTERM');
       drainMs.push(performance.now() - t0);
       if (code !== 0) throw new Error(`node ${i + 1} exited with ${code} on SIGTERM`);
       nodes[i] = await startNode(port, env);
@@ -281,7 +232,6 @@ export async function measureRollingRestart(
     for (const timer of timers) clearTimeout(timer);
     for (const v of visitors) v.socket.disconnect();
     await proxy.close();
-    for (const node of nodes) node.child.kill('SIGKILL');
-    await Promise.all(nodes.map((node) => node.exited));
+    await Promise.all(nodes.map((node) => node.stop('SIGKILL')));
   }
 }

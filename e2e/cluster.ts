@@ -1,8 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { nanoid } from 'nanoid';
 import { Client } from 'pg';
 import { sample } from '../src/server/metrics/prometheus-sample.js';
+import { startCliProcess } from '../src/server/testing/cli-process.js';
 import { freeLoopbackPort } from '../src/server/testing/loopback-port.js';
 import { type RunningPostgres, startPostgres } from '../src/server/testing/postgres-server.js';
 import { type RunningRedis, startRedis } from '../src/server/testing/redis-server.js';
@@ -14,8 +13,6 @@ import { missingServers, runningInCi } from '../src/server/testing/server-binari
 
 export const ADMIN_KEY = 'e2e-admin-key-0123456789';
 export const API_KEY = 'e2e-api-key-0123456789abcdef';
-
-const repo = fileURLToPath(new URL('../', import.meta.url));
 
 /** One LeFlux node: the real entry (`src/server/cli.ts serve --demo`, as `npm start` runs it built) in a child process of its own. */
 export interface NodeProcess {
@@ -52,62 +49,28 @@ export async function startBacking(): Promise<Backing> {
 
 /**
  * Starts a node on a free loopback port with the demo (site and agent), the Redis store and the
- * PostgreSQL log, and resolves once it listens.
+ * PostgreSQL log, and resolves once it is ready.
  */
 export async function startNode(env: Record<string, string>): Promise<NodeProcess> {
   const [port, metricsPort] = await Promise.all([freeLoopbackPort(), freeLoopbackPort()]);
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'src/server/cli.ts', 'serve', '--demo'],
-    {
-      cwd: repo,
-      env: {
-        ...process.env,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        LEFLUX_METRICS_PORT: String(metricsPort),
-        LEFLUX_DEMO: 'on',
-        LEFLUX_CRAWL: 'off',
-        LEFLUX_ADMIN_KEY: ADMIN_KEY,
-        LEFLUX_API_KEY: API_KEY,
-        LOG_LEVEL: 'info',
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+  const node = await startCliProcess({
+    port,
+    env: {
+      LEFLUX_METRICS_PORT: String(metricsPort),
+      LEFLUX_ADMIN_KEY: ADMIN_KEY,
+      LEFLUX_API_KEY: API_KEY,
+      LOG_LEVEL: 'info',
+      ...env,
     },
-  );
-  const output: string[] = [];
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
-    child.once('exit', (code, signal) => done({ code, signal })),
-  );
-  const read = (chunk: Buffer) => output.push(...chunk.toString().split('\n').filter(Boolean));
-  child.stdout?.on('data', read);
-  child.stderr?.on('data', read);
-  await new Promise<void>((ready, fail) => {
-    const timer = setTimeout(
-      () => fail(new Error(`node did not start:\n${output.join('\n')}`)),
-      30_000,
-    );
-    const check = () => {
-      if (output.some((line) => line.includes('LeFlux listening'))) {
-        clearTimeout(timer);
-        ready();
-      }
-    };
-    child.stdout?.on('data', check);
-    void exited.then(() => {
-      clearTimeout(timer);
-      fail(new Error(`node exited before listening:\n${output.join('\n')}`));
-    });
   });
   const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
   const metric = async (series: string) => sample(await (await fetch(metricsUrl)).text(), series);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: node.url,
     port,
-    exited,
-    output,
-    kill: (signal) => void child.kill(signal),
+    exited: node.exited,
+    output: node.output,
+    kill: (signal) => void node.stop(signal),
     metric,
     sockets: async () => (await metric('leflux_sockets')) ?? 0,
   };
