@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Socket } from 'socket.io-client';
 import { type BenchServer, spawnBenchServer } from './server-process.js';
 import { closeSockets, connectSockets, initSession } from './socket-clients.js';
-import { sleep } from './stats.js';
+import { percentile, sleep } from './stats.js';
 
 export interface ThroughputResult {
   /** Round trips (echo) or acked visitor messages (LeFlux) in the measured window. */
@@ -143,6 +143,13 @@ function gatewayRound(target: GatewayTarget, options: ThroughputOptions) {
   );
 }
 
+/** Ack round trips of one client sending one message at a time, with pauses: a quiet server. */
+export interface AckLatency {
+  p50: number;
+  p99: number;
+  samples: number;
+}
+
 export interface ThroughputResults {
   /** Bare socket.io: one packet in, its ack out. The issue's baseline. */
   echo: ThroughputResult;
@@ -153,6 +160,36 @@ export interface ThroughputResults {
   ackReply: ThroughputResult;
   /** LeFlux: validate, dedupe, store, SQLite log, demo agent reply. */
   gateway: ThroughputResult;
+  /** One visitor on a quiet server: how long LeFlux's ack takes, and the bare server's. */
+  ack: { gateway: AckLatency; ackReply: AckLatency };
+}
+
+/**
+ * One socket of each target sends 250 messages, one at a time 5 ms apart, alternating between
+ * the two servers (the first 50 of each are warm-up): the ack's round trip when nothing else
+ * is going on, which for LeFlux includes waiting for the message's log row.
+ */
+async function measureAckLatency(targets: readonly GatewayTarget[]): Promise<AckLatency[]> {
+  const rtts = targets.map((): number[] => []);
+  for (let n = 0; n < 250; n++) {
+    for (const [t, target] of targets.entries()) {
+      const socket = target.sockets[0] as Socket;
+      const started = performance.now();
+      await socket.timeout(10_000).emitWithAck('visitor_message', {
+        id: `ack${n}`,
+        text: QUESTIONS[n % QUESTIONS.length],
+        url: 'http://127.0.0.1/bench',
+        sentAt: Date.now(),
+      });
+      if (n >= 50) rtts[t]?.push(performance.now() - started);
+      await sleep(5);
+    }
+  }
+  return rtts.map((samples) => ({
+    p50: percentile(samples, 50),
+    p99: percentile(samples, 99),
+    samples: samples.length,
+  }));
 }
 
 /**
@@ -200,7 +237,16 @@ export async function measureThroughput(options = THROUGHPUT_DEFAULTS): Promise<
       ackReply.push(await gatewayRound(bareTarget, options));
       gateway.push(await gatewayRound(ourTarget, options));
     }
-    return { echo: pool(echo), ackReply: pool(ackReply), gateway: pool(gateway) };
+    const [gatewayAck, bareAck] = (await measureAckLatency([ourTarget, bareTarget])) as [
+      AckLatency,
+      AckLatency,
+    ];
+    return {
+      echo: pool(echo),
+      ackReply: pool(ackReply),
+      gateway: pool(gateway),
+      ack: { gateway: gatewayAck, ackReply: bareAck },
+    };
   } finally {
     closeSockets(sockets);
     await Promise.all(servers.map((server) => server.close()));
