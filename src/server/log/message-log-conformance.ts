@@ -448,6 +448,33 @@ export function describeMessageLog(
         await eventually(committed, ['m1', 'm2']);
       });
 
+      it('writes a durable append at once on a quiet log, and at most one batch per delay', async () => {
+        let clock = 1000;
+        const timers = manualSchedule();
+        const log = open({ flushDelayMs: 20, schedule: timers.schedule, now: () => clock });
+        await log.ping();
+        const first = log.append(entry({ messageId: 'm1' }), { durable: true });
+        expect(timers.delays()).toEqual([0]);
+        timers.runAll();
+        await first;
+        expect(await committed()).toEqual(['m1']);
+        // 5 ms after a batch began: the next waits out the rest of the delay.
+        clock += 5;
+        const second = log.append(entry({ messageId: 'm2', seq: 2 }), { durable: true });
+        expect(timers.delays()).toEqual([15]);
+        timers.runAll();
+        await second;
+        // A row nobody waits for waits the whole delay; a durable one after it does not.
+        clock += 50;
+        await log.append(entry({ messageId: 'm3', seq: 3 }));
+        expect(timers.delays()).toEqual([20]);
+        const third = log.append(entry({ messageId: 'm4', seq: 4 }), { durable: true });
+        expect(timers.delays()).toEqual([0]);
+        timers.runAll();
+        await third;
+        expect(await committed()).toEqual(['m1', 'm2', 'm3', 'm4']);
+      });
+
       it('writes at once when maxBatchRows are queued', async () => {
         const timers = manualSchedule();
         const log = open({ maxBatchRows: 3, schedule: timers.schedule });

@@ -122,7 +122,10 @@ export interface MessageLog {
  * than everything else together, and chat never waits for the database.
  */
 export interface MessageLogBatchOptions {
-  /** Longest an appended row waits in memory before its batch is written. Default 20 ms. */
+  /**
+   * Longest an appended row waits in memory before its batch is written, and the shortest time
+   * between two batches: a durable append on a quiet log is written at once. Default 20 ms.
+   */
   flushDelayMs?: number;
   /** A queue this long is written at once, without waiting for the delay. Default 500 rows. */
   maxBatchRows?: number;
@@ -140,6 +143,8 @@ export interface MessageLogBatchOptions {
    * does not keep the process alive (`close()` writes what is queued). Tests run it by hand.
    */
   schedule?: (task: () => void, ms: number) => () => void;
+  /** The clock of that timing, in ms. Default `performance.now()`. Tests fake it. */
+  now?: () => number;
 }
 
 /** `MessageLogBatchOptions.schedule`'s default. */

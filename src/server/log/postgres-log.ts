@@ -2,6 +2,7 @@ import type { QueryConfig, QueryResultRow } from 'pg';
 import { consoleLogger } from '../logger.js';
 import { loadOptional } from '../optional-dependency.js';
 import { describeDatabaseUrl, parseDatabaseUrl } from '../service-url.js';
+import { createFlushTimer } from './flush-timer.js';
 import { type MessageRow, type SessionRow, toEntry, toSession } from './log-row.js';
 import {
   type MessageLog,
@@ -99,6 +100,7 @@ export function openPostgresMessageLog(
     retryDelayMs = 1000,
     logger = consoleLogger,
     schedule: runAfter = unrefTimeout,
+    now = () => performance.now(),
     poolSize = 5,
     connectTimeoutMs = 5000,
     statementTimeoutMs = 15_000,
@@ -174,7 +176,12 @@ export function openPostgresMessageLog(
   let writing = 0;
   /** Set while the last write failed: appends then wait for the retry instead of writing. */
   let failing = false;
-  let cancelTimer: (() => void) | undefined;
+  const timer = createFlushTimer({
+    delayMs: flushDelayMs,
+    schedule: runAfter,
+    now,
+    flush: () => flushInBackground(),
+  });
   /** Set while a background write waits its turn, so a burst of appends chains only one. */
   let backgroundPending = false;
 
@@ -205,18 +212,6 @@ export function openPostgresMessageLog(
     }
   }
 
-  const schedule = (ms: number) => {
-    if (cancelTimer) return;
-    cancelTimer = runAfter(() => {
-      cancelTimer = undefined;
-      flushInBackground();
-    }, ms);
-  };
-  const cancelSchedule = () => {
-    cancelTimer?.();
-    cancelTimer = undefined;
-  };
-
   /** Inserts rows in one statement; on a data error, row by row, dropping the rows refused. */
   async function insertBatch(batch: readonly MessageLogEntry[]): Promise<void> {
     const rows = firstPerKey(batch);
@@ -241,8 +236,11 @@ export function openPostgresMessageLog(
 
   /** Writes every queued row (call in turn); on failure they stay queued, in order. */
   async function writeQueued(): Promise<void> {
-    cancelSchedule();
-    if (queue.length === 0) return;
+    if (queue.length === 0) {
+      timer.cancel();
+      return;
+    }
+    timer.writing();
     const batch = queue;
     const stored = waiting;
     queue = [];
@@ -257,10 +255,7 @@ export function openPostgresMessageLog(
       failing = true;
       // Durable appends do not wait for a database that refuses writes: chat goes on.
       for (const done of stored) done();
-      if (!closed) {
-        cancelSchedule();
-        schedule(retryDelayMs);
-      }
+      if (!closed) timer.retryIn(retryDelayMs);
       throw failure(`writing ${batch.length} row(s) failed`, error);
     } finally {
       writing = 0;
@@ -291,11 +286,13 @@ export function openPostgresMessageLog(
       }
       queue.push({ ...entry });
       if (failing) return;
-      // A durable append waits for its batch (written on the usual schedule): one statement
-      // still carries many rows, where a write per message cost several times the CPU.
-      const stored = options?.durable ? new Promise<void>((done) => waiting.push(done)) : undefined;
+      // A durable append waits for its batch: at once on a quiet log, else with the next one
+      // (one statement still carries many rows under load, where a write per message cost
+      // several times the CPU).
+      const durable = options?.durable === true;
+      const stored = durable ? new Promise<void>((done) => waiting.push(done)) : undefined;
       if (queue.length >= maxBatchRows) flushInBackground();
-      else schedule(flushDelayMs);
+      else timer.request(durable);
       await stored;
     },
     async flush() {
@@ -407,13 +404,13 @@ export function openPostgresMessageLog(
     async close() {
       if (closed) return;
       closed = true;
-      cancelSchedule();
+      timer.cancel();
       try {
         await inTurn(writeQueued);
       } catch (error) {
         logger.error(`${where}: ${queue.length} row(s) lost at close`, error);
       } finally {
-        cancelSchedule();
+        timer.cancel();
         await pool.end();
       }
     },

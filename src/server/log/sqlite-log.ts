@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import type Database from 'libsql';
 import { consoleLogger } from '../logger.js';
 import { loadOptional } from '../optional-dependency.js';
+import { createFlushTimer } from './flush-timer.js';
 import { type MessageRow, type SessionRow, toEntry, toSession } from './log-row.js';
 import {
   type MessageLog,
@@ -51,6 +52,7 @@ export function openSqliteMessageLog(
     busyTimeoutMs = 2000,
     logger = consoleLogger,
     schedule: runAfter = unrefTimeout,
+    now = () => performance.now(),
   } = options;
   // libsql (a native binary) is an optional dependency of the package: loaded when a log opens.
   const Sqlite = loadOptional<typeof Database>({
@@ -145,23 +147,18 @@ export function openSqliteMessageLog(
   let queue: MessageLogEntry[] = [];
   /** Durable appends waiting for the queued rows to be written (they resolve with them). */
   let waiting: (() => void)[] = [];
-  /** Cancels the pending batch (or retry) timer; set while one is pending. */
-  let cancelTimer: (() => void) | undefined;
+  const timer = createFlushTimer({
+    delayMs: flushDelayMs,
+    schedule: runAfter,
+    now,
+    flush: () => flushInBackground(),
+  });
   /** Set while the last write failed: appends then wait for the retry instead of writing. */
   let failing = false;
 
   // libsql's prepared statements keep working after db.close(); refuse explicitly instead.
   const ensureOpen = () => {
     if (closed) throw new Error(`message log ${path} is closed`);
-  };
-
-  const schedule = (ms: number) => {
-    if (cancelTimer) return;
-    cancelTimer = runAfter(flushInBackground, ms);
-  };
-  const cancelSchedule = () => {
-    cancelTimer?.();
-    cancelTimer = undefined;
   };
 
   const remember = (sessionId: string, sid: number) => {
@@ -206,8 +203,11 @@ export function openSqliteMessageLog(
 
   /** Writes every queued row in one transaction; on failure they stay queued, in order. */
   function writeQueued(): void {
-    cancelSchedule();
-    if (queue.length === 0) return;
+    if (queue.length === 0) {
+      timer.cancel();
+      return;
+    }
+    timer.writing();
     const batch = queue;
     const stored = waiting;
     queue = [];
@@ -230,7 +230,7 @@ export function openSqliteMessageLog(
       failing = true;
       // Durable appends do not wait for a database that refuses writes: chat goes on.
       for (const done of stored) done();
-      if (!closed) schedule(retryDelayMs);
+      if (!closed) timer.retryIn(retryDelayMs);
       throw error;
     }
     failing = false;
@@ -238,7 +238,6 @@ export function openSqliteMessageLog(
   }
 
   function flushInBackground(): void {
-    cancelTimer = undefined;
     if (closed) return;
     try {
       writeQueued();
@@ -258,10 +257,11 @@ export function openSqliteMessageLog(
       }
       queue.push({ ...entry });
       if (failing) return;
-      // A durable append waits for its batch, written on the usual schedule.
-      const stored = options?.durable ? new Promise<void>((done) => waiting.push(done)) : undefined;
+      // A durable append waits for its batch: at once on a quiet log, else with the next one.
+      const durable = options?.durable === true;
+      const stored = durable ? new Promise<void>((done) => waiting.push(done)) : undefined;
       if (queue.length >= maxBatchRows) flushInBackground();
-      else schedule(flushDelayMs);
+      else timer.request(durable);
       await stored;
     },
     async flush() {
@@ -362,7 +362,7 @@ export function openSqliteMessageLog(
       } catch (error) {
         logger.error(`message log ${path}: ${queue.length} row(s) lost at close`, error);
       } finally {
-        cancelSchedule();
+        timer.cancel();
         db.close();
       }
     },
