@@ -144,7 +144,7 @@ await group('throughput', async () => {
       note: `LeFlux is ${((gateway.perCpuSecond / ackReply.perCpuSecond) * 100).toFixed(0)}% of this`,
     },
     {
-      // Not a target: what the wait for the log row (a batch, at most 20 ms) costs a visitor.
+      // Not a target: what the wait for the log row costs a visitor on a quiet server.
       figure: 'visitor message ack p50 (1 client, quiet)',
       value: ack.gateway.p50,
       unit: 'ms',

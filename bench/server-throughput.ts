@@ -165,13 +165,14 @@ export interface ThroughputResults {
 }
 
 /**
- * One socket of each target sends 250 messages, one at a time 5 ms apart, alternating between
- * the two servers (the first 50 of each are warm-up): the ack's round trip when nothing else
- * is going on, which for LeFlux includes waiting for the message's log row.
+ * One socket of each target sends 120 messages, one at a time 40 ms apart (a visitor types
+ * slower than a log batch, 20 ms), alternating between the two servers (the first 20 of each
+ * are warm-up): the ack's round trip when nothing else is going on, which for LeFlux includes
+ * writing the message's log row.
  */
 async function measureAckLatency(targets: readonly GatewayTarget[]): Promise<AckLatency[]> {
   const rtts = targets.map((): number[] => []);
-  for (let n = 0; n < 250; n++) {
+  for (let n = 0; n < 120; n++) {
     for (const [t, target] of targets.entries()) {
       const socket = target.sockets[0] as Socket;
       const started = performance.now();
@@ -181,8 +182,8 @@ async function measureAckLatency(targets: readonly GatewayTarget[]): Promise<Ack
         url: 'http://127.0.0.1/bench',
         sentAt: Date.now(),
       });
-      if (n >= 50) rtts[t]?.push(performance.now() - started);
-      await sleep(5);
+      if (n >= 20) rtts[t]?.push(performance.now() - started);
+      await sleep(20);
     }
   }
   return rtts.map((samples) => ({
