@@ -74,6 +74,27 @@ describe.skipIf(skipWithoutServers(['redis'], 'the Redis session store'))(
         await expect(a.history.after(id, 0)).rejects.toBeInstanceOf(SessionNotFoundError);
       });
 
+      it('reads of one session at once on one node each get every message once', async () => {
+        const [a, b] = twoNodes();
+        const { id } = await a.sessions.create('acme');
+        const message = (n: number) =>
+          ({ id: `m${n}`, author: 'visitor', text: `${n}`, at: n }) as const;
+        for (let n = 1; n <= 3; n++) await a.history.append(id, message(n));
+        await a.history.after(id, 0);
+        for (let n = 4; n <= 5; n++) await b.history.append(id, message(n));
+        // Both leave with the same held range; the first answer replaces the cache before the
+        // second is read.
+        const [one, two, newest] = await Promise.all([
+          a.history.after(id, 0),
+          a.history.after(id, 0),
+          a.history.recent(id, 1),
+        ]);
+        expect(one.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5]);
+        expect(two.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5]);
+        expect(newest?.messages.map((m) => m.seq)).toEqual([5]);
+        expect((await a.history.after(id, 0)).map((m) => m.seq)).toEqual([1, 2, 3, 4, 5]);
+      });
+
       it('a node reads again only the messages it does not hold', async () => {
         const [a, b] = twoNodes();
         const { id } = await a.sessions.create('acme');

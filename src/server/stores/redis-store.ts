@@ -152,23 +152,31 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions): Sess
    * the node lacks (`sendRange` in the scripts).
    */
   const historyCache = new HistoryCache(historyCacheBytes);
-  /** The seqs held for the session, as the scripts take them (0 0: none). */
-  const heldRange = (sessionId: string): [number, number] => {
-    const held = historyCache.get(sessionId);
-    return [held?.[0]?.seq ?? 0, held?.[held.length - 1]?.seq ?? 0];
+  /**
+   * What the node holds for the session now, and its seqs as the scripts take them (0 0: none).
+   * The answer is read against this very list: another read may replace the cache meanwhile.
+   */
+  const heldNow = (sessionId: string) => {
+    const held = historyCache.get(sessionId) ?? [];
+    const range: [number, number] = [held[0]?.seq ?? 0, held[held.length - 1]?.seq ?? 0];
+    return { held, range };
   };
   /**
    * A `sendRange` answer (messages, want, first, used) as the messages from seq `want` on: what
-   * the node held of them, then what Redis sent. The cache keeps all it holds that Redis still
-   * does (from `first`), so reading the last 50 does not undo a whole restored history.
+   * the node held of them (`held`, the list whose seqs it sent), then what Redis sent. The cache
+   * keeps all it holds that Redis still does (from `first`), so reading the last 50 does not
+   * undo a whole restored history.
    */
-  const throughCache = (sessionId: string, range: Reply): ChatMessage[] => {
+  const throughCache = (
+    sessionId: string,
+    held: readonly ChatMessage[],
+    range: Reply,
+  ): ChatMessage[] => {
     const [fresh = null, want = 0, first = 0, used = 0] = Array.isArray(range) ? range : [];
     // Frozen, as the memory store keeps its messages: callers share them.
     const added = strings(fresh).map((json) => Object.freeze(JSON.parse(json) as ChatMessage));
-    const held = used === 1 ? (historyCache.get(sessionId) ?? []) : [];
     const seqOf = (message: ChatMessage) => message.seq ?? 0;
-    const kept = held.filter((message) => seqOf(message) >= Number(first));
+    const kept = used === 1 ? held.filter((message) => seqOf(message) >= Number(first)) : [];
     historyCache.remember(sessionId, kept.length > 0 ? [...kept, ...added] : added);
     return [...kept.filter((message) => seqOf(message) >= Number(want)), ...added];
   };
@@ -307,24 +315,24 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions): Sess
       },
 
       async after(sessionId, seq) {
-        const held = heldRange(sessionId);
-        const reply = await run('lefluxAfter', sessionId, seq, now(), ...held);
+        const { held, range } = heldNow(sessionId);
+        const reply = await run('lefluxAfter', sessionId, seq, now(), ...range);
         if (reply === null) {
           historyCache.forget(sessionId);
           throw new SessionNotFoundError(sessionId);
         }
-        return throughCache(sessionId, reply);
+        return throughCache(sessionId, held, reply);
       },
 
       async recent(sessionId, limit) {
-        const held = heldRange(sessionId);
-        const reply = await run('lefluxRecent', sessionId, limit, now(), ...held);
+        const { held, range } = heldNow(sessionId);
+        const reply = await run('lefluxRecent', sessionId, limit, now(), ...range);
         if (!Array.isArray(reply)) {
           historyCache.forget(sessionId);
           return undefined;
         }
-        const [record = null, ...range] = reply;
-        return { session: recordOf(record), messages: throughCache(sessionId, range) };
+        const [record = null, ...answer] = reply;
+        return { session: recordOf(record), messages: throughCache(sessionId, held, answer) };
       },
     },
 
