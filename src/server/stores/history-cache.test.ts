@@ -21,9 +21,9 @@ describe('HistoryCache', () => {
     // Reading does not count as use; remembering again does.
     cache.remember('a', messages(4));
     cache.remember('c', messages(4));
-    expect(cache.get('b')).toBeUndefined();
-    expect(cache.get('a')).toHaveLength(4);
-    expect(cache.get('c')).toHaveLength(4);
+    expect(cache.held('b').count).toBe(0);
+    expect(cache.held('a').count).toBe(4);
+    expect(cache.held('c').count).toBe(4);
     expect(cache.size).toEqual({ sessions: 2, bytes: cost(8) });
   });
 
@@ -32,9 +32,24 @@ describe('HistoryCache', () => {
     cache.remember('a', messages(3));
     cache.remember('big', messages(11));
     cache.remember('empty', []);
-    expect(cache.get('big')).toBeUndefined();
-    expect(cache.get('empty')).toBeUndefined();
-    expect(cache.get('a')).toHaveLength(3);
+    expect(cache.held('big').count).toBe(0);
+    expect(cache.held('empty').count).toBe(0);
+    expect(cache.held('a').count).toBe(3);
+  });
+
+  it('extends in place the list a read saw, unless it changed since; a view stays as it was seen', () => {
+    const cache = new HistoryCache(cost(10));
+    cache.remember('a', messages(2));
+    const seen = cache.held('a');
+    expect(cache.extend('a', seen, messages(3).slice(2))).toBe(true);
+    expect(seen.count).toBe(2);
+    expect(cache.held('a').count).toBe(3);
+    expect(cache.held('a').list).toBe(seen.list);
+    // Another read extended it meanwhile: this one does not, and says so.
+    expect(cache.extend('a', seen, messages(4).slice(3))).toBe(false);
+    cache.remember('a', messages(1));
+    expect(cache.extend('a', seen, messages(4).slice(3))).toBe(false);
+    expect(cache.size).toEqual({ sessions: 1, bytes: cost(1) });
   });
 
   it('counts long texts by their length', () => {
@@ -43,7 +58,7 @@ describe('HistoryCache', () => {
     cache.remember('short', messages(1));
     expect(cache.size).toEqual({ sessions: 2, bytes: cost(2, 4000) + cost(1) });
     cache.remember('more', messages(1));
-    expect(cache.get('long')).toBeUndefined();
+    expect(cache.held('long').count).toBe(0);
     cache.forget('short');
     cache.clear();
     expect(cache.size).toEqual({ sessions: 0, bytes: 0 });

@@ -6,7 +6,7 @@ import {
   type ContactDetails,
   LIMITS,
 } from '../../protocol/index.js';
-import { HistoryCache } from './history-cache.js';
+import { type HeldMessages, HistoryCache } from './history-cache.js';
 import { createRedisSessionLock } from './redis-lock.js';
 import { REDIS_SCRIPTS, type ScriptName } from './redis-scripts.js';
 import {
@@ -154,31 +154,39 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions): Sess
   const historyCache = new HistoryCache(historyCacheBytes);
   /**
    * What the node holds for the session now, and its seqs as the scripts take them (0 0: none).
-   * The answer is read against this very list: another read may replace the cache meanwhile.
+   * The answer is read against this view: other reads may extend or replace the cache meanwhile.
    */
   const heldNow = (sessionId: string) => {
-    const held = historyCache.get(sessionId) ?? [];
-    const range: [number, number] = [held[0]?.seq ?? 0, held[held.length - 1]?.seq ?? 0];
+    const held = historyCache.held(sessionId);
+    const range: [number, number] = [
+      held.list[0]?.seq ?? 0,
+      held.count > 0 ? (held.list[held.count - 1]?.seq ?? 0) : 0,
+    ];
     return { held, range };
   };
   /**
    * A `sendRange` answer (messages, want, first, used) as the messages from seq `want` on: what
-   * the node held of them (`held`, the list whose seqs it sent), then what Redis sent. The cache
-   * keeps all it holds that Redis still does (from `first`), so reading the last 50 does not
-   * undo a whole restored history.
+   * the node held of them (the view whose seqs it sent), then what Redis sent. Seqs have no
+   * gaps, so a seq's place in the view is found, not searched. The cache keeps what it held and
+   * gains the new ones (reading the last 50 does not undo a whole restored history); messages
+   * Redis has dropped (past `maxHistory`) stay until they are half of it, then it starts anew.
    */
-  const throughCache = (
-    sessionId: string,
-    held: readonly ChatMessage[],
-    range: Reply,
-  ): ChatMessage[] => {
+  const throughCache = (sessionId: string, held: HeldMessages, range: Reply): ChatMessage[] => {
     const [fresh = null, want = 0, first = 0, used = 0] = Array.isArray(range) ? range : [];
     // Frozen, as the memory store keeps its messages: callers share them.
     const added = strings(fresh).map((json) => Object.freeze(JSON.parse(json) as ChatMessage));
-    const seqOf = (message: ChatMessage) => message.seq ?? 0;
-    const kept = used === 1 ? held.filter((message) => seqOf(message) >= Number(first)) : [];
-    historyCache.remember(sessionId, kept.length > 0 ? [...kept, ...added] : added);
-    return [...kept.filter((message) => seqOf(message) >= Number(want)), ...added];
+    if (used !== 1) {
+      historyCache.remember(sessionId, added);
+      return added;
+    }
+    const base = held.list[0]?.seq ?? 0;
+    const dropped = Number(first) - base;
+    if (dropped > held.count / 2) {
+      historyCache.remember(sessionId, [...held.list.slice(dropped, held.count), ...added]);
+    } else if (!historyCache.extend(sessionId, held, added)) {
+      historyCache.remember(sessionId, [...held.list.slice(0, held.count), ...added]);
+    }
+    return [...held.list.slice(Math.max(0, Number(want) - base), held.count), ...added];
   };
   const parse = <T>(json: Reply): T | undefined =>
     typeof json === 'string' && json !== '' ? (JSON.parse(json) as T) : undefined;
