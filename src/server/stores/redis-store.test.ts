@@ -256,23 +256,6 @@ describe.skipIf(skipWithoutServers(['redis'], 'the Redis session store'))(
           await client.quit();
         }
       });
-
-      it('keep at most maxHistory messages, dropping the oldest (and forgetting their ids)', async () => {
-        const store = open({ idleTtlMs: 60_000, maxHistory: 3, keyPrefix: `h${nanoid(6)}:` });
-        stores.push(store);
-        const { id } = await store.sessions.create('acme');
-        const message = (m: string) => ({ id: m, author: 'visitor', text: m, at: 1 }) as const;
-        for (const m of ['a', 'b', 'c', 'd', 'e']) await store.history.append(id, message(m));
-        expect((await store.history.after(id, 0)).map((m) => [m.id, m.seq])).toEqual([
-          ['c', 3],
-          ['d', 4],
-          ['e', 5],
-        ]);
-        expect((await store.history.after(id, 3)).map((m) => m.id)).toEqual(['d', 'e']);
-        expect((await store.history.recent(id, 2))?.messages.map((m) => m.id)).toEqual(['d', 'e']);
-        // 'a' was forgotten: sent again, it is a new message.
-        expect(await store.history.append(id, message('a'))).toEqual({ seq: 6, duplicate: false });
-      });
     });
   },
 );

@@ -316,6 +316,20 @@ export function describeSessionStore(
       expect((await store.history.recent(id, 10))?.messages).toHaveLength(4);
     });
 
+    it('keeps at most maxHistory messages, dropping the oldest (and forgetting their ids)', async () => {
+      const { id } = await (await remake({ maxHistory: 3 })).sessions.create('acme');
+      for (const m of ['a', 'b', 'c', 'd', 'e']) await store.history.append(id, visitor(m));
+      expect((await store.history.after(id, 0)).map((m) => [m.id, m.seq])).toEqual([
+        ['c', 3],
+        ['d', 4],
+        ['e', 5],
+      ]);
+      expect((await store.history.after(id, 3)).map((m) => m.id)).toEqual(['d', 'e']);
+      expect((await store.history.recent(id, 2))?.messages.map((m) => m.id)).toEqual(['d', 'e']);
+      // 'a' was forgotten: sent again, it is a new message.
+      expect(await store.history.append(id, visitor('a'))).toEqual({ seq: 6, duplicate: false });
+    });
+
     it('recent follows what was appended since the last call, whatever the limit, past the history cap', async () => {
       const { id } = await (await remake({ maxHistory: 5 })).sessions.create('acme');
       const ids = async (limit: number) =>
