@@ -5,18 +5,18 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { InboxNews, OperatorSession } from '../protocol/dashboard.js';
 import type { SessionInitOk } from '../protocol/index.js';
 import type { Agent } from './agent/agent.js';
-import { silentLogger } from './logger.js';
 import { initSession, openTestSocket, type TestSocket } from './realtime/test-socket.js';
-import { type LeFluxServer, type LeFluxServerOptions, startServer } from './server.js';
+import type { LeFluxServerOptions } from './server.js';
 import { redisForThisFile } from './testing/per-file-servers.js';
 import { skipWithoutServers } from './testing/server-binaries.js';
+import { startTwoNodes, type TestNode } from './testing/two-nodes.js';
 
 /*
  * The dashboard on two nodes of one deployment (LEFLUX_STORE=redis): an operator signed in on
  * one node acts on a visitor connected to the other.
  */
 
-type Node = LeFluxServer & { url: string };
+type Node = TestNode;
 
 const ADMIN_KEY = 'redis-dashboard-admin-key-01';
 
@@ -33,18 +33,7 @@ describe.skipIf(skipWithoutServers(['redis'], 'the dashboard on Redis'))(
     });
 
     async function twoNodes(options: LeFluxServerOptions = {}): Promise<[Node, Node]> {
-      const redisPrefix = `d${nanoid(6)}:`;
-      const start = () =>
-        startServer({
-          storeKind: 'redis',
-          redisUrl: redis().url,
-          redisPrefix,
-          dbPath: ':memory:',
-          adminKey: ADMIN_KEY,
-          logger: silentLogger,
-          ...options,
-        });
-      const pair = (await Promise.all([start(), start()])) as [Node, Node];
+      const pair = await startTwoNodes(redis().url, { adminKey: ADMIN_KEY, ...options });
       nodes.push(...pair);
       return pair;
     }

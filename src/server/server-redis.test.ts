@@ -1,5 +1,5 @@
 // @vitest-environment node
-import { Agent as HttpAgent, request } from 'node:http';
+import { Agent as HttpAgent } from 'node:http';
 import { Redis } from 'ioredis';
 import { nanoid } from 'nanoid';
 import { io as connect } from 'socket.io-client';
@@ -14,29 +14,19 @@ import type { Agent } from './agent/agent.js';
 import { openSqliteMessageLog } from './log/sqlite-log.js';
 import { silentLogger } from './logger.js';
 import { initSession, openTestSocket, type TestSocket } from './realtime/test-socket.js';
-import { type LeFluxServer, type LeFluxServerOptions, startServer } from './server.js';
+import { type LeFluxServerOptions, startServer } from './server.js';
 import { createRedisSessionStore } from './stores/redis-store.js';
+import { keepAliveGet } from './testing/keep-alive-get.js';
 import { freeLoopbackPort } from './testing/loopback-port.js';
 import { redisForThisFile } from './testing/per-file-servers.js';
 import { startRoundRobinProxy } from './testing/round-robin-proxy.js';
 import { skipWithoutServers } from './testing/server-binaries.js';
+import { startTwoNodes, type TestNode } from './testing/two-nodes.js';
 
-type Node = LeFluxServer & { url: string; port: number };
+type Node = TestNode;
 
 const TTL = 60_000;
 const API_KEY = 'k'.repeat(32);
-
-/** A GET over a keep-alive agent, leaving the connection open afterwards. */
-function keepAliveGet(url: string, agent: HttpAgent): Promise<number> {
-  return new Promise((done, fail) => {
-    request(url, { agent }, (res) => {
-      res.resume();
-      res.on('end', () => done(res.statusCode ?? 0));
-    })
-      .on('error', fail)
-      .end();
-  });
-}
 
 /** Resolves with the event's payload when it arrives. */
 function next<E extends keyof ServerToClientEvents>(socket: TestSocket, event: E) {
@@ -86,20 +76,12 @@ describe.skipIf(skipWithoutServers(['redis'], 'LeFlux nodes on Redis'))(
     /** Two nodes of one deployment (a key prefix of their own, so tests do not meet). */
     async function twoNodes(options: LeFluxServerOptions = {}): Promise<[Node, Node]> {
       clock = 1_000_000;
-      const redisPrefix = `t${nanoid(6)}:`;
-      const start = () =>
-        startServer({
-          storeKind: 'redis',
-          redisUrl: redis().url,
-          redisPrefix,
-          dbPath: ':memory:',
-          apiKey: API_KEY,
-          idleTtlMs: TTL,
-          logger: silentLogger,
-          now,
-          ...options,
-        });
-      const pair = (await Promise.all([start(), start()])) as [Node, Node];
+      const pair = await startTwoNodes(redis().url, {
+        apiKey: API_KEY,
+        idleTtlMs: TTL,
+        now,
+        ...options,
+      });
       nodes.push(...pair);
       return pair;
     }

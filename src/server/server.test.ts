@@ -1,6 +1,6 @@
 // @vitest-environment node
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { Agent, createServer, request } from 'node:http';
+import { Agent, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openSqliteMessageLog } from './log/sqlite-log.js';
 import { silentLogger } from './logger.js';
 import { createLeFluxServer, type LeFluxServer, startServer } from './server.js';
+import { keepAliveGet } from './testing/keep-alive-get.js';
 
 const servers: LeFluxServer[] = [];
 afterEach(async () => {
@@ -41,18 +42,6 @@ async function ask(socket: Socket, text: string): Promise<string> {
     .timeout(5_000)
     .emitWithAck('visitor_message', { id: 'm1', text, url: '', sentAt: 1 });
   return (await reply).text;
-}
-
-/** A GET over a keep-alive agent, leaving the connection open afterwards. */
-function keepAliveGet(url: string, agent: Agent): Promise<number> {
-  return new Promise((done, fail) => {
-    request(url, { agent }, (res) => {
-      res.resume();
-      res.on('end', () => done(res.statusCode ?? 0));
-    })
-      .on('error', fail)
-      .end();
-  });
 }
 
 describe('createLeFluxServer', () => {
